@@ -1,0 +1,16 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+
+/** `routemeter stack up|down|status|env`: the local Kafka (KRaft, from Maven Central) and Redis. */
+export function registerStackCommand(program: Command): void {
+  program
+    .command('stack')
+    .description('manage the local single-node Kafka (KRaft) and Redis used for development and tests')
+    .argument('<action>', 'up | down | status | env')
+    .action((action: string) => {
+      const script = fileURLToPath(new URL('../../../scripts/stack.sh', import.meta.url));
+      const result = spawnSync('bash', [script, action], { stdio: 'inherit' });
+      process.exitCode = result.status ?? 1;
+    });
+}

@@ -1,0 +1,223 @@
+import { z } from 'zod';
+import { RoutemeterError } from '../errors/routemeter-error.js';
+import { parseKafkaUrl, type KafkaConnection } from './kafka-url.js';
+
+/**
+ * One typed config: environment in, `Config` out, validated once at startup.
+ * Names follow Heroku's conventions (PORT, KAFKA_URL, KAFKA_PREFIX, REDIS_URL, …);
+ * every default lives in `DEFAULTS` below. An invalid value fails fast with a
+ * message naming the variable.
+ */
+export const DEFAULTS = {
+  PORT: 5000,
+  METRICS_PORT: 9464,
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  REDIS_PREFIX: 'rm:',
+  KAFKA_URL: 'kafka://127.0.0.1:9092',
+  KAFKA_PREFIX: '',
+  ROUTER_TOPIC: 'router-logs',
+  PLATFORM_TOPIC: 'platform-logs',
+  TOPIC_PARTITIONS: 6,
+  CONSUMER_GROUP: 'routemeter',
+  DRAIN_PATH: '/logs',
+  DRAIN_MAX_BODY_BYTES: 1024 * 1024,
+  DRAIN_DEDUPE_TTL_SECONDS: 24 * 3600,
+  DRAIN_APP_OUTPUT: 'drop',
+  PRODUCER_COMPRESSION: 'gzip',
+  WORKER_THREADS: 2,
+  FLUSH_INTERVAL_MS: 1000,
+  WINDOW_SECONDS: 10,
+  ROLLUP_SECONDS: 60,
+  WINDOW_RETENTION_SECONDS: 2 * 24 * 3600,
+  ROLLUP_RETENTION_SECONDS: 30 * 24 * 3600,
+  ALLOWED_LATENESS_SECONDS: 3600,
+  ROUTE_CAP_PER_APP: 500,
+  MAX_PENDING_RECORDS: 200_000,
+  RESTART_MAX: 5,
+  RESTART_WINDOW_MS: 60_000,
+  SHUTDOWN_TIMEOUT_MS: 25_000,
+  PROM_ROUTE_LIMIT: 200,
+  LOG_LEVEL: 'info',
+} as const;
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0),
+);
+
+const schema = z.object({
+  PORT: int(0, 65535).default(DEFAULTS.PORT),
+  METRICS_PORT: int(0, 65535).default(DEFAULTS.METRICS_PORT),
+  KAFKA_URL: z.string().min(1).default(DEFAULTS.KAFKA_URL),
+  KAFKA_TRUSTED_CERT: z.string().optional(),
+  KAFKA_CLIENT_CERT: z.string().optional(),
+  KAFKA_CLIENT_CERT_KEY: z.string().optional(),
+  KAFKA_PREFIX: z.string().default(DEFAULTS.KAFKA_PREFIX),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .default(DEFAULTS.REDIS_URL),
+  REDIS_PREFIX: z.string().default(DEFAULTS.REDIS_PREFIX),
+  ROUTER_TOPIC: z.string().min(1).default(DEFAULTS.ROUTER_TOPIC),
+  PLATFORM_TOPIC: z.string().default(DEFAULTS.PLATFORM_TOPIC),
+  TOPIC_PARTITIONS: int(1, 10_000).default(DEFAULTS.TOPIC_PARTITIONS),
+  CONSUMER_GROUP: z.string().min(1).default(DEFAULTS.CONSUMER_GROUP),
+  DRAIN_PATH: z.string().startsWith('/').default(DEFAULTS.DRAIN_PATH),
+  DRAIN_USERS: csv.optional(),
+  DRAIN_TOKENS: csv.optional(),
+  DRAIN_ALLOW_OPEN: bool.default(false),
+  DRAIN_MAX_BODY_BYTES: int(1024).default(DEFAULTS.DRAIN_MAX_BODY_BYTES),
+  DRAIN_DEDUPE_TTL_SECONDS: int(1).default(DEFAULTS.DRAIN_DEDUPE_TTL_SECONDS),
+  DRAIN_APP_OUTPUT: z.enum(['drop', 'platform']).default(DEFAULTS.DRAIN_APP_OUTPUT),
+  PRODUCER_COMPRESSION: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default(DEFAULTS.PRODUCER_COMPRESSION),
+  WORKER_THREADS: int(1, 256).default(DEFAULTS.WORKER_THREADS),
+  FLUSH_INTERVAL_MS: int(10).default(DEFAULTS.FLUSH_INTERVAL_MS),
+  WINDOW_SECONDS: int(1, 3600).default(DEFAULTS.WINDOW_SECONDS),
+  ROLLUP_SECONDS: int(1, 86_400).default(DEFAULTS.ROLLUP_SECONDS),
+  WINDOW_RETENTION_SECONDS: int(60).default(DEFAULTS.WINDOW_RETENTION_SECONDS),
+  ROLLUP_RETENTION_SECONDS: int(60).default(DEFAULTS.ROLLUP_RETENTION_SECONDS),
+  ALLOWED_LATENESS_SECONDS: int(0).default(DEFAULTS.ALLOWED_LATENESS_SECONDS),
+  ROUTE_CAP_PER_APP: int(1).default(DEFAULTS.ROUTE_CAP_PER_APP),
+  ROUTE_PATTERNS: z.string().optional(),
+  MAX_PENDING_RECORDS: int(1000).default(DEFAULTS.MAX_PENDING_RECORDS),
+  RESTART_MAX: int(0).default(DEFAULTS.RESTART_MAX),
+  RESTART_WINDOW_MS: int(1000).default(DEFAULTS.RESTART_WINDOW_MS),
+  SHUTDOWN_TIMEOUT_MS: int(1000, 29_000).default(DEFAULTS.SHUTDOWN_TIMEOUT_MS),
+  PROM_ROUTE_LIMIT: int(0).default(DEFAULTS.PROM_ROUTE_LIMIT),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(DEFAULTS.LOG_LEVEL),
+});
+
+type Env = z.infer<typeof schema>;
+
+export interface Config {
+  port: number;
+  metricsPort: number;
+  kafka: KafkaConnection & { prefix: string };
+  redis: { url: string; prefix: string };
+  topics: { router: string; platform: string | null; partitions: number };
+  consumerGroup: string;
+  drain: {
+    path: string;
+    users: Array<{ user: string; password: string }>;
+    tokens: string[];
+    allowOpen: boolean;
+    maxBodyBytes: number;
+    dedupeTtlSeconds: number;
+    appOutput: 'drop' | 'platform';
+    compression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  };
+  runtime: {
+    workerThreads: number;
+    flushIntervalMs: number;
+    windowSeconds: number;
+    rollupSeconds: number;
+    windowRetentionSeconds: number;
+    rollupRetentionSeconds: number;
+    allowedLatenessSeconds: number;
+    routeCapPerApp: number;
+    /** user route patterns: `regex=>:placeholder` pairs, see actors/route-template.ts */
+    routePatterns: Array<{ pattern: string; placeholder: string }>;
+    maxPendingRecords: number;
+    restartMax: number;
+    restartWindowMs: number;
+    shutdownTimeoutMs: number;
+    promRouteLimit: number;
+  };
+  logLevel: Env['LOG_LEVEL'];
+}
+
+/** `ROUTE_PATTERNS` is a JSON array of `{ "pattern": "<regex for one path segment>", "placeholder": ":name" }`. */
+function parseRoutePatterns(raw: string | undefined): Array<{ pattern: string; placeholder: string }> {
+  if (raw === undefined || raw.trim() === '') return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new RoutemeterError('RM_ERR_CONFIG', `ROUTE_PATTERNS: not valid JSON (${(err as Error).message})`);
+  }
+  const result = z.array(z.object({ pattern: z.string().min(1), placeholder: z.string().min(1) })).safeParse(parsed);
+  if (!result.success) {
+    throw new RoutemeterError('RM_ERR_CONFIG', `ROUTE_PATTERNS: expected [{"pattern": "...", "placeholder": ":x"}]`);
+  }
+  for (const p of result.data) {
+    try {
+      new RegExp(p.pattern);
+    } catch (err) {
+      throw new RoutemeterError('RM_ERR_CONFIG', `ROUTE_PATTERNS: bad regex ${p.pattern} (${(err as Error).message})`);
+    }
+  }
+  return result.data;
+}
+
+function parseUsers(list: string[] | undefined): Array<{ user: string; password: string }> {
+  return (list ?? []).map((entry) => {
+    const i = entry.indexOf(':');
+    if (i <= 0) throw new RoutemeterError('RM_ERR_CONFIG', 'DRAIN_USERS: each entry must be user:password');
+    return { user: entry.slice(0, i), password: entry.slice(i + 1) };
+  });
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, as they do on Heroku when a var is cleared.
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  if (env.PLATFORM_TOPIC === '') cleaned.PLATFORM_TOPIC = '';
+
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = issue.path.join('.');
+    throw new RoutemeterError('RM_ERR_CONFIG', `${variable}: ${issue.message}`, { details: { variable } });
+  }
+  const e = result.data;
+  const kafka = parseKafkaUrl(e.KAFKA_URL, {
+    trustedCert: e.KAFKA_TRUSTED_CERT,
+    clientCert: e.KAFKA_CLIENT_CERT,
+    clientCertKey: e.KAFKA_CLIENT_CERT_KEY,
+  });
+  return {
+    port: e.PORT,
+    metricsPort: e.METRICS_PORT,
+    kafka: { ...kafka, prefix: e.KAFKA_PREFIX },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    topics: {
+      router: e.KAFKA_PREFIX + e.ROUTER_TOPIC,
+      platform: e.PLATFORM_TOPIC === '' ? null : e.KAFKA_PREFIX + e.PLATFORM_TOPIC,
+      partitions: e.TOPIC_PARTITIONS,
+    },
+    consumerGroup: e.KAFKA_PREFIX + e.CONSUMER_GROUP,
+    drain: {
+      path: e.DRAIN_PATH,
+      users: parseUsers(e.DRAIN_USERS),
+      tokens: e.DRAIN_TOKENS ?? [],
+      allowOpen: e.DRAIN_ALLOW_OPEN,
+      maxBodyBytes: e.DRAIN_MAX_BODY_BYTES,
+      dedupeTtlSeconds: e.DRAIN_DEDUPE_TTL_SECONDS,
+      appOutput: e.DRAIN_APP_OUTPUT,
+      compression: e.PRODUCER_COMPRESSION,
+    },
+    runtime: {
+      workerThreads: e.WORKER_THREADS,
+      flushIntervalMs: e.FLUSH_INTERVAL_MS,
+      windowSeconds: e.WINDOW_SECONDS,
+      rollupSeconds: e.ROLLUP_SECONDS,
+      windowRetentionSeconds: e.WINDOW_RETENTION_SECONDS,
+      rollupRetentionSeconds: e.ROLLUP_RETENTION_SECONDS,
+      allowedLatenessSeconds: e.ALLOWED_LATENESS_SECONDS,
+      routeCapPerApp: e.ROUTE_CAP_PER_APP,
+      routePatterns: parseRoutePatterns(e.ROUTE_PATTERNS),
+      maxPendingRecords: e.MAX_PENDING_RECORDS,
+      restartMax: e.RESTART_MAX,
+      restartWindowMs: e.RESTART_WINDOW_MS,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      promRouteLimit: e.PROM_ROUTE_LIMIT,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Every error routemeter raises has one of these stable codes. Callers, logs and
+ * tests match on `code`, never on the message or on `instanceof` (errors that
+ * cross a worker-thread boundary arrive as plain data; see `serialize-error.ts`).
+ *
+ * `canRetry` says whether the same operation may succeed if tried again later
+ * (a broker or Redis outage), as opposed to bad input or a bug.
+ */
+export const ERROR_CODES = {
+  RM_ERR_CONFIG: { canRetry: false, description: 'configuration is missing or invalid' },
+  RM_ERR_AUTH: { canRetry: false, description: 'drain credentials are missing or wrong' },
+  RM_ERR_CONTENT_TYPE: { canRetry: false, description: 'request content type is not application/logplex-1' },
+  RM_ERR_BODY_TOO_LARGE: { canRetry: false, description: 'request body is larger than the configured limit' },
+  RM_ERR_KAFKA_UNAVAILABLE: { canRetry: true, description: 'Kafka could not acknowledge the records' },
+  RM_ERR_PRODUCER_SATURATED: { canRetry: true, description: 'the producer queue is full' },
+  RM_ERR_PRODUCE_TIMEOUT: {
+    canRetry: true,
+    description: 'Kafka did not acknowledge the records within the drain deadline',
+  },
+  RM_ERR_DRAIN_CLOSING: { canRetry: true, description: 'the drain is shutting down and accepts no new batches' },
+  RM_ERR_FORMAT: { canRetry: false, description: 'a value cannot be written in the logplex or router line format' },
+  RM_ERR_REDIS_UNAVAILABLE: { canRetry: true, description: 'Redis could not be reached' },
+  RM_ERR_FLUSH_FENCED: { canRetry: false, description: 'a flush came from an owner whose epoch is stale' },
+  RM_ERR_FLUSH_OFFSET_MISMATCH: {
+    canRetry: false,
+    description: 'a flush did not start at the stored next offset of its partition',
+  },
+  RM_ERR_WORKER_CRASHED: { canRetry: true, description: 'a worker thread exited unexpectedly' },
+  RM_ERR_RESTART_BUDGET_EXHAUSTED: {
+    canRetry: false,
+    description: 'too many worker restarts within the supervision window',
+  },
+  RM_ERR_PROTOCOL: { canRetry: false, description: 'an unknown message crossed the main/worker boundary' },
+  RM_ERR_SHUTDOWN_TIMEOUT: { canRetry: false, description: 'shutdown did not finish in time' },
+  RM_ERR_STACK: { canRetry: false, description: 'the local Kafka/Redis stack could not be managed' },
+} as const satisfies Record<string, { canRetry: boolean; description: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,45 @@
+import type { FlushBatch, WindowDelta } from '../actors/flush-batch.js';
+import type { RouterEvent } from '../actors/router-event.js';
+
+/**
+ * The edges a `PartitionConsumer` talks through. The consumer owns the loop;
+ * these ports own the pure logic (parser, aggregator) and the I/O (Redis), so
+ * each side can be tested alone.
+ */
+
+/** Fills `out` from one Kafka record value (the original syslog line); false if it is not a router line. */
+export type RecordParser = (value: Buffer, out: RouterEvent) => boolean;
+
+export interface DrainedDeltas {
+  deltas: WindowDelta[];
+  overflowed: number;
+  late: number;
+}
+
+/** The route actors of one partition (pure: no I/O, no timers). */
+export interface PartitionAggregatorPort {
+  record(event: RouterEvent): void;
+  /** Everything recorded since the last drain, as deltas; the aggregator is empty afterwards. */
+  drain(): DrainedDeltas;
+  readonly activeRoutes: number;
+}
+
+export interface Claim {
+  epoch: number;
+  /** the stored next offset, or null if this partition was never flushed */
+  nextOffset: string | null;
+}
+
+/** The effectively-once store (Redis): claim a partition, flush atomically, skip retention gaps. */
+export interface PartitionStorePort {
+  claim(topic: string, partition: number): Promise<Claim>;
+  /**
+   * Applies the batch and advances the stored offset in one atomic step.
+   * Throws RM_ERR_FLUSH_FENCED (a newer owner claimed the partition),
+   * RM_ERR_FLUSH_OFFSET_MISMATCH (the batch does not start at the stored offset),
+   * or a retryable error when Redis is unavailable.
+   */
+  flush(batch: FlushBatch): Promise<void>;
+  /** Moves the stored offset from `from` to `to` (records deleted by Kafka retention). */
+  advance(topic: string, partition: number, epoch: number, from: string, to: string): Promise<void>;
+}

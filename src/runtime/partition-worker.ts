@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
+import type { Config } from '../config/config.js';
+import { createKafka } from '../config/kafka-client.js';
+import { serializeError } from '../errors/serialize-error.js';
+import { createLogger } from '../telemetry/logger.js';
+import { PartitionConsumer } from './partition-consumer.js';
+import { assertNever, type MainToWorker, type WorkerToMain } from './protocol.js';
+import { PartitionCounters } from './worker-metrics.js';
+import { createWorkerPorts } from './worker-ports.js';
+
+/**
+ * Entry point of a worker thread. It owns any number of partitions, each with
+ * its own kafkajs consumer (a consumer is never shared across threads), and
+ * answers the supervisor's plain messages (protocol.ts).
+ */
+export interface PartitionWorkerData {
+  config: Config;
+  metricsBuffer: SharedArrayBuffer;
+  maxPartitions: number;
+  workerId: number;
+  instanceId: string;
+}
+
+if (isMainThread || !parentPort) throw new Error('partition-worker.ts must run in a worker thread');
+
+const port = parentPort;
+const data = workerData as PartitionWorkerData;
+const { config } = data;
+const logger = createLogger(config.logLevel, `routemeter-worker-${data.workerId}`);
+const counters = new PartitionCounters(data.metricsBuffer, data.maxPartitions);
+const kafka = createKafka(config, `routemeter-worker-${data.workerId}-${threadId}`);
+const admin = kafka.admin();
+const ports = createWorkerPorts(config, logger);
+const consumers = new Map<number, PartitionConsumer>();
+const post = (msg: WorkerToMain) => port.postMessage(msg);
+let shuttingDown = false;
+
+async function assign(topic: string, partition: number): Promise<void> {
+  if (consumers.has(partition) || shuttingDown) return;
+  const consumer = new PartitionConsumer(
+    {
+      topic,
+      partition,
+      groupPrefix: config.consumerGroup,
+      instanceId: `${data.instanceId}-${randomUUID().slice(0, 8)}`,
+      flushIntervalMs: config.runtime.flushIntervalMs,
+      maxPendingRecords: config.runtime.maxPendingRecords,
+      shutdownTimeoutMs: Math.max(1000, config.runtime.shutdownTimeoutMs - 5000),
+      routeSampleLimit: config.runtime.promRouteLimit,
+    },
+    {
+      kafka,
+      admin,
+      store: ports.store,
+      aggregator: ports.createAggregator(),
+      parse: ports.parse,
+      counters,
+      post: (msg) => {
+        if (msg.code === 'partition-stopped') consumers.delete(msg.partition);
+        post(msg);
+      },
+      logger,
+      sampleRoutes: ports.sampleRoutes,
+    },
+  );
+  consumers.set(partition, consumer);
+  await consumer.start();
+}
+
+async function shutdown(): Promise<void> {
+  shuttingDown = true;
+  await Promise.allSettled([...consumers.values()].map((c) => c.stop('shutdown')));
+  await Promise.allSettled([admin.disconnect(), ports.close()]);
+  post({ code: 'shutdown-complete' });
+}
+
+port.on('message', (msg: MainToWorker) => {
+  switch (msg.code) {
+    case 'assign':
+      assign(msg.topic, msg.partition).catch((err) => {
+        logger.error({ partition: msg.partition, err }, 'partition failed to start');
+        consumers.get(msg.partition)?.stop('failed', err);
+      });
+      return;
+    case 'revoke': {
+      const consumer = consumers.get(msg.partition);
+      if (consumer) void consumer.stop('revoked');
+      else post({ code: 'partition-stopped', topic: msg.topic, partition: msg.partition, reason: 'revoked', nextOffset: null });
+      return;
+    }
+    case 'shutdown':
+      void shutdown();
+      return;
+    default:
+      assertNever(msg, 'partition-worker');
+  }
+});
+
+process.on('unhandledRejection', (err) => {
+  // A worker that fails posts its error and exits; the supervisor decides what next.
+  post({ code: 'fatal', error: serializeError(err) });
+  process.exit(1);
+});
+
+admin
+  .connect()
+  .then(() => post({ code: 'ready' }))
+  .catch((err) => {
+    post({ code: 'fatal', error: serializeError(err) });
+    process.exit(1);
+  });

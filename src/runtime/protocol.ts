@@ -1,0 +1,56 @@
+import type { SerializedError } from '../errors/serialize-error.js';
+
+/**
+ * The main ↔ worker protocol: plain messages with a `code` field, one
+ * discriminated union each way, handled with exhaustive switches. An unknown
+ * code is a bug (RM_ERR_PROTOCOL). Errors travel as `SerializedError` data.
+ */
+export type MainToWorker =
+  /** start consuming `partition`: claim it in Redis, seek to the stored offset */
+  | { code: 'assign'; topic: string; partition: number }
+  /** the group moved `partition` elsewhere: stop fetching, flush, report `partition-stopped` */
+  | { code: 'revoke'; topic: string; partition: number }
+  /** SIGTERM: stop fetching everywhere, flush everything, then report `shutdown-complete` */
+  | { code: 'shutdown' };
+
+/** Per-route numbers a worker reports with each flush, for the capped per-route Prometheus series. */
+export interface RouteSample {
+  app: string;
+  route: string;
+  count: number;
+  serviceSumMs: number;
+  serviceCount: number;
+  errors: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export type WorkerToMain =
+  | { code: 'ready' }
+  | { code: 'partition-started'; topic: string; partition: number; epoch: number; offset: string }
+  | {
+      code: 'flushed';
+      topic: string;
+      partition: number;
+      nextOffset: string;
+      records: number;
+      durationSeconds: number;
+      routes: RouteSample[];
+    }
+  | { code: 'flush-failed'; topic: string; partition: number; error: SerializedError }
+  | {
+      code: 'partition-stopped';
+      topic: string;
+      partition: number;
+      reason: 'revoked' | 'fenced' | 'shutdown' | 'failed';
+      nextOffset: string | null;
+      error?: SerializedError;
+    }
+  | { code: 'shutdown-complete' }
+  | { code: 'fatal'; error: SerializedError };
+
+export function assertNever(value: never, where: string): never {
+  throw new Error(`RM_ERR_PROTOCOL: unknown message code in ${where}: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,69 @@
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from '../config/config.js';
+import { startMetricsServer, type MetricsServer } from '../sinks/prometheus/metrics-server.js';
+import { RuntimeMetrics } from '../sinks/prometheus/runtime-metrics.js';
+import { redactUrl, type Logger } from '../telemetry/logger.js';
+import { Supervisor } from './supervisor.js';
+
+/**
+ * `routemeter run`: one process of the fleet. Starts the supervisor (group
+ * membership + worker threads) and the Prometheus endpoint, and turns SIGTERM
+ * into an orderly shutdown that ends well inside Heroku's 30 s.
+ */
+export interface RunningRuntime {
+  supervisor: Supervisor;
+  metrics: MetricsServer;
+  registry: Registry;
+  stop(): Promise<boolean>;
+}
+
+export async function runRuntime(
+  config: Config,
+  logger: Logger,
+  opts: { onEscalate?: (reason: string) => void; metricsPort?: number } = {},
+): Promise<RunningRuntime> {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'routemeter_process_' });
+  let supervisor: Supervisor | null = null;
+  const events = new RuntimeMetrics({
+    registry,
+    topic: config.topics.router,
+    counters: () => (supervisor ? supervisor.partitionCounters : null),
+    partitions: () => supervisor?.ownedPartitions ?? [],
+    routeLimit: config.runtime.promRouteLimit,
+  });
+  supervisor = new Supervisor({
+    config,
+    logger,
+    events,
+    policy: {
+      maxRestarts: config.runtime.restartMax,
+      windowMs: config.runtime.restartWindowMs,
+      backoffBaseMs: 200,
+      backoffMaxMs: 10_000,
+    },
+    onEscalate: opts.onEscalate,
+  });
+  logger.info(
+    { brokers: config.kafka.brokers, tls: Boolean(config.kafka.ssl), redis: redactUrl(config.redis.url) },
+    'starting stream runtime',
+  );
+  const metrics = await startMetricsServer(registry, opts.metricsPort ?? config.metricsPort);
+  try {
+    await supervisor.start();
+  } catch (err) {
+    await metrics.close();
+    throw err;
+  }
+  const sup = supervisor;
+  return {
+    supervisor: sup,
+    metrics,
+    registry,
+    async stop() {
+      const clean = await sup.shutdown();
+      await metrics.close();
+      return clean;
+    },
+  };
+}

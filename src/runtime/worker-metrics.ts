@@ -1,0 +1,69 @@
+/**
+ * Worker threads count locally, in a SharedArrayBuffer that the main thread reads
+ * in Prometheus `collect()`. No prom-client call happens per message: a labeled
+ * `inc()` costs about 0.35 µs, a third of the per-record budget.
+ *
+ * Layout: one row of `FIELD_COUNT` Float64 slots per partition (row = partition
+ * number). A row is written only by the thread that owns the partition, so
+ * there is a single writer per slot; aligned 8-byte stores are not torn on the
+ * platforms Node supports, and a scrape that reads a value mid-batch is merely
+ * a few records behind.
+ */
+export const Field = {
+  records: 0,
+  bytes: 1,
+  parseFailures: 2,
+  flushes: 3,
+  flushFailures: 4,
+  /** next offset to consume (1 + last consumed) */
+  position: 5,
+  /** the partition's high watermark as last seen in a fetch */
+  highWatermark: 6,
+  /** next offset stored in Redis by the last successful flush */
+  flushed: 7,
+  activeRoutes: 8,
+  overflowed: 9,
+  late: 10,
+  /** 1 while this process owns the partition */
+  owned: 11,
+  /** 1 while consumption is paused by backpressure */
+  paused: 12,
+  skippedByRetention: 13,
+  fenced: 14,
+} as const;
+
+export const FIELD_COUNT = 15;
+
+export class PartitionCounters {
+  readonly slots: Float64Array;
+
+  constructor(
+    buffer: SharedArrayBuffer,
+    readonly maxPartitions: number,
+  ) {
+    this.slots = new Float64Array(buffer);
+  }
+
+  static allocate(maxPartitions: number): SharedArrayBuffer {
+    return new SharedArrayBuffer(maxPartitions * FIELD_COUNT * Float64Array.BYTES_PER_ELEMENT);
+  }
+
+  base(partition: number): number {
+    return partition < this.maxPartitions ? partition * FIELD_COUNT : -1;
+  }
+
+  add(partition: number, field: number, n: number): void {
+    const b = this.base(partition);
+    if (b >= 0) this.slots[b + field] += n;
+  }
+
+  set(partition: number, field: number, v: number): void {
+    const b = this.base(partition);
+    if (b >= 0) this.slots[b + field] = v;
+  }
+
+  get(partition: number, field: number): number {
+    const b = this.base(partition);
+    return b >= 0 ? this.slots[b + field] : 0;
+  }
+}

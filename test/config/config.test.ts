@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, loadConfig } from '../../src/config/config.js';
+import { isRoutemeterError } from '../../src/errors/routemeter-error.js';
+
+function configError(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (isRoutemeterError(err, 'RM_ERR_CONFIG')) return err.message;
+    throw err;
+  }
+  throw new Error('expected a config error');
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults for an empty environment', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(DEFAULTS.PORT);
+    expect(c.kafka.brokers).toEqual(['127.0.0.1:9092']);
+    expect(c.kafka.ssl).toBe(false);
+    expect(c.topics.router).toBe('router-logs');
+    expect(c.consumerGroup).toBe('routemeter');
+    expect(c.runtime.workerThreads).toBe(DEFAULTS.WORKER_THREADS);
+  });
+
+  it('applies KAFKA_PREFIX to topics and the consumer group', () => {
+    const c = loadConfig({ KAFKA_PREFIX: 'columbia-123.' });
+    expect(c.topics.router).toBe('columbia-123.router-logs');
+    expect(c.topics.platform).toBe('columbia-123.platform-logs');
+    expect(c.consumerGroup).toBe('columbia-123.routemeter');
+  });
+
+  it('reads Heroku-style variables', () => {
+    const c = loadConfig({ PORT: '8080', REDIS_URL: 'rediss://:pw@redis.example:6380', DRAIN_USERS: 'a:b:c,d:e' });
+    expect(c.port).toBe(8080);
+    expect(c.redis.url).toBe('rediss://:pw@redis.example:6380');
+    expect(c.drain.users).toEqual([
+      { user: 'a', password: 'b:c' },
+      { user: 'd', password: 'e' },
+    ]);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^PORT: /],
+    [{ PORT: '70000' }, /^PORT: /],
+    [{ REDIS_URL: 'http://x' }, /^REDIS_URL: /],
+    [{ KAFKA_URL: 'http://x:1' }, /^KAFKA_URL: /],
+    [{ KAFKA_URL: 'kafka://nohost' }, /^KAFKA_URL: /],
+    [{ KAFKA_URL: 'kafka://a:1,kafka+ssl://b:2' }, /^KAFKA_URL: mixes/],
+    [{ KAFKA_URL: 'kafka+ssl://a:1' }, /^KAFKA_TRUSTED_CERT: /],
+    [{ WORKER_THREADS: '0' }, /^WORKER_THREADS: /],
+    [{ DRAIN_USERS: 'nopassword' }, /^DRAIN_USERS: /],
+    [{ ROUTE_PATTERNS: '[{"pattern":"(","placeholder":":x"}]' }, /^ROUTE_PATTERNS: bad regex/],
+    [{ SHUTDOWN_TIMEOUT_MS: '60000' }, /^SHUTDOWN_TIMEOUT_MS: /],
+  ])('rejects %o naming the variable', (env, message) => {
+    expect(configError(env)).toMatch(message);
+  });
+
+  it('builds TLS from KAFKA_TRUSTED_CERT holding several PEMs (CA rotation)', () => {
+    const pem = (n: number) => `-----BEGIN CERTIFICATE-----\nMIIB${n}\n-----END CERTIFICATE-----`;
+    const c = loadConfig({
+      KAFKA_URL: 'kafka+ssl://b1.example:9096,kafka+ssl://b2.example:9096',
+      KAFKA_TRUSTED_CERT: `${pem(1)}\n${pem(2)}\n`,
+      KAFKA_CLIENT_CERT: 'cert',
+      KAFKA_CLIENT_CERT_KEY: 'key',
+    });
+    expect(c.kafka.brokers).toEqual(['b1.example:9096', 'b2.example:9096']);
+    expect(c.kafka.ssl && c.kafka.ssl.ca).toHaveLength(2);
+    expect(configError({ KAFKA_URL: 'kafka+ssl://a:1', KAFKA_TRUSTED_CERT: pem(1), KAFKA_CLIENT_CERT: 'c' })).toMatch(
+      /KAFKA_CLIENT_CERT and KAFKA_CLIENT_CERT_KEY/,
+    );
+  });
+
+  it('turns the platform topic off with an empty PLATFORM_TOPIC', () => {
+    expect(loadConfig({ PLATFORM_TOPIC: '' }).topics.platform).toBeNull();
+  });
+});

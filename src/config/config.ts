@@ -23,6 +23,10 @@ export const DEFAULTS = {
   DRAIN_MAX_BODY_BYTES: 1024 * 1024,
   DRAIN_DEDUPE_TTL_SECONDS: 24 * 3600,
   DRAIN_APP_OUTPUT: 'drop',
+  DRAIN_PRODUCE_TIMEOUT_MS: 4000,
+  DRAIN_LINGER_MS: 3,
+  DRAIN_BATCH_MAX_BYTES: 512 * 1024,
+  DRAIN_QUEUE_MAX_BYTES: 64 * 1024 * 1024,
   PRODUCER_COMPRESSION: 'gzip',
   WORKER_THREADS: 2,
   FLUSH_INTERVAL_MS: 1000,
@@ -64,6 +68,7 @@ const schema = z.object({
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .default(DEFAULTS.REDIS_URL),
   REDIS_PREFIX: z.string().default(DEFAULTS.REDIS_PREFIX),
+  REDIS_TLS_VERIFY: bool.default(true),
   ROUTER_TOPIC: z.string().min(1).default(DEFAULTS.ROUTER_TOPIC),
   PLATFORM_TOPIC: z.string().default(DEFAULTS.PLATFORM_TOPIC),
   TOPIC_PARTITIONS: int(1, 10_000).default(DEFAULTS.TOPIC_PARTITIONS),
@@ -75,6 +80,10 @@ const schema = z.object({
   DRAIN_MAX_BODY_BYTES: int(1024).default(DEFAULTS.DRAIN_MAX_BODY_BYTES),
   DRAIN_DEDUPE_TTL_SECONDS: int(1).default(DEFAULTS.DRAIN_DEDUPE_TTL_SECONDS),
   DRAIN_APP_OUTPUT: z.enum(['drop', 'platform']).default(DEFAULTS.DRAIN_APP_OUTPUT),
+  DRAIN_PRODUCE_TIMEOUT_MS: int(100, 4900).default(DEFAULTS.DRAIN_PRODUCE_TIMEOUT_MS),
+  DRAIN_LINGER_MS: int(0, 1000).default(DEFAULTS.DRAIN_LINGER_MS),
+  DRAIN_BATCH_MAX_BYTES: int(1024).default(DEFAULTS.DRAIN_BATCH_MAX_BYTES),
+  DRAIN_QUEUE_MAX_BYTES: int(1024).default(DEFAULTS.DRAIN_QUEUE_MAX_BYTES),
   PRODUCER_COMPRESSION: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default(DEFAULTS.PRODUCER_COMPRESSION),
   WORKER_THREADS: int(1, 256).default(DEFAULTS.WORKER_THREADS),
   FLUSH_INTERVAL_MS: int(10).default(DEFAULTS.FLUSH_INTERVAL_MS),
@@ -99,7 +108,7 @@ export interface Config {
   port: number;
   metricsPort: number;
   kafka: KafkaConnection & { prefix: string };
-  redis: { url: string; prefix: string };
+  redis: { url: string; prefix: string; tlsVerify: boolean };
   topics: { router: string; platform: string | null; partitions: number };
   consumerGroup: string;
   drain: {
@@ -111,6 +120,14 @@ export interface Config {
     dedupeTtlSeconds: number;
     appOutput: 'drop' | 'platform';
     compression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+    /** a batch is answered (2xx or 503) within this many ms of its request's start: logplex gives up at 5 s */
+    produceTimeoutMs: number;
+    /** how long the producer waits for concurrent requests' lines to share one produce call */
+    lingerMs: number;
+    /** upper bound of one produce call's records, in bytes */
+    batchMaxBytes: number;
+    /** bytes waiting for Kafka past which new batches get 503 (producer saturated) */
+    queueMaxBytes: number;
   };
   runtime: {
     workerThreads: number;
@@ -185,7 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     metricsPort: e.METRICS_PORT,
     kafka: { ...kafka, prefix: e.KAFKA_PREFIX },
-    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX },
+    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, tlsVerify: e.REDIS_TLS_VERIFY },
     topics: {
       router: e.KAFKA_PREFIX + e.ROUTER_TOPIC,
       platform: e.PLATFORM_TOPIC === '' ? null : e.KAFKA_PREFIX + e.PLATFORM_TOPIC,
@@ -201,6 +218,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dedupeTtlSeconds: e.DRAIN_DEDUPE_TTL_SECONDS,
       appOutput: e.DRAIN_APP_OUTPUT,
       compression: e.PRODUCER_COMPRESSION,
+      produceTimeoutMs: e.DRAIN_PRODUCE_TIMEOUT_MS,
+      lingerMs: e.DRAIN_LINGER_MS,
+      batchMaxBytes: e.DRAIN_BATCH_MAX_BYTES,
+      queueMaxBytes: e.DRAIN_QUEUE_MAX_BYTES,
     },
     runtime: {
       workerThreads: e.WORKER_THREADS,

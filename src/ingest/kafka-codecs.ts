@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { CompressionCodecs, CompressionTypes } from 'kafkajs';
+import kafkajs, { CompressionTypes } from 'kafkajs';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 
 /**
@@ -17,6 +17,8 @@ import { RoutemeterError } from '../errors/routemeter-error.js';
 export type CompressionName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 
 const require = createRequire(import.meta.url);
+// kafkajs is CommonJS and Node's ESM loader does not see `CompressionCodecs` as a named export.
+const { CompressionCodecs } = kafkajs;
 
 interface KafkaCodec {
   compress(encoder: { buffer: Buffer }): Promise<Buffer>;

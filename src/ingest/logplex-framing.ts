@@ -9,8 +9,8 @@
  *   byte length of the message INCLUDING its trailing "\n" (UTF-8 bytes, not characters)
  *
  * Frames found in the wild sometimes carry a wrong count, so a count is trusted only
- * when it lands on a frame boundary: the end of the body, or `<digits> <` (the next
- * frame's header). Otherwise the frame is repaired: the message ends at the first
+ * when it lands on a frame boundary: the end of the body, `<digits> <` (the next
+ * frame's header) or `<PRI>` (an uncounted line). Otherwise the frame is repaired: the message ends at the first
  * line break that is followed by a frame header or by the end of the body. Bytes that
  * do not start a frame (`<digits> ` or an uncounted `<PRI>` line) are skipped up to
  * the next line break and counted as garbage.
@@ -40,6 +40,7 @@ export type FrameCallback = (start: number, end: number) => void;
 const SPACE = 0x20;
 const LF = 0x0a;
 const LT = 0x3c;
+const GT = 0x3e;
 const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
 /** A count has at most this many digits (logplex batches are ~100 KB; this allows 1 GB). */
@@ -69,6 +70,18 @@ function frameHeaderLength(buf: Uint8Array, pos: number, end: number): number {
   return i + 1 - pos;
 }
 
+/**
+ * A frame boundary: a counted frame header, or an uncounted syslog line (`<PRI>`),
+ * which some senders mix in.
+ */
+function boundaryAt(buf: Uint8Array, pos: number, end: number): boolean {
+  if (frameHeaderLength(buf, pos, end) > 0) return true;
+  if (buf[pos] !== LT) return false;
+  let i = pos + 1;
+  while (i < end && i - pos <= 3 && buf[i]! >= DIGIT_0 && buf[i]! <= DIGIT_9) i++;
+  return i > pos + 1 && i < end && buf[i] === GT;
+}
+
 function readCount(buf: Uint8Array, pos: number, digitsEnd: number): number {
   let n = 0;
   for (let i = pos; i < digitsEnd; i++) n = n * 10 + (buf[i]! - DIGIT_0);
@@ -85,7 +98,7 @@ function findBoundary(buf: Uint8Array, from: number, end: number): number {
   while (i < end) {
     const nl = buf.indexOf(LF, i);
     if (nl < 0 || nl >= end) return end;
-    if (nl + 1 === end || frameHeaderLength(buf, nl + 1, end) > 0) return nl;
+    if (nl + 1 === end || boundaryAt(buf, nl + 1, end)) return nl;
     i = nl + 1;
   }
   return end;
@@ -114,11 +127,15 @@ export function scanFrames(
       const msgStart = pos + headerLen;
       const count = readCount(buf, pos, msgStart - 1);
       const expectedEnd = msgStart + count;
-      // Trust the count when it lands on a frame boundary.
+      // Trust the count when it ends just after a "\n" (what logplex sends), or lands
+      // on a frame boundary not just after a digit (a count one too long lands inside
+      // the next frame's count, "2|67 <158>…", which looks like a header too).
+      const last = buf[expectedEnd - 1]!;
       if (
         count > 0 &&
         expectedEnd <= stop &&
-        (expectedEnd === stop || frameHeaderLength(buf, expectedEnd, stop) > 0)
+        (last === LF ||
+          ((last < DIGIT_0 || last > DIGIT_9) && (expectedEnd === stop || boundaryAt(buf, expectedEnd, stop))))
       ) {
         stats.frames++;
         onFrame(msgStart, stripLf(buf, msgStart, expectedEnd));

@@ -30,11 +30,17 @@ function encodeValue(value: string): string {
 
 function checkKey(key: string): void {
   if (key.length === 0 || /[\s="]/.test(key)) {
-    throw new RoutemeterError('RM_ERR_FORMAT', `router key ${JSON.stringify(key)} is empty or holds a space, = or "`);
+    throw new RoutemeterError(
+      'RM_ERR_FORMAT',
+      `router key ${JSON.stringify(key)} is empty or holds a space, = or "`,
+    );
   }
 }
 
-export function formatRouterLine(fields: RouterFields, quoted: ReadonlySet<string> = HEROKU_QUOTED_KEYS): string {
+export function formatRouterLine(
+  fields: RouterFields,
+  quoted: ReadonlySet<string> = HEROKU_QUOTED_KEYS,
+): string {
   let out = '';
   for (const key of Object.keys(fields)) {
     checkKey(key);

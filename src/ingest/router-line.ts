@@ -31,7 +31,11 @@ const K_SERVICE = Buffer.from('service');
 const K_CONNECT = Buffer.from('connect');
 
 /** Every `key=value` of a router message (bare words skipped; a repeated key keeps its last value). */
-export function parseRouterLine(message: string | Uint8Array, start = 0, end?: number): Record<string, string> {
+export function parseRouterLine(
+  message: string | Uint8Array,
+  start = 0,
+  end?: number,
+): Record<string, string> {
   const buf = typeof message === 'string' ? Buffer.from(message) : toBuffer(message);
   const stop = Math.min(end ?? buf.length, buf.length);
   const fields: Record<string, string> = Object.create(null);
@@ -40,7 +44,11 @@ export function parseRouterLine(message: string | Uint8Array, start = 0, end?: n
   while (nextPair(buf, pos, stop, cur)) {
     pos = cur.next;
     if (!cur.hasValue || cur.keyEnd === cur.keyStart) continue;
-    fields[buf.toString('utf8', cur.keyStart, cur.keyEnd)] = buf.toString('utf8', cur.valueStart, cur.valueEnd);
+    fields[buf.toString('utf8', cur.keyStart, cur.keyEnd)] = buf.toString(
+      'utf8',
+      cur.valueStart,
+      cur.valueEnd,
+    );
   }
   return fields;
 }

@@ -5,7 +5,12 @@ import { isRoutemeterError } from '../errors/routemeter-error.js';
 import { serializeError } from '../errors/serialize-error.js';
 import type { Logger } from '../telemetry/logger.js';
 import { pinnedPartitionAssigner } from './pinned-partition-assigner.js';
-import type { PartitionAggregatorPort, PartitionStorePort, RecordParser } from './partition-ports.js';
+import type {
+  AggregatorFactory,
+  PartitionAggregatorPort,
+  PartitionStorePort,
+  RecordParser,
+} from './partition-ports.js';
 import type { RouteSample, WorkerToMain } from './protocol.js';
 import { backoffDelay, DEFAULT_POLICY } from './supervision-decider.js';
 import { Field, type PartitionCounters } from './worker-metrics.js';
@@ -29,7 +34,7 @@ import { Field, type PartitionCounters } from './worker-metrics.js';
  *          Redis down ──► keep the batch, pause fetching when too much is pending, retry
  *
  * kafkajs has no `assign()`, so the consumer joins a private group of its own
- * (`<group>.p<partition>.<instance>`) whose assigner hands it exactly this
+ * (`<group>.p<partition>`) whose assigner hands it exactly this
  * partition; offsets live in Redis, never in that group. See docs/partition-ownership.md.
  */
 export interface PartitionConsumerOptions {
@@ -48,7 +53,7 @@ export interface PartitionConsumerDeps {
   kafka: Kafka;
   admin: Admin;
   store: PartitionStorePort;
-  aggregator: PartitionAggregatorPort;
+  createAggregator: AggregatorFactory;
   parse: RecordParser;
   counters: PartitionCounters;
   post: (msg: WorkerToMain) => void;
@@ -76,6 +81,7 @@ export class PartitionConsumer {
   private flushing: Promise<void> | null = null;
   private flushAttempts = 0;
   private readonly event = createRouterEvent();
+  private aggregator: PartitionAggregatorPort | null = null;
 
   constructor(
     private readonly opts: PartitionConsumerOptions,
@@ -94,6 +100,7 @@ export class PartitionConsumer {
     const claim = await this.retryUntilStopped('claim', () => this.deps.store.claim(topic, partition));
     if (claim === undefined) return;
     this.epoch = claim.epoch;
+    this.aggregator = this.deps.createAggregator(claim);
 
     // Where to start: the stored next offset, clamped to what Kafka still has.
     const offsets = await this.retryUntilStopped('offsets', () => this.deps.admin.fetchTopicOffsets(topic));
@@ -117,7 +124,12 @@ export class PartitionConsumer {
     counters.set(partition, Field.owned, 1);
 
     const consumer = this.deps.kafka.consumer({
-      groupId: `${this.opts.groupPrefix}.p${partition}.${this.opts.instanceId}`,
+      // A fixed name per partition, so that on Heroku's multi-tenant plans the
+      // groups can be created up front (kafka:consumer-groups:create). Two owners
+      // overlapping during a rebalance share the group, and the pinned assigner
+      // lets only one of them fetch.
+      groupId: `${this.opts.groupPrefix}.p${partition}`,
+      rebalanceTimeout: 20_000,
       partitionAssigners: [pinnedPartitionAssigner(topic, partition)],
       sessionTimeout: 10_000,
       heartbeatInterval: 3000,
@@ -148,7 +160,8 @@ export class PartitionConsumer {
   private async onBatch({ batch }: EachBatchPayload): Promise<void> {
     if (this.state !== 'running' && this.state !== 'starting') return;
     const { partition } = this.opts;
-    const { aggregator, parse, counters } = this.deps;
+    const { parse, counters } = this.deps;
+    const aggregator = this.aggregator!;
     const event = this.event;
     let records = 0;
     let bytes = 0;
@@ -209,17 +222,14 @@ export class PartitionConsumer {
   }
 
   private drainIntoQueue(): void {
-    if (this.position <= this.drainedUpTo) return;
-    const drained = this.deps.aggregator.drain();
+    if (this.position <= this.drainedUpTo || !this.aggregator) return;
     this.queue.push({
+      ...this.aggregator.drain(),
       topic: this.opts.topic,
       partition: this.opts.partition,
       epoch: this.epoch,
       fromOffset: String(this.drainedUpTo),
       nextOffset: String(this.position),
-      deltas: drained.deltas,
-      overflowed: drained.overflowed,
-      late: drained.late,
     });
     this.drainedUpTo = this.position;
   }

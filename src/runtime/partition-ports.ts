@@ -1,4 +1,4 @@
-import type { FlushBatch, WindowDelta } from '../actors/flush-batch.js';
+import type { FlushBatch, PartitionDrain } from '../actors/flush-batch.js';
 import type { RouterEvent } from '../actors/router-event.js';
 
 /**
@@ -10,17 +10,12 @@ import type { RouterEvent } from '../actors/router-event.js';
 /** Fills `out` from one Kafka record value (the original syslog line); false if it is not a router line. */
 export type RecordParser = (value: Buffer, out: RouterEvent) => boolean;
 
-export interface DrainedDeltas {
-  deltas: WindowDelta[];
-  overflowed: number;
-  late: number;
-}
 
 /** The route actors of one partition (pure: no I/O, no timers). */
 export interface PartitionAggregatorPort {
   record(event: RouterEvent): void;
   /** Everything recorded since the last drain, as deltas; the aggregator is empty afterwards. */
-  drain(): DrainedDeltas;
+  drain(): PartitionDrain;
   readonly activeRoutes: number;
 }
 
@@ -28,7 +23,12 @@ export interface Claim {
   epoch: number;
   /** the stored next offset, or null if this partition was never flushed */
   nextOffset: string | null;
+  /** the partition's event-time watermark at the last flush (ms), so late-data decisions survive a restart */
+  watermarkMs: number | null;
 }
+
+/** Builds the route actors of one partition, restored to the claimed watermark. */
+export type AggregatorFactory = (claim: Claim) => PartitionAggregatorPort;
 
 /** The effectively-once store (Redis): claim a partition, flush atomically, skip retention gaps. */
 export interface PartitionStorePort {
@@ -39,7 +39,7 @@ export interface PartitionStorePort {
    * RM_ERR_FLUSH_OFFSET_MISMATCH (the batch does not start at the stored offset),
    * or a retryable error when Redis is unavailable.
    */
-  flush(batch: FlushBatch): Promise<void>;
+  flush(batch: FlushBatch): Promise<unknown>;
   /** Moves the stored offset from `from` to `to` (records deleted by Kafka retention). */
   advance(topic: string, partition: number, epoch: number, from: string, to: string): Promise<void>;
 }

@@ -53,7 +53,7 @@ async function assign(topic: string, partition: number): Promise<void> {
       kafka,
       admin,
       store: ports.store,
-      aggregator: ports.createAggregator(),
+      createAggregator: ports.createAggregator,
       parse: ports.parse,
       counters,
       post: (msg) => {
@@ -91,6 +91,11 @@ port.on('message', (msg: MainToWorker) => {
     }
     case 'shutdown':
       void shutdown();
+      return;
+    case 'crash':
+      setImmediate(() => {
+        throw new Error(`injected crash: ${msg.reason}`);
+      });
       return;
     default:
       assertNever(msg, 'partition-worker');

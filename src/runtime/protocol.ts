@@ -11,7 +11,9 @@ export type MainToWorker =
   /** the group moved `partition` elsewhere: stop fetching, flush, report `partition-stopped` */
   | { code: 'revoke'; topic: string; partition: number }
   /** SIGTERM: stop fetching everywhere, flush everything, then report `shutdown-complete` */
-  | { code: 'shutdown' };
+  | { code: 'shutdown' }
+  /** fault injection (tests, game days): the worker throws an uncaught error, as a bug would */
+  | { code: 'crash'; reason: string };
 
 /** Per-route numbers a worker reports with each flush, for the capped per-route Prometheus series. */
 export interface RouteSample {

@@ -48,14 +48,19 @@ export async function runRuntime(
     { brokers: config.kafka.brokers, tls: Boolean(config.kafka.ssl), redis: redactUrl(config.redis.url) },
     'starting stream runtime',
   );
-  const metrics = await startMetricsServer(registry, opts.metricsPort ?? config.metricsPort);
+  const sup = supervisor;
+  const metrics = await startMetricsServer(
+    registry,
+    opts.metricsPort ?? config.metricsPort,
+    () => true,
+    () => sup.ready,
+  );
   try {
     await supervisor.start();
   } catch (err) {
     await metrics.close();
     throw err;
   }
-  const sup = supervisor;
   return {
     supervisor: sup,
     metrics,

@@ -79,6 +79,11 @@ export class Supervisor {
     return this.counters;
   }
 
+  /** Ready: started, in the group, not stopping, and every worker thread alive. */
+  get ready(): boolean {
+    return this.membership !== null && !this.stopping && this.workers.every((w) => w?.alive);
+  }
+
   get ownedPartitions(): number[] {
     return [...this.assigned].sort((a, b) => a - b);
   }
@@ -102,7 +107,10 @@ export class Supervisor {
         if (!willRestart && !this.stopping) this.apply({ kind: 'membership-lost' }, null);
       },
     );
-    await this.membership.start();
+    await this.membership.start().catch((err) => {
+      this.membership = null;
+      throw err;
+    });
     logger.info(
       { topic: this.topic, group: config.consumerGroup, workers: config.runtime.workerThreads, partitionCount },
       'supervisor started',
@@ -244,6 +252,15 @@ export class Supervisor {
       default:
         assertNever(directive, 'supervisor.apply');
     }
+  }
+
+  /** Fault injection for tests and game days: worker `id` throws an uncaught error. */
+  injectWorkerCrash(id: number, reason = 'fault injection'): void {
+    this.workers[id]?.send({ code: 'crash', reason });
+  }
+
+  get workerCount(): number {
+    return this.workers.length;
   }
 
   /**

@@ -13,6 +13,8 @@
  *
  * Results are recorded in docs/local-stack.md.
  */
+
+import { createRequire } from 'node:module';
 import {
   CompressionTypes,
   type Consumer,
@@ -25,6 +27,7 @@ import {
 } from 'kafkajs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
+  brokerApiVersions,
   kafkaBrokers,
   kafkaVersion,
   testKafka,
@@ -77,7 +80,12 @@ async function startConsumer(
 }
 
 function toReceived(partition: number, m: KafkaMessage): Received {
-  return { partition, offset: Number(m.offset), key: m.key?.toString() ?? '', value: m.value?.toString() ?? '' };
+  return {
+    partition,
+    offset: Number(m.offset),
+    key: m.key?.toString() ?? '',
+    value: m.value?.toString() ?? '',
+  };
 }
 
 function messages(n: number, partitions: number, tag = 'm'): Message[] {
@@ -99,7 +107,71 @@ async function commitReceived(consumer: Consumer, topic: string, received: Recei
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The APIs routemeter's producer, consumers and admin calls send (kafkajs names). */
+const APIS_WE_USE = [
+  'ApiVersions',
+  'Metadata',
+  'Produce',
+  'Fetch',
+  'ListOffsets',
+  'GroupCoordinator', // FindCoordinator
+  'JoinGroup',
+  'SyncGroup',
+  'Heartbeat',
+  'LeaveGroup',
+  'OffsetCommit',
+  'OffsetFetch',
+  'DescribeGroups',
+  'DeleteGroups',
+  'InitProducerId',
+  'CreateTopics',
+  'DeleteTopics',
+];
+
+/**
+ * kafkajs sends, per API, min(its newest implemented version, the broker's max) and never looks
+ * at the broker's *min* (src/protocol/requests/index.js `lookup`). So a broker that dropped old
+ * versions (KIP-896, Kafka 4.0) breaks kafkajs exactly where kafkajs' newest < broker's min.
+ */
+function negotiated(
+  broker: Map<number, { minVersion: number; maxVersion: number }>,
+): { api: string; kafkajs: string; broker: string; sent: number | null; ok: boolean }[] {
+  // kafkajs ships no types for these internals; pinned at 2.2.4 in package.json.
+  const require = createRequire(import.meta.url);
+  const { requests } = require('kafkajs/src/protocol/requests') as {
+    requests: Record<string, { versions: string[] | number[] }>;
+  };
+  const apiKeys = require('kafkajs/src/protocol/requests/apiKeys') as Record<string, number>;
+  return Object.entries(apiKeys)
+    .filter(([name]) => (requests[name]?.versions.length ?? 0) > 0)
+    .map(([name, key]) => {
+      const vs = requests[name].versions.map(Number);
+      const ours = Math.max(...vs);
+      const b = broker.get(key);
+      const sent = b ? Math.min(ours, b.maxVersion) : null;
+      return {
+        api: name,
+        kafkajs: `${Math.min(...vs)}..${ours}`,
+        broker: b ? `${b.minVersion}..${b.maxVersion}` : 'absent',
+        sent,
+        ok: b !== undefined && sent !== null && sent >= b.minVersion,
+      };
+    });
+}
+
 describe(`kafkajs 2.2.4 × Kafka ${kafkaVersion()} (${kafkaBrokers().join(',')})`, () => {
+  it('every API routemeter uses has a version both kafkajs and the broker speak', async () => {
+    const ranges = new Map((await brokerApiVersions()).map((r) => [r.apiKey, r]));
+    const table = negotiated(ranges);
+    const lines = table.map(
+      (t) =>
+        `${t.api.padEnd(28)} kafkajs ${t.kafkajs.padEnd(6)} broker ${t.broker.padEnd(7)} -> ${t.ok ? `v${t.sent}` : 'NONE'}`,
+    );
+    console.info(`kafkajs 2.2.4 × Kafka ${kafkaVersion()} API versions:\n${lines.join('\n')}`);
+    const broken = table.filter((t) => APIS_WE_USE.includes(t.api) && !t.ok);
+    expect(broken.map((t) => `${t.api}: kafkajs ${t.kafkajs}, broker ${t.broker}`)).toEqual([]);
+  });
+
   it('admin: creates a topic with several partitions, lists it and reads its metadata', async () => {
     const topic = await useTopic('compat-admin', 4);
     await withAdmin(async (admin) => {

@@ -150,3 +150,60 @@ export async function waitFor(
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${message}`, { cause: lastError });
 }
+
+export interface ApiVersionRange {
+  apiKey: number;
+  minVersion: number;
+  maxVersion: number;
+}
+
+/**
+ * The broker's supported version range per API, from a raw ApiVersions v0 request (no client
+ * library in between, so the answer is the broker's own). Wire format (big-endian):
+ *
+ *   request:  int32 size | int16 api_key=18 | int16 api_version=0 | int32 correlation_id
+ *             | int16 client_id length | client_id bytes
+ *   response: int32 size | int32 correlation_id | int16 error_code
+ *             | int32 count | count × (int16 api_key, int16 min_version, int16 max_version)
+ */
+export async function brokerApiVersions(broker = kafkaBrokers()[0]): Promise<ApiVersionRange[]> {
+  const { connect } = await import('node:net');
+  const idx = broker.lastIndexOf(':');
+  const host = broker.slice(0, idx).replace(/^\[|\]$/g, '');
+  const port = Number(broker.slice(idx + 1));
+  const clientId = Buffer.from('routemeter-test');
+  const req = Buffer.alloc(4 + 2 + 2 + 4 + 2 + clientId.length);
+  req.writeInt32BE(req.length - 4, 0);
+  req.writeInt16BE(18, 4);
+  req.writeInt16BE(0, 6);
+  req.writeInt32BE(1, 8);
+  req.writeInt16BE(clientId.length, 12);
+  clientId.copy(req, 14);
+  const res = await new Promise<Buffer>((resolve, reject) => {
+    const socket = connect({ host, port });
+    const chunks: Buffer[] = [];
+    socket.setTimeout(5000, () => socket.destroy(new Error(`ApiVersions to ${broker}: timeout`)));
+    socket.on('error', reject);
+    socket.on('connect', () => socket.write(req));
+    socket.on('data', (chunk) => {
+      chunks.push(chunk);
+      const buf = Buffer.concat(chunks);
+      if (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+        socket.end();
+        resolve(buf);
+      }
+    });
+  });
+  const errorCode = res.readInt16BE(8);
+  if (errorCode !== 0) throw new Error(`ApiVersions to ${broker}: error code ${errorCode}`);
+  const count = res.readInt32BE(10);
+  const out: ApiVersionRange[] = [];
+  for (let i = 0, o = 14; i < count; i++, o += 6) {
+    out.push({
+      apiKey: res.readInt16BE(o),
+      minVersion: res.readInt16BE(o + 2),
+      maxVersion: res.readInt16BE(o + 4),
+    });
+  }
+  return out;
+}

@@ -6,7 +6,7 @@
  *
  *   export KAFKA_URL=kafka://127.0.0.1:9092
  *   export REDIS_URL=redis://127.0.0.1:6379
- *   export KAFKA_VERSION=4.1.1
+ *   export KAFKA_VERSION=4.4.0
  *
  * Variables already in the environment win (CI sources .stack/env; a developer may point
  * at another broker); the file only fills in what is missing.

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 
 /**
- * Serves `/metrics` (Prometheus text format) and `/healthz` on its own port,
+ * Serves `/metrics` (Prometheus text format), `/healthz` (the process is alive)
+ * and `/readyz` (it owns and consumes partitions) on its own port,
  * so scrapes never queue behind drain traffic.
  */
 export interface MetricsServer {
@@ -15,6 +16,7 @@ export async function startMetricsServer(
   registry: Registry,
   port: number,
   health: () => boolean = () => true,
+  ready: () => boolean = health,
   host = '0.0.0.0',
 ): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
@@ -32,8 +34,8 @@ export async function startMetricsServer(
         });
       return;
     }
-    if (req.method === 'GET' && path === '/healthz') {
-      const ok = health();
+    if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) {
+      const ok = path === '/healthz' ? health() : ready();
       res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok }));
       return;

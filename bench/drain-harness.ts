@@ -1,0 +1,236 @@
+/**
+ * Pieces shared by bench/drain.ts and bench/drain-codecs.ts: the stack env, the
+ * drain child process, the keep-alive load loop, Kafka's ProducerPerformance.
+ */
+import { execFile, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import { createLineGenerator } from '../src/gen/line-generator.js';
+import { buildLogplexBatch, type LogplexBatch } from '../src/gen/logplex-batch.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** the repository root, from dist/bench/ or bench/ */
+export const ROOT = existsSync(join(here, '..', '..', 'package.json'))
+  ? join(here, '..', '..')
+  : join(here, '..');
+
+/** KAFKA_URL / REDIS_URL / KAFKA_VERSION from the environment, else from .stack/env (scripts/stack.sh up). */
+export function stackEnv(): { kafkaUrl: string; redisUrl: string; kafkaVersion: string; brokers: string[] } {
+  const file = join(ROOT, '.stack', 'env');
+  const fromFile: Record<string, string> = {};
+  if (existsSync(file)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const m = /^(?:export\s+)?([A-Z_]+)=(.*)$/.exec(line.trim());
+      if (m) fromFile[m[1]!] = m[2]!;
+    }
+  }
+  const kafkaUrl = process.env.KAFKA_URL ?? fromFile.KAFKA_URL;
+  if (!kafkaUrl) throw new Error('KAFKA_URL not set and no .stack/env: run `bash scripts/stack.sh up`');
+  return {
+    kafkaUrl,
+    redisUrl: process.env.REDIS_URL ?? fromFile.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    kafkaVersion: process.env.KAFKA_VERSION ?? fromFile.KAFKA_VERSION ?? '4.1.1',
+    brokers: kafkaUrl.split(',').map((u) => u.trim().replace(/^kafka(\+ssl)?:\/\//, '')),
+  };
+}
+
+/** `count` realistic 100-line batches (~30 KB each), generated once and reused. */
+export function makeBatches(
+  count: number,
+  linesPerBatch = 100,
+  seed = 42,
+): { batches: LogplexBatch[]; lines: string[] } {
+  const gen = createLineGenerator({ seed });
+  const batches: LogplexBatch[] = [];
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const ls = Array.from({ length: linesPerBatch }, () => gen().line);
+    lines.push(...ls);
+    batches.push(buildLogplexBatch(ls, 'd.bench0000-0000-4000-8000-000000000000'));
+  }
+  return { batches, lines };
+}
+
+export interface DrainChild {
+  port: number;
+  stop(): Promise<{ produceCalls: number; recordsPerCall: number; produceSeconds: number }>;
+}
+
+/** Forks dist/bench/drain-server.js with `env` added to the environment. */
+export async function startDrainChild(env: Record<string, string>): Promise<DrainChild> {
+  const child = fork(join(here, 'drain-server.js'), [], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`drain child exited with ${code}`)));
+    child.on('message', (m: { type: string; port?: number }) => {
+      if (m.type === 'ready') resolve(m.port!);
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    port,
+    stop: () =>
+      new Promise((resolve) => {
+        child.on(
+          'message',
+          (m: { type: string; produceCalls: number; recordsPerCall: number; produceSeconds: number }) => {
+            if (m.type === 'stopped') resolve(m);
+          },
+        );
+        child.send({ type: 'stop' });
+      }),
+  };
+}
+
+export interface LoadResult {
+  seconds: number;
+  requests: number;
+  okLines: number;
+  failed: number;
+  bytes: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+/**
+ * POSTs the batches round-robin for `seconds` over `connections` keep-alive
+ * connections (one request in flight per connection, as logplex does), each with a
+ * fresh Logplex-Frame-Id so that dedupe never skips one.
+ */
+export async function runLoad(opts: {
+  port: number;
+  batches: LogplexBatch[];
+  seconds: number;
+  connections: number;
+  authorization: string;
+  path?: string;
+}): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: opts.connections });
+  const latencies: number[] = [];
+  let requests = 0;
+  let okLines = 0;
+  let failed = 0;
+  let bytes = 0;
+  let next = 0;
+  const started = performance.now();
+  const endAt = started + opts.seconds * 1000;
+  const one = (batch: LogplexBatch): Promise<number> =>
+    new Promise((resolve) => {
+      const headers = {
+        ...batch.headers,
+        'logplex-frame-id': randomBytes(16).toString('hex'),
+        authorization: opts.authorization,
+      };
+      const req = http.request(
+        { agent, host: '127.0.0.1', port: opts.port, method: 'POST', path: opts.path ?? '/logs', headers },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', () => resolve(0));
+      req.end(batch.body);
+    });
+  const worker = async () => {
+    while (performance.now() < endAt) {
+      const batch = opts.batches[next++ % opts.batches.length]!;
+      const t0 = performance.now();
+      const status = await one(batch);
+      latencies.push(performance.now() - t0);
+      requests++;
+      if (status >= 200 && status < 300) {
+        okLines += batch.lines;
+        bytes += batch.body.length;
+      } else failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: opts.connections }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+  return { seconds, requests, okLines, failed, bytes, p50Ms: q(0.5), p99Ms: q(0.99) };
+}
+
+/** Creates a topic (idempotent) and returns a function that deletes it. */
+export async function benchTopic(
+  brokers: string[],
+  topic: string,
+  partitions: number,
+): Promise<() => Promise<void>> {
+  const admin = new Kafka({ clientId: 'routemeter-bench', brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  return async () => {
+    await admin.deleteTopics({ topics: [topic] }).catch(() => {});
+    await admin.disconnect();
+  };
+}
+
+export interface ProducerPerfResult {
+  recordsPerSec: number;
+  mbPerSec: number;
+  avgLatencyMs: number;
+  line: string;
+}
+
+/**
+ * Kafka's own Java producer benchmark, acks=all, same payloads (the generated
+ * lines, via --payload-file), same topic and codec. Runs through scripts/kafka-tool.sh
+ * when it exists, else straight from the stack's cached jars.
+ */
+export async function producerPerformance(opts: {
+  brokers: string[];
+  topic: string;
+  lines: string[];
+  records: number;
+  compression: string;
+  kafkaVersion: string;
+}): Promise<ProducerPerfResult> {
+  const payloadFile = join(tmpdir(), `routemeter-bench-payload-${process.pid}.txt`);
+  writeFileSync(payloadFile, opts.lines.join('\n'));
+  const args = [
+    'org.apache.kafka.tools.ProducerPerformance',
+    '--topic',
+    opts.topic,
+    '--num-records',
+    String(opts.records),
+    '--throughput',
+    '-1',
+    '--payload-file',
+    payloadFile,
+    '--producer-props',
+    `bootstrap.servers=${opts.brokers.join(',')}`,
+    'acks=all',
+    `compression.type=${opts.compression === 'none' ? 'none' : opts.compression}`,
+    'linger.ms=5',
+  ];
+  const tool = join(ROOT, 'scripts', 'kafka-tool.sh');
+  const [cmd, argv] = existsSync(tool)
+    ? ['bash', [tool, ...args]]
+    : ['java', ['-Xmx512m', '-cp', join(ROOT, '.stack', `kafka-${opts.kafkaVersion}`, 'libs', '*'), ...args]];
+  const out = await new Promise<string>((resolve, reject) => {
+    execFile(cmd, argv as string[], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`ProducerPerformance failed: ${err.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+  // "500000 records sent, 181818.2 records/sec (52.41 MB/sec), 312.4 ms avg latency, 801.0 ms max latency, …"
+  const line =
+    out
+      .trim()
+      .split('\n')
+      .reverse()
+      .find((l) => l.includes('records sent')) ?? '';
+  const m = /records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency/.exec(line);
+  if (!m) throw new Error(`ProducerPerformance: unexpected output:\n${out.slice(-2000)}`);
+  return { recordsPerSec: Number(m[1]), mbPerSec: Number(m[2]), avgLatencyMs: Number(m[3]), line };
+}

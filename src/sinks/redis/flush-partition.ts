@@ -1,0 +1,146 @@
+import type { Redis } from 'ioredis';
+import type { FlushBatch, WindowDelta } from '../../actors/flush-batch.js';
+import { RoutemeterError } from '../../errors/routemeter-error.js';
+import { routemeterCommands } from './redis-commands.js';
+import { toRedisError } from './redis-errors.js';
+import { appsKey, offsetKey, windowIndexKey, windowKey } from './redis-keys.js';
+import { longestTtl, type Retention, ttlFor } from './retention.js';
+
+/**
+ * Stores one partition flush effectively once (see flush-script.ts for the Lua
+ * side and docs/redis-keys.md for the protocol):
+ *
+ *   applied          the batch was applied and next := batch.nextOffset
+ *   already-applied  the same batch had been applied before (a retry after a lost
+ *                    reply, or ioredis re-sending it after a reconnect): nothing
+ *                    was written; treat as success
+ *   throws RM_ERR_FLUSH_FENCED           a newer owner claimed the partition:
+ *                                        stop, drop the state, do not retry
+ *   throws RM_ERR_FLUSH_OFFSET_MISMATCH  the store is elsewhere in the partition:
+ *                                        drop the state, re-claim, resume from the
+ *                                        stored offset
+ *   throws RM_ERR_REDIS_UNAVAILABLE      retry later with the SAME batch object
+ *
+ * "Already applied" is recognised as: same epoch, stored next == batch.nextOffset
+ * != batch.fromOffset. Within one epoch a single owner flushes consecutive
+ * ranges, so no other batch can have ended at that offset.
+ */
+export interface FlushOptions {
+  retention: Retention;
+}
+
+export interface FlushResult {
+  status: 'applied' | 'already-applied';
+  /** deltas sent (0 when already applied is detected only after sending: still the count sent) */
+  deltas: number;
+  /** distinct (resolution, app, window) hashes touched */
+  windows: number;
+}
+
+/**
+ * Above this many deltas a single script blocks Redis for tens of milliseconds
+ * (cost per delta: see the measuring test in test/sinks/redis/flush-partition.int.test.ts);
+ * the runtime should flush more often instead. Not a hard limit: atomicity of the
+ * whole batch matters more than latency, so larger batches are still applied.
+ */
+export const RECOMMENDED_MAX_DELTAS = 20_000;
+
+const DECIMAL = /^(0|[1-9][0-9]*)$/;
+
+export async function flushPartition(
+  redis: Redis,
+  prefix: string,
+  batch: FlushBatch,
+  options: FlushOptions,
+): Promise<FlushResult> {
+  validate(batch);
+  const { keys, args, windows } = encodeFlush(prefix, batch, options.retention);
+  let reply: Array<string | number>;
+  try {
+    reply = await routemeterCommands(redis).rmFlush(keys.length, keys, args);
+  } catch (err) {
+    throw toRedisError(err, `flush ${batch.topic}/${batch.partition} [${batch.fromOffset}, ${batch.nextOffset})`);
+  }
+  const status = String(reply[0]);
+  const where = `${batch.topic}/${batch.partition}`;
+  switch (status) {
+    case 'ok':
+      return { status: 'applied', deltas: batch.deltas.length, windows };
+    case 'fenced':
+      throw new RoutemeterError(
+        'RM_ERR_FLUSH_FENCED',
+        `flush of ${where} with epoch ${batch.epoch} rejected: the stored epoch is ${reply[1] || 'none (never claimed)'}`,
+        { details: { storedEpoch: reply[1], storedNext: reply[2], epoch: batch.epoch } },
+      );
+    case 'mismatch': {
+      const storedNext = String(reply[2]);
+      if (storedNext === batch.nextOffset) return { status: 'already-applied', deltas: batch.deltas.length, windows };
+      throw new RoutemeterError(
+        'RM_ERR_FLUSH_OFFSET_MISMATCH',
+        `flush of ${where} starts at ${batch.fromOffset} but the stored next offset is ${storedNext}`,
+        { details: { storedNext, fromOffset: batch.fromOffset, nextOffset: batch.nextOffset } },
+      );
+    }
+    default:
+      throw new Error(`flush script returned an unknown status ${JSON.stringify(reply)}`);
+  }
+}
+
+function validate(batch: FlushBatch): void {
+  const bad = (what: string) => new RoutemeterError('RM_ERR_CONFIG', `invalid FlushBatch: ${what}`);
+  if (!Number.isInteger(batch.epoch) || batch.epoch < 1) throw bad(`epoch ${batch.epoch}`);
+  if (!DECIMAL.test(batch.fromOffset)) throw bad(`fromOffset ${batch.fromOffset}`);
+  if (!DECIMAL.test(batch.nextOffset)) throw bad(`nextOffset ${batch.nextOffset}`);
+  if (compareOffsets(batch.nextOffset, batch.fromOffset) < 0) {
+    throw bad(`nextOffset ${batch.nextOffset} < fromOffset ${batch.fromOffset}`);
+  }
+}
+
+/** Compares two canonical decimal offsets (any length) */
+export function compareOffsets(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The flat KEYS/ARGV of the flush script (exported for tests and for measuring). */
+export function encodeFlush(
+  prefix: string,
+  batch: FlushBatch,
+  retention: Retention,
+): { keys: string[]; args: Array<string | number>; windows: number } {
+  // Group by window hash so each hash gets one EXPIRE and one index update.
+  const groups = new Map<string, WindowDelta[]>();
+  for (const d of batch.deltas) {
+    const key = windowKey(prefix, d.resolutionSeconds, d.app, d.windowStart);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [d]);
+    else group.push(d);
+  }
+  const keys = [offsetKey(prefix, batch.topic, batch.partition), appsKey(prefix)];
+  const args: Array<string | number> = [
+    batch.epoch,
+    batch.fromOffset,
+    batch.nextOffset,
+    batch.watermarkMs === undefined ? '' : batch.watermarkMs,
+    longestTtl(retention),
+    groups.size,
+  ];
+  for (const [key, deltas] of groups) {
+    const first = deltas[0]!;
+    keys.push(key, windowIndexKey(prefix, first.resolutionSeconds, first.app));
+    args.push(first.app, first.windowStart, ttlFor(retention, first.resolutionSeconds), deltas.length);
+    for (const d of deltas) pushDelta(args, d);
+  }
+  return { keys, args, windows: groups.size };
+}
+
+function pushDelta(args: Array<string | number>, d: WindowDelta): void {
+  const c = d.statusClasses;
+  // STATS order (redis-keys.ts)
+  const stats =
+    `${d.count},${d.serviceSumMs},${d.serviceCount},${d.serviceCount > 0 ? d.serviceMaxMs : 0},` +
+    `${d.connectSumMs},${d.connectCount},${d.bytes},${c[0]},${c[1]},${c[2]},${c[3]},${c[4]},${c[5]}`;
+  let codes = '';
+  for (const code in d.codes) codes += (codes === '' ? '' : ',') + code + ':' + d.codes[code];
+  args.push(d.route, stats, codes, d.serviceHistogram, d.connectHistogram);
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { compileRoutePatterns, RouteTemplater, templatePath } from '../../src/actors/route-template.js';
+
+describe('templatePath', () => {
+  it.each([
+    ['/', '/'],
+    ['', '/'],
+    ['/cart_link', '/cart_link'],
+    ['/users/123', '/users/:id'],
+    ['/users/123/orders/9f8e1c2a', '/users/:id/orders/:hex'],
+    ['/users/1850b395-c7aa-485c-aa04-7d0894b5f276/avatar', '/users/:uuid/avatar'],
+    ['/reset/aZ3kQ9xLm2Pq7RtY5vWb', '/reset/:token'],
+    ['/blog/how-to-configure-redis-2023', '/blog/how-to-configure-redis-2023'],
+    // query strings and fragments are not part of the route
+    ['/api/search-recipes?cuisine=african&diet=&intolerances=', '/api/search-recipes'],
+    ['/users/42?tab=orders#top', '/users/:id'],
+    ['/?utm_source=x', '/'],
+    // trailing and repeated slashes
+    ['/users/', '/users'],
+    ['//users//42//', '/users/:id'],
+    // percent-encoding: unreserved decoded, others upper-cased, malformed kept
+    ['/caf%65/%31%32%33', '/cafe/:id'],
+    ['/files/a%2fb', '/files/a%2Fb'],
+    ['/files/a%2Fb', '/files/a%2Fb'],
+    ['/bad/%zz%4', '/bad/%zz%4'],
+    ['/pipe/a|b', '/pipe/a%7Cb'],
+    // extensions survive when the stem is an id
+    ['/images/123.png', '/images/:id.png'],
+    ['/avatars/9f8e1c2a.jpeg', '/avatars/:hex.jpeg'],
+    ['/docs/readme.md', '/docs/readme.md'],
+    // absolute-form targets and asterisk
+    ['http://example.com/users/5', '/users/:id'],
+    ['https://example.com', '/'],
+    ['*', '*'],
+    ['users/5', '/users/:id'],
+  ])('%s → %s', (raw, template) => {
+    expect(templatePath(raw)).toBe(template);
+  });
+
+  it('turns very long segments into :long and caps the number of segments', () => {
+    expect(templatePath(`/x/${'a'.repeat(65)}`)).toBe('/x/:long');
+    expect(templatePath(`/x/${'a'.repeat(64)}`)).toBe(`/x/${'a'.repeat(64)}`);
+    const deep = `/${Array.from({ length: 40 }, (_, i) => `s${i}`).join('/')}`;
+    const template = templatePath(deep);
+    expect(template.split('/').length - 1).toBe(25);
+    expect(template.endsWith('/s23/:rest')).toBe(true);
+  });
+
+  it('tries user patterns first, each anchored to the whole segment', () => {
+    const patterns = compileRoutePatterns([
+      { pattern: '[A-Z]{2}-\\d+', placeholder: ':sku' },
+      { pattern: '\\d+', placeholder: ':num' },
+      { pattern: '@[a-z0-9_]+', placeholder: ':handle' },
+    ]);
+    expect(templatePath('/products/AB-1234', patterns)).toBe('/products/:sku');
+    expect(templatePath('/products/xAB-1234', patterns)).toBe('/products/xAB-1234');
+    expect(templatePath('/orders/77', patterns)).toBe('/orders/:num');
+    expect(templatePath('/u/@alice_1', patterns)).toBe('/u/:handle');
+    expect(templatePath('/u/9f8e1c2a', patterns)).toBe('/u/:hex');
+  });
+
+  it('rejects invalid user patterns with a message naming ROUTE_PATTERNS', () => {
+    expect(() => compileRoutePatterns([{ pattern: '(', placeholder: ':x' }])).toThrow(/ROUTE_PATTERNS\[0\]\.pattern/);
+    expect(() => compileRoutePatterns([{ pattern: 'a', placeholder: ':a/b' }])).toThrow(
+      /ROUTE_PATTERNS\[0\]\.placeholder/,
+    );
+  });
+});
+
+describe('RouteTemplater', () => {
+  it('caches by path without the query string, bounded', () => {
+    const t = new RouteTemplater({ cacheSize: 100 });
+    expect(t.template('/users/1?a=1')).toBe('/users/:id');
+    expect(t.template('/users/1?a=2')).toBe('/users/:id');
+    expect(t.cachedPaths).toBe(1);
+    for (let i = 0; i < 1000; i++) t.template(`/users/${i}`);
+    expect(t.cachedPaths).toBeLessThanOrEqual(100);
+    expect(t.template('/users/5')).toBe('/users/:id');
+  });
+
+  it('returns the same string instance for a cached path (no per-record allocation)', () => {
+    const t = new RouteTemplater();
+    const a = t.template('/orders/17/items');
+    expect(t.template('/orders/17/items')).toBe(a);
+  });
+
+  it('applies configured patterns', () => {
+    const t = new RouteTemplater({ patterns: [{ pattern: 'v\\d+', placeholder: ':version' }] });
+    expect(t.template('/api/v3/users/3')).toBe('/api/:version/users/:id');
+  });
+});

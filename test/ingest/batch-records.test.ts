@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { buildBatchRecords, RECORD_HEADERS } from '../../src/ingest/batch-records.js';
+import { formatLogplexBody } from '../../src/ingest/syslog-frame-format.js';
+import {
+  L10_LINE,
+  RUNTIME_METRICS_MESSAGE,
+  routerLine,
+  SAMPLE_FRAMES,
+  SAMPLE_MESSAGES,
+  sampleBody,
+} from './samples.js';
+
+const ctx = {
+  drainToken: 'd.abc',
+  frameId: 'F00D',
+  receivedAtMs: 1700000000000,
+  appOutput: 'drop',
+  platformTopic: true,
+} as const;
+const appLine = '<190>1 2020-01-08T22:33:57.353034+00:00 host app web.1 - Started GET "/" for 1.2.3.4';
+const metricsLine = `<45>1 2020-01-08T22:33:57.353034+00:00 host heroku web.1 - ${RUNTIME_METRICS_MESSAGE}`;
+
+describe('buildBatchRecords', () => {
+  it('router lines: value = the original line bytes, key = host=, headers = token, frame id, received-at', () => {
+    const body = sampleBody();
+    const r = buildBatchRecords(body, ctx);
+    expect(r.router).toHaveLength(2);
+    expect(r.platform).toHaveLength(0);
+    expect(Buffer.compare(r.router[0]!.value as Buffer, Buffer.from(SAMPLE_FRAMES[0].slice(4)))).toBe(0);
+    expect((r.router[1]!.key as Buffer).toString()).toBe('lumberjack-store.timber.io');
+    expect(r.router[0]!.headers).toEqual({
+      [RECORD_HEADERS.drainToken]: 'd.abc',
+      [RECORD_HEADERS.frameId]: 'F00D',
+      [RECORD_HEADERS.receivedAt]: '1700000000000',
+    });
+    // a view into the body, not a copy
+    expect((r.router[0]!.value as Buffer).buffer).toBe(body.buffer);
+    expect(r.recordBytes).toBeGreaterThan(241 + 266);
+  });
+
+  it('routes platform lines (L10, runtime metrics) and drops app output by default', () => {
+    const body = Buffer.from(
+      formatLogplexBody([L10_LINE, metricsLine, appLine, routerLine(SAMPLE_MESSAGES[0])]),
+    );
+    const r = buildBatchRecords(body, ctx);
+    expect(r.router).toHaveLength(1);
+    expect(r.platform.map((m) => (m.value as Buffer).toString())).toEqual([L10_LINE, metricsLine]);
+    expect(r.platform[0]!.key).toBe('d.abc');
+    expect(r.rejected.app_output_dropped).toBe(1);
+    expect(r.upstreamDropped).toBe(523);
+  });
+
+  it('keeps app output on the platform topic when asked, and drops platform lines when the topic is off', () => {
+    const body = Buffer.from(formatLogplexBody([appLine, metricsLine]));
+    expect(buildBatchRecords(body, { ...ctx, appOutput: 'platform' }).platform).toHaveLength(2);
+    const off = buildBatchRecords(body, { ...ctx, appOutput: 'platform', platformTopic: false });
+    expect(off.platform).toHaveLength(0);
+    expect(off.rejected.platform_disabled).toBe(2);
+  });
+
+  it('counts what it cannot read, and keeps the rest', () => {
+    const body = Buffer.from(
+      `${formatLogplexBody(['<999>1 not a syslog header', routerLine('at=info method=GET path=/')])}junk\n${SAMPLE_FRAMES[0]}\n`,
+    );
+    const r = buildBatchRecords(body, ctx);
+    expect(r.rejected.bad_header).toBe(1);
+    expect(r.rejected.router_no_host).toBe(1);
+    expect(r.framing.garbageBytes).toBe(5);
+    expect(r.router).toHaveLength(1);
+  });
+});

@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // brought up by `scripts/stack.sh up` (KAFKA_URL / REDIS_URL from .stack/env).
 export default defineConfig({
   test: {
+    // The JSON report lets .ci/run print the plain "N passed, N failed" closing line.
+    reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
     projects: [
       {
         test: {

@@ -76,7 +76,15 @@ function build(): Source {
     status[i] = rnd() < 0.97 ? 200 : 503;
     timestamps[i] = START_MS + Math.floor((i / EVENTS) * 60_000);
   }
-  return { buffer: Buffer.from(parts.join(''), 'latin1'), spans, methods, service, connect, status, timestamps };
+  return {
+    buffer: Buffer.from(parts.join(''), 'latin1'),
+    spans,
+    methods,
+    service,
+    connect,
+    status,
+    timestamps,
+  };
 }
 
 function fill(src: Source, i: number, ev: RouterEvent): void {
@@ -98,7 +106,10 @@ function reference(src: Source, ev: RouterEvent): number {
   for (let i = 0; i < EVENTS; i++) {
     fill(src, i, ev);
     let byPath = counts.get(ev.app);
-    if (byPath === undefined) counts.set(ev.app, (byPath = new Map()));
+    if (byPath === undefined) {
+      byPath = new Map();
+      counts.set(ev.app, byPath);
+    }
     byPath.set(ev.path, (byPath.get(ev.path) ?? 0) + 1);
   }
   return Number(process.hrtime.bigint() - started) / EVENTS;

@@ -58,13 +58,16 @@ export function makeBatches(
 
 export interface DrainChild {
   port: number;
-  stop(): Promise<{ produceCalls: number; recordsPerCall: number; produceSeconds: number }>;
+  stop(): Promise<{ produceCalls: number; recordsPerCall: number; produceSeconds: number; elu: number }>;
 }
 
 /** Forks dist/bench/drain-server.js with `env` added to the environment. */
 export async function startDrainChild(env: Record<string, string>): Promise<DrainChild> {
   const child = fork(join(here, 'drain-server.js'), [], {
     env: { ...process.env, ...env },
+    execArgv: process.env.BENCH_DRAIN_PROFILE
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_DRAIN_PROFILE}`]
+      : [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const port = await new Promise<number>((resolve, reject) => {
@@ -81,7 +84,13 @@ export async function startDrainChild(env: Record<string, string>): Promise<Drai
       new Promise((resolve) => {
         child.on(
           'message',
-          (m: { type: string; produceCalls: number; recordsPerCall: number; produceSeconds: number }) => {
+          (m: {
+            type: string;
+            produceCalls: number;
+            recordsPerCall: number;
+            produceSeconds: number;
+            elu: number;
+          }) => {
             if (m.type === 'stopped') resolve(m);
           },
         );

@@ -20,6 +20,7 @@ const handle = await startDrain(
   },
 );
 process.send?.({ type: 'ready', port: handle.port });
+const eluStart = performance.eventLoopUtilization();
 process.on('message', async (msg: { type: string }) => {
   if (msg.type !== 'stop') return;
   const calls = await registry.getSingleMetric('routemeter_drain_produce_batch_records')?.get();
@@ -32,9 +33,11 @@ process.on('message', async (msg: { type: string }) => {
     duration?.values
       .filter((v) => (v as { metricName?: string }).metricName?.endsWith('_sum'))
       .reduce((a, v) => a + v.value, 0) ?? 0;
+  const elu = performance.eventLoopUtilization(eluStart).utilization;
   await handle.close();
   process.send?.({
     type: 'stopped',
+    elu,
     produceCalls: count,
     recordsPerCall: count ? sum / count : 0,
     produceSeconds: durSum,

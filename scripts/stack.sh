@@ -39,6 +39,7 @@ REDIS_PID_FILE="$REDIS_DIR/redis.pid"
 ENV_FILE="$STACK/env"
 HOST=127.0.0.1
 
+KAFKA_VERSION_GIVEN="${KAFKA_VERSION:-}"
 KAFKA_VERSION="${KAFKA_VERSION:-$DEFAULT_KAFKA_VERSION}"
 KDIR="$STACK/kafka-$KAFKA_VERSION"
 LIBS="$KDIR/libs"
@@ -250,7 +251,9 @@ kafka_up() {
     local running_version port
     running_version="$(state_get version)"
     port="$(state_get port)"
-    if [[ "$running_version" != "$KAFKA_VERSION" ]]; then
+    if [[ -z "$KAFKA_VERSION_GIVEN" ]]; then
+      KAFKA_VERSION=$running_version # no version asked for: the running one will do
+    elif [[ "$running_version" != "$KAFKA_VERSION" ]]; then
       die "Kafka $running_version is already running (pid $pid, port $port); run 'npm run stack down' before switching to KAFKA_VERSION=$KAFKA_VERSION"
     fi
     log "Kafka $KAFKA_VERSION already running (pid $pid, $HOST:$port)"
@@ -299,8 +302,11 @@ stop_pid() { # pid name timeout_s
   if pid_alive "$pid"; then
     log "$name did not stop within ${t}s; SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
-    sleep 0.5
+    deadline=$((SECONDS + 5))
+    while pid_alive "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
+    if pid_alive "$pid"; then log "WARNING: $name (pid $pid) is still alive after SIGKILL"; fi
   fi
+  return 0
 }
 
 kafka_down() {

@@ -31,9 +31,9 @@ export interface WindowDelta {
   statusClasses: [number, number, number, number, number, number];
   /** error status codes (>= 400) and router error codes (H12, …), e.g. { "503": 4, "H12": 3 } */
   codes: Record<string, number>;
-  /** sparse HDR histogram of service ms (delta since last flush), '' when empty */
+  /** sparse HDR histogram of service ms, delta since last flush: "value:count,…" ascending (sparse-histogram.ts); '' when empty */
   serviceHistogram: string;
-  /** sparse HDR histogram of connect ms (delta since last flush), '' when empty */
+  /** sparse HDR histogram of connect ms, same encoding */
   connectHistogram: string;
 }
 

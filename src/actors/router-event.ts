@@ -31,5 +31,15 @@ export interface RouterEvent {
 }
 
 export function createRouterEvent(): RouterEvent {
-  return { timestampMs: 0, app: '', method: '', path: '', status: -1, serviceMs: -1, connectMs: -1, bytes: -1, code: '' };
+  return {
+    timestampMs: 0,
+    app: '',
+    method: '',
+    path: '',
+    status: -1,
+    serviceMs: -1,
+    connectMs: -1,
+    bytes: -1,
+    code: '',
+  };
 }

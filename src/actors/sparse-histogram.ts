@@ -1,53 +1,55 @@
 import type { Histogram, JsHistogram } from 'hdr-histogram-js';
 
 /**
- * The encoding routemeter stores for HDR histogram deltas: the non-empty buckets
- * as `value:count` pairs, ascending by value, joined by commas.
+ * The encoding of HDR histogram deltas in a WindowDelta: the non-empty buckets
+ * as `value:count` pairs, ascending by value, joined by commas; '' when empty.
  *
  *   "0:41,1:12,3:1,27:2,1536:1"
  *
  * `value` is the lowest value of the bucket (`valueFromIndex`), so recording it
  * again (`recordValueWithCount`) into a histogram with the same significant digits
  * lands in the same bucket: decode → merge → percentile is exact with respect to
- * the recording histogram. Merging two encodings is a merge of two sorted lists,
- * which the Redis flush script does in Lua, so one field per route and window
- * holds the merged histogram (see docs/redis-keys.md).
+ * the recording histogram, and two encodings merge as two sorted lists.
+ * The Redis sink stores the same pairs as MessagePack, which Lua merges faster
+ * (sinks/redis/packed-values.ts).
  *
  * Why not `encodeIntoCompressedBase64`: it deflates a full counts array. On a
  * 1-second delta the sparse text is several times cheaper to produce (see
- * bench/actors-histogram.ts), stays readable in redis-cli, and can be merged in
- * Lua without zlib. The empty histogram encodes as ''.
+ * bench/actors-histogram.ts), readable in logs, and mergeable without zlib.
  */
 export function encodeSparseHistogram(h: JsHistogram): string {
   if (h.totalCount === 0) return '';
   // Stop at the bucket holding the max instead of scanning the whole counts array.
   const last = Math.min(h.countsArrayLength - 1, countsIndexOf(h, h.maxValue));
+  const half = h.subBucketHalfCount;
+  const halfMagnitude = h.subBucketHalfCountMagnitude;
+  const fast = h.unitMagnitude === 0;
   let out = '';
   for (let i = 0; i <= last; i++) {
     const count = h.getCountAtIndex(i);
     if (count === 0) continue;
     if (out.length > 0) out += ',';
-    out += h.valueFromIndex(i) + ':' + count;
+    // valueFromIndex without Math.pow: bucket = i / half − 1, sub-bucket in its top half
+    const bucket = (i >>> halfMagnitude) - 1;
+    const value =
+      !fast || bucket > 22 ? h.valueFromIndex(i) : bucket <= 0 ? i : ((i & (half - 1)) + half) << bucket;
+    out += value + ':' + count;
   }
   return out;
 }
 
 function countsIndexOf(h: JsHistogram, value: number): number {
-  // `countsArrayIndex` is not part of the published typings; go through the
-  // public pieces it is made of.
+  // `countsArrayIndex` is not part of the published typings; go through the public pieces.
   const bucket = h.getBucketIndex(value);
   const subBucket = h.getSubBucketIndex(value, bucket);
-  const bucketBaseIndex = (bucket + 1) * h.subBucketHalfCount;
-  return bucketBaseIndex + (subBucket - h.subBucketHalfCount);
+  return (bucket + 1) * h.subBucketHalfCount + (subBucket - h.subBucketHalfCount);
 }
 
 /**
- * Adds the buckets of an encoding into `target` (any histogram; same digits for an
- * exact round trip). A scanner, not split/regex, as queries decode thousands of them.
- * Throws on malformed text rather than silently recording garbage.
+ * Calls `visit(value, count)` for each pair, in order. A scanner, not
+ * split/regex; throws on malformed text rather than recording garbage.
  */
-export function decodeSparseHistogramInto(text: string, target: Histogram): number {
-  let total = 0;
+export function forEachSparseBucket(text: string, visit: (value: number, count: number) => void): void {
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -59,7 +61,8 @@ export function decodeSparseHistogramInto(text: string, target: Histogram): numb
       digits++;
       c = text.charCodeAt(++i);
     }
-    if (digits === 0 || c !== 58 /* : */) throw new Error(`bad sparse histogram at ${i}: ${text.slice(0, 40)}`);
+    if (digits === 0 || c !== 58 /* : */)
+      throw new Error(`bad sparse histogram at ${i}: ${text.slice(0, 40)}`);
     c = text.charCodeAt(++i);
     let count = 0;
     digits = 0;
@@ -71,22 +74,29 @@ export function decodeSparseHistogramInto(text: string, target: Histogram): numb
     if (digits === 0 || (i < n && c !== 44) /* , */) {
       throw new Error(`bad sparse histogram at ${i}: ${text.slice(0, 40)}`);
     }
-    if (count > 0) target.recordValueWithCount(value, count);
-    total += count;
+    visit(value, count);
     i++;
   }
+}
+
+/** Adds the buckets of an encoding into `target` (same digits for an exact round trip); returns the count added. */
+export function decodeSparseHistogramInto(text: string, target: Histogram): number {
+  let total = 0;
+  forEachSparseBucket(text, (value, count) => {
+    if (count > 0) target.recordValueWithCount(value, count);
+    total += count;
+  });
   return total;
 }
 
-/**
- * Merges two encodings into one (the same operation as the Lua flush script;
- * used for tests and for combining deltas without a histogram at hand).
- */
+/** Merges two encodings (the operation the flush script performs in Redis). */
 export function mergeSparseHistograms(a: string, b: string): string {
   if (a === '') return b;
   if (b === '') return a;
-  const pa = parsePairs(a);
-  const pb = parsePairs(b);
+  const pa: number[] = [];
+  const pb: number[] = [];
+  forEachSparseBucket(a, (v, c) => pa.push(v, c));
+  forEachSparseBucket(b, (v, c) => pb.push(v, c));
   const out: string[] = [];
   let i = 0;
   let j = 0;
@@ -104,13 +114,4 @@ export function mergeSparseHistograms(a: string, b: string): string {
     }
   }
   return out.join(',');
-}
-
-function parsePairs(text: string): number[] {
-  const out: number[] = [];
-  for (const pair of text.split(',')) {
-    const k = pair.indexOf(':');
-    out.push(Number(pair.slice(0, k)), Number(pair.slice(k + 1)));
-  }
-  return out;
 }

@@ -1,6 +1,6 @@
 import type { JsHistogram } from 'hdr-histogram-js';
 import type { WindowDelta } from './flush-batch.js';
-import { createLatencyHistogram, MAX_RECORDED_MS } from './latency-histogram.js';
+import { createLatencyHistogram, MAX_RECORDED_MS, recordLatency } from './latency-histogram.js';
 import type { RouterEvent } from './router-event.js';
 import { encodeSparseHistogram } from './sparse-histogram.js';
 
@@ -34,20 +34,24 @@ export class WindowState {
       this.serviceSum += service;
       this.serviceCount++;
       if (service > this.serviceMax) this.serviceMax = service;
-      this.service.recordValue(service < MAX_RECORDED_MS ? service : MAX_RECORDED_MS);
+      recordLatency(this.service, Math.min(service, MAX_RECORDED_MS));
     }
     const connect = ev.connectMs;
     if (connect >= 0) {
       this.connectSum += connect;
       this.connectCount++;
-      this.connect.recordValue(connect < MAX_RECORDED_MS ? connect : MAX_RECORDED_MS);
+      recordLatency(this.connect, Math.min(connect, MAX_RECORDED_MS));
     }
     if (ev.bytes > 0) this.bytes += ev.bytes;
     const status = ev.status;
     const cls = status >= 100 && status < 600 ? ((status / 100) | 0) - 1 : 5;
     this.statusClasses[cls]++;
     if (status >= 400) this.codes.set(status, (this.codes.get(status) ?? 0) + 1);
-    if (ev.code !== '') this.codes.set(ev.code, (this.codes.get(ev.code) ?? 0) + 1);
+    if (ev.code !== '') {
+      // a malformed line must not invent unbounded "codes": keep the H12/R14/L10 shape only
+      const code = isPlatformCode(ev.code) ? ev.code : '?';
+      this.codes.set(code, (this.codes.get(code) ?? 0) + 1);
+    }
   }
 
   /** Adds another window's contents (used to build a roll-up from short windows). */
@@ -106,6 +110,19 @@ export class WindowState {
   estimateBytes(): number {
     return WINDOW_OVERHEAD_BYTES + 4 * (this.service.countsArrayLength + this.connect.countsArrayLength);
   }
+}
+
+/** "H12", "R14", "L10": one capital letter and 1 to 3 digits */
+function isPlatformCode(code: string): boolean {
+  const n = code.length;
+  if (n < 2 || n > 4) return false;
+  const first = code.charCodeAt(0);
+  if (first < 65 || first > 90) return false;
+  for (let i = 1; i < n; i++) {
+    const c = code.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /**

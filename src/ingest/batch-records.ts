@@ -1,9 +1,18 @@
-import type { IHeaders, Message } from 'kafkajs';
 import { parseL10Dropped } from './l10-overflow.js';
 import { classifyLine, LineKind } from './line-kind.js';
 import { createFramingStats, type FramingStats, scanFrames } from './logplex-framing.js';
+import {
+  KEY_DRAIN_TOKEN,
+  RECORD_HEADERS,
+  RECORD_INTS,
+  type RecordSlab,
+  TOPIC_PLATFORM,
+  TOPIC_ROUTER,
+} from './record-slab.js';
 import { findRouterHost } from './router-line.js';
 import { createSyslogHeader, parseSyslogHeader } from './syslog-header.js';
+
+export { RECORD_HEADERS };
 
 /**
  * One drain request body → the Kafka records it becomes (docs/kafka-records.md):
@@ -13,15 +22,9 @@ import { createSyslogHeader, parseSyslogHeader } from './syslog-header.js';
  *                                                         └─ app      → dropped, or platform (DRAIN_APP_OUTPUT)
  *
  * A record's value is the original syslog line, bytes exactly as Heroku sent them,
- * without the octet count and the trailing `\n`: a view into the request body, not
- * a copy. All records of one request share one headers object.
+ * without the octet count and the trailing `\n`. Records are offsets into the body
+ * (a `RecordSlab`), not copies: the producer thread turns them into kafkajs messages.
  */
-export const RECORD_HEADERS = {
-  drainToken: 'logplex-drain-token',
-  frameId: 'logplex-frame-id',
-  receivedAt: 'received-at-ms',
-} as const;
-
 export interface BatchContext {
   drainToken: string;
   frameId: string;
@@ -36,8 +39,9 @@ export interface BatchContext {
 export type RejectReason = 'bad_header' | 'router_no_host' | 'app_output_dropped' | 'platform_disabled';
 
 export interface BatchRecords {
-  router: Message[];
-  platform: Message[];
+  slab: RecordSlab;
+  routerCount: number;
+  platformCount: number;
   /** rough size of the records on the wire (values, keys, headers), for the producer's byte budgets */
   recordBytes: number;
   framing: FramingStats;
@@ -48,16 +52,13 @@ export interface BatchRecords {
 
 /** Per-record overhead of the record format (varints, attributes, header names), estimated. */
 const RECORD_OVERHEAD = 24;
+/** The shortest frame is a few bytes; this bounds the records a body can hold. */
+const MIN_FRAME_BYTES = 8;
 
 const header = createSyslogHeader();
 const hostRange = new Int32Array(2);
 
 export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords {
-  const headers: IHeaders = {
-    [RECORD_HEADERS.drainToken]: ctx.drainToken,
-    [RECORD_HEADERS.frameId]: ctx.frameId,
-    [RECORD_HEADERS.receivedAt]: String(ctx.receivedAtMs),
-  };
   const headerBytes =
     RECORD_HEADERS.drainToken.length +
     ctx.drainToken.length +
@@ -65,50 +66,78 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
     ctx.frameId.length +
     RECORD_HEADERS.receivedAt.length +
     13;
-  const platformKey = ctx.drainToken.length > 0 ? ctx.drainToken : null;
-  const out: BatchRecords = {
-    router: [],
-    platform: [],
-    recordBytes: 0,
-    framing: createFramingStats(),
-    rejected: { bad_header: 0, router_no_host: 0, app_output_dropped: 0, platform_disabled: 0 },
-    upstreamDropped: 0,
+  let records = new Int32Array(RECORD_INTS * Math.min(128, Math.ceil(body.length / MIN_FRAME_BYTES) + 1));
+  let count = 0;
+  let routerCount = 0;
+  let platformCount = 0;
+  const rejected: Record<RejectReason, number> = {
+    bad_header: 0,
+    router_no_host: 0,
+    app_output_dropped: 0,
+    platform_disabled: 0,
   };
+  let upstreamDropped = 0;
   let bytes = 0;
+  const push = (topic: number, start: number, end: number, keyStart: number, keyEnd: number) => {
+    if ((count + 1) * RECORD_INTS > records.length) {
+      const grown = new Int32Array(records.length * 2);
+      grown.set(records);
+      records = grown;
+    }
+    const o = count * RECORD_INTS;
+    records[o] = topic;
+    records[o + 1] = start;
+    records[o + 2] = end;
+    records[o + 3] = keyStart;
+    records[o + 4] = keyEnd;
+    count++;
+  };
   const onFrame = (start: number, end: number): void => {
     if (!parseSyslogHeader(body, start, end, header)) {
-      out.rejected.bad_header++;
+      rejected.bad_header++;
       return;
     }
     const kind = classifyLine(body, header);
     if (kind === LineKind.Router) {
       if (!findRouterHost(body, header.msgStart, end, hostRange)) {
-        out.rejected.router_no_host++;
+        rejected.router_no_host++;
         return;
       }
-      out.router.push({
-        key: body.subarray(hostRange[0], hostRange[1]),
-        value: body.subarray(start, end),
-        headers,
-      });
+      push(TOPIC_ROUTER, start, end, hostRange[0]!, hostRange[1]!);
+      routerCount++;
       bytes += end - start + (hostRange[1]! - hostRange[0]!) + headerBytes + RECORD_OVERHEAD;
       return;
     }
     if (kind === LineKind.Platform) {
       const dropped = parseL10Dropped(body, header.msgStart, end);
-      if (dropped > 0) out.upstreamDropped += dropped;
+      if (dropped > 0) upstreamDropped += dropped;
     } else if (ctx.appOutput === 'drop') {
-      out.rejected.app_output_dropped++;
+      rejected.app_output_dropped++;
       return;
     }
     if (!ctx.platformTopic) {
-      out.rejected.platform_disabled++;
+      rejected.platform_disabled++;
       return;
     }
-    out.platform.push({ key: platformKey, value: body.subarray(start, end), headers });
-    bytes += end - start + (platformKey?.length ?? 0) + headerBytes + RECORD_OVERHEAD;
+    push(TOPIC_PLATFORM, start, end, KEY_DRAIN_TOKEN, 0);
+    platformCount++;
+    bytes += end - start + ctx.drainToken.length + headerBytes + RECORD_OVERHEAD;
   };
-  scanFrames(body, onFrame, out.framing);
-  out.recordBytes = bytes;
-  return out;
+  const framing = scanFrames(body, onFrame, createFramingStats());
+  return {
+    slab: {
+      body,
+      records,
+      count,
+      drainToken: ctx.drainToken,
+      frameId: ctx.frameId,
+      receivedAtMs: ctx.receivedAtMs,
+    },
+    routerCount,
+    platformCount,
+    recordBytes: bytes,
+    framing,
+    rejected,
+    upstreamDropped,
+  };
 }

@@ -5,7 +5,8 @@ import { type BatchRecords, buildBatchRecords } from './batch-records.js';
 import type { DrainAuth } from './drain-auth.js';
 import type { BatchFailureReason, DrainMetrics } from './drain-metrics.js';
 import type { Claim, FrameDedupe } from './frame-dedupe.js';
-import type { RecordBatcher, TopicPart } from './record-batcher.js';
+import type { RecordBatcher } from './record-batcher.js';
+import type { RecordSlab } from './record-slab.js';
 
 /**
  * One logplex POST, from headers to answer:
@@ -26,9 +27,8 @@ export interface IngestDeps {
   logger: Logger;
   metrics: DrainMetrics;
   auth: DrainAuth;
-  batcher: RecordBatcher;
+  batcher: RecordBatcher<RecordSlab>;
   dedupe: FrameDedupe | null;
-  routerTopic: string;
   platformTopic: string | null;
   appOutput: 'drop' | 'platform';
   maxBodyBytes: number;
@@ -92,7 +92,9 @@ function readBody(req: IncomingMessage, maxBytes: number, contentLength: number)
           ok: true,
           body: size === preallocated.length ? preallocated : preallocated.subarray(0, size),
         });
-      else finish({ ok: true, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) });
+      // Always a copy: the body's memory is later transferred to the producer thread,
+      // and socket chunks may share memory Node still uses.
+      else finish({ ok: true, body: Buffer.concat(chunks, size) });
     };
     const onAbort = () => finish({ ok: false, reason: 'aborted' });
     req.on('data', onData);
@@ -235,12 +237,9 @@ export function createIngestHandler(deps: IngestDeps) {
     }
     countBatch(deps, records, header(req, 'logplex-msg-count'), log, frameId);
 
-    const parts: TopicPart[] = [{ topic: deps.routerTopic, messages: records.router }];
-    if (deps.platformTopic !== null && records.platform.length > 0) {
-      parts.push({ topic: deps.platformTopic, messages: records.platform });
-    }
-    const accepted = records.router.length + records.platform.length;
-    const ticket = deps.batcher.submit(parts, records.recordBytes);
+    // From here the body belongs to the producer thread (its memory is transferred).
+    const accepted = records.routerCount + records.platformCount;
+    const ticket = deps.batcher.submit(records.slab, accepted, records.recordBytes);
 
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
@@ -262,10 +261,10 @@ export function createIngestHandler(deps: IngestDeps) {
           logger.warn({ ...log, event: 'drain.dedupe_commit_failed', err: (err as Error).message, frameId });
         });
       }
-      if (accepted > 0) {
-        metrics.lines.inc({ result: 'accepted', reason: 'router' }, records.router.length);
-        if (records.platform.length > 0)
-          metrics.lines.inc({ result: 'accepted', reason: 'platform' }, records.platform.length);
+      if (records.routerCount > 0)
+        metrics.lines.inc({ result: 'accepted', reason: 'router' }, records.routerCount);
+      if (records.platformCount > 0) {
+        metrics.lines.inc({ result: 'accepted', reason: 'platform' }, records.platformCount);
       }
       reply(res, 204);
       return 204;

@@ -1,6 +1,6 @@
-import { type CompressionTypes, type Kafka, Partitioners, type Producer, type TopicMessages } from 'kafkajs';
+import type { CompressionTypes, Kafka, Producer, TopicMessages } from 'kafkajs';
 import { RoutemeterError } from '../errors/routemeter-error.js';
-import type { Logger } from '../telemetry/logger.js';
+import { KeyPartitioner } from './key-partitioner.js';
 
 /**
  * The drain's Kafka producer: idempotent, acks=all (-1), one request in flight.
@@ -13,12 +13,17 @@ import type { Logger } from '../telemetry/logger.js';
  * drop it while acknowledging it: a silent loss. A fresh producer id starts its own
  * sequences, so a retried batch can only be duplicated (which the drain counts), never lost.
  */
+/** What the producer logs through (a pino logger, or the producer thread's relay to one). */
+export interface ProducerLogger {
+  warn(fields: Record<string, unknown>, msg?: string): void;
+}
+
 export interface DrainProducerOptions {
   kafka: Kafka;
   compression: CompressionTypes;
   /** broker-side wait for the in-sync replicas (the produce request's `timeout`) */
   ackTimeoutMs: number;
-  logger: Logger;
+  logger: ProducerLogger;
 }
 
 export class DrainProducer {
@@ -73,7 +78,7 @@ export class DrainProducer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: KeyPartitioner,
       // kafkajs retries an idempotent send forever by default; the drain must answer
       // within logplex's 5 s, so a failed send is reported and retried by logplex.
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },

@@ -1,20 +1,22 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { type Admin, Kafka, type KafkaConfig } from 'kafkajs';
+import { type Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import { kafkaClientConfig } from '../config/kafka-client.js';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { type Logger, redactUrl } from '../telemetry/logger.js';
+import { redirectSocketFactory } from './broker-redirect.js';
 import { createDrainAuth } from './drain-auth.js';
 import { createIngestHandler } from './drain-ingest.js';
 import { createDrainMetrics } from './drain-metrics.js';
-import { DrainProducer } from './drain-producer.js';
 import { ensureDrainTopics } from './ensure-topics.js';
 import { FrameDedupe } from './frame-dedupe.js';
 import { registerCodec } from './kafka-codecs.js';
+import { ProducerThread } from './producer-thread.js';
 import { RecordBatcher } from './record-batcher.js';
+import type { RecordSlab } from './record-slab.js';
 
 /**
  * `routemeter drain`: the HTTPS log drain endpoint logplex posts to (node:http, keep-alive).
@@ -41,8 +43,11 @@ export interface StartDrainOptions {
   serveMetrics?: boolean;
   /** a Redis client to use instead of one made from `config.redis.url` (not closed by `close()`) */
   redis?: Redis;
-  /** merged over the client config made from `config.kafka` (e.g. a `socketFactory` in tests) */
-  kafkaConfig?: Partial<KafkaConfig>;
+  /**
+   * connect every broker connection to this `host:port`, whatever the cluster metadata
+   * advertises (a broker behind a TCP proxy; tests cut such a proxy to take Kafka away)
+   */
+  brokerRedirect?: string;
 }
 
 /** Slow clients: headers must arrive within 10 s and a whole request within 15 s (logplex gives up at 5 s). */
@@ -69,21 +74,29 @@ export async function startDrain(
 ): Promise<DrainHandle> {
   const drainLog = logger.child({ component: 'drain' });
   const auth = createDrainAuth(config.drain); // refuses an open drain unless DRAIN_ALLOW_OPEN=true
-  const compression = registerCodec(config.drain.compression);
+  registerCodec(config.drain.compression); // fails fast, in this thread, on a codec that cannot load
+  const brokerRedirect = options.brokerRedirect ?? null;
+  // A produce request must fail in time for the drain to answer logplex within 5 s.
+  const requestTimeoutMs = Math.max(1000, config.drain.produceTimeoutMs);
 
   const kafka = new Kafka({
-    ...kafkaClientConfig(config, 'routemeter-drain'),
-    // A produce request must fail in time for the drain to answer logplex within 5 s.
-    requestTimeout: Math.max(1000, config.drain.produceTimeoutMs),
-    ...options.kafkaConfig,
+    ...kafkaClientConfig(config, 'routemeter-drain-admin'),
+    requestTimeout: requestTimeoutMs,
+    ...(brokerRedirect ? { socketFactory: redirectSocketFactory(brokerRedirect) } : {}),
   });
   const admin: Admin = kafka.admin();
-  const producer = new DrainProducer({
-    kafka,
-    compression,
-    ackTimeoutMs: Math.max(500, config.drain.produceTimeoutMs - 500),
-    logger: drainLog,
-  });
+  const producer = new ProducerThread(
+    {
+      kafka: config.kafka,
+      brokerRedirect,
+      compression: config.drain.compression,
+      requestTimeoutMs,
+      ackTimeoutMs: Math.max(500, config.drain.produceTimeoutMs - 500),
+      routerTopic: config.topics.router,
+      platformTopic: config.topics.platform,
+    },
+    drainLog,
+  );
   try {
     await admin.connect();
     await ensureDrainTopics(admin, config.topics, drainLog);
@@ -126,9 +139,9 @@ export async function startDrain(
     ttlSeconds: config.drain.dedupeTtlSeconds,
   });
 
-  let batcher: RecordBatcher;
+  let batcher: RecordBatcher<RecordSlab>;
   const metrics = createDrainMetrics(registry, () => batcher?.queuedBytes ?? 0);
-  batcher = new RecordBatcher({
+  batcher = new RecordBatcher<RecordSlab>({
     send: producer.send,
     lingerMs: config.drain.lingerMs,
     maxBatchBytes: config.drain.batchMaxBytes,
@@ -149,7 +162,6 @@ export async function startDrain(
     auth,
     batcher,
     dedupe,
-    routerTopic: config.topics.router,
     platformTopic: config.topics.platform,
     appOutput: config.drain.appOutput,
     maxBodyBytes: config.drain.maxBodyBytes,

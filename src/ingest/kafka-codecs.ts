@@ -8,7 +8,7 @@ import { RoutemeterError } from '../errors/routemeter-error.js';
  * build (bench/drain-codecs.ts measures which one pays off, see docs/drain.md):
  *
  *   snappy  kafkajs-snappy (snappyjs, pure JS)
- *   lz4     lz4js (pure JS, LZ4 frame format as Kafka's KafkaLZ4BlockOutputStream writes it)
+ *   lz4     lz4js blocks (pure JS) in the LZ4 frame Kafka accepts (see lz4Codec)
  *   zstd    @mongodb-js/zstd 1.x (N-API binary shipped inside the npm package)
  *
  * Codecs are loaded on first use, so a platform without one of them still runs
@@ -25,11 +25,50 @@ interface KafkaCodec {
   decompress(buffer: Buffer): Promise<Buffer>;
 }
 
+/**
+ * LZ4 frames as Kafka reads them (KafkaLZ4BlockInputStream): version 01 with the
+ * block-independence flag set, which Kafka requires ("Dependent block stream is
+ * unsupported", measured) and lz4js's own `compress` does not set. Blocks are up to
+ * 4 MB, each compressed with a fresh hash table so that none refers to another.
+ *
+ *   magic 04 22 4D 18 | FLG 0x60 | BD 0x70 | HC | { u32le size (bit 31: stored) | data }* | u32le 0
+ */
+const LZ4_MAGIC = 0x184d2204;
+const LZ4_BLOCK = 4 * 1024 * 1024;
+
 function lz4Codec(): KafkaCodec {
   const lz4 = require('lz4js') as typeof import('lz4js');
+  const xxh32 = require('lz4js/xxh32.js') as {
+    hash(seed: number, src: Uint8Array, index: number, length: number): number;
+  };
+  const compress = (src: Buffer): Buffer => {
+    const blocks = Math.max(1, Math.ceil(src.length / LZ4_BLOCK));
+    const dst = Buffer.allocUnsafe(7 + blocks * (4 + lz4.compressBound(Math.min(LZ4_BLOCK, src.length))) + 4);
+    dst.writeUInt32LE(LZ4_MAGIC, 0);
+    dst[4] = 0x60; // version 01, block independence
+    dst[5] = 7 << 4; // max block size 4 MB
+    dst[6] = (xxh32.hash(0, dst, 4, 2) >>> 8) & 0xff;
+    let d = 7;
+    const block = Buffer.allocUnsafe(lz4.compressBound(Math.min(LZ4_BLOCK, Math.max(1, src.length))));
+    for (let s = 0; s < src.length; s += LZ4_BLOCK) {
+      const size = Math.min(LZ4_BLOCK, src.length - s);
+      const n = lz4.compressBlock(src, block, s, size, new Uint32Array(1 << 16));
+      if (n === 0 || n >= size) {
+        dst.writeUInt32LE((0x80000000 | size) >>> 0, d);
+        src.copy(dst, d + 4, s, s + size);
+        d += 4 + size;
+      } else {
+        dst.writeUInt32LE(n, d);
+        block.copy(dst, d + 4, 0, n);
+        d += 4 + n;
+      }
+    }
+    dst.writeUInt32LE(0, d);
+    return dst.subarray(0, d + 4);
+  };
   return {
     async compress(encoder) {
-      return Buffer.from(lz4.compress(encoder.buffer));
+      return compress(encoder.buffer);
     },
     async decompress(buffer) {
       return Buffer.from(lz4.decompress(buffer));

@@ -135,7 +135,8 @@ export function scanFrames(
         count > 0 &&
         expectedEnd <= stop &&
         (last === LF ||
-          ((last < DIGIT_0 || last > DIGIT_9) && (expectedEnd === stop || boundaryAt(buf, expectedEnd, stop))))
+          ((last < DIGIT_0 || last > DIGIT_9) &&
+            (expectedEnd === stop || boundaryAt(buf, expectedEnd, stop))))
       ) {
         stats.frames++;
         onFrame(msgStart, stripLf(buf, msgStart, expectedEnd));

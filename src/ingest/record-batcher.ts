@@ -1,4 +1,3 @@
-import type { Message, TopicMessages } from 'kafkajs';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 
 /**
@@ -20,10 +19,11 @@ import { RoutemeterError } from '../errors/routemeter-error.js';
  * - a submission still pending can be cancelled (its request timed out): it is then
  *   never sent, so the 503 its request got is exact.
  */
-export type SendFn = (topicMessages: TopicMessages[]) => Promise<void>;
+export type SendFn<T> = (items: T[]) => Promise<void>;
 
-export interface RecordBatcherOptions {
-  send: SendFn;
+export interface RecordBatcherOptions<T> {
+  /** produces the records of every item with acks=all */
+  send: SendFn<T>;
   /** how long the first pending submission waits for company */
   lingerMs: number;
   maxBatchBytes: number;
@@ -40,11 +40,6 @@ export interface BatchInfo {
   error: unknown;
 }
 
-export interface TopicPart {
-  topic: string;
-  messages: Message[];
-}
-
 export interface Ticket {
   /** resolves when Kafka acknowledged every record of the submission */
   done: Promise<void>;
@@ -54,8 +49,8 @@ export interface Ticket {
   readonly sent: boolean;
 }
 
-interface Entry {
-  parts: TopicPart[];
+interface Entry<T> {
+  item: T;
   bytes: number;
   records: number;
   state: 'pending' | 'sent' | 'cancelled';
@@ -63,16 +58,16 @@ interface Entry {
   reject: (err: unknown) => void;
 }
 
-export class RecordBatcher {
-  readonly #opts: RecordBatcherOptions;
-  #pending: Entry[] = [];
+export class RecordBatcher<T> {
+  readonly #opts: RecordBatcherOptions<T>;
+  #pending: Entry<T>[] = [];
   #pendingBytes = 0;
   #inflightBytes = 0;
   #inflight: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
 
-  constructor(opts: RecordBatcherOptions) {
+  constructor(opts: RecordBatcherOptions<T>) {
     for (const key of ['lingerMs', 'maxBatchBytes', 'maxQueuedBytes'] as const) {
       if (!Number.isFinite(opts[key]) || opts[key] < 0) {
         throw new RoutemeterError(
@@ -89,7 +84,8 @@ export class RecordBatcher {
     return this.#pendingBytes + this.#inflightBytes;
   }
 
-  submit(parts: TopicPart[], bytes: number): Ticket {
+  /** Queues `item` (holding `records` records, about `bytes` bytes on the wire) for the next send. */
+  submit(item: T, records: number, bytes: number): Ticket {
     if (this.#closed)
       return rejectedTicket(new RoutemeterError('RM_ERR_DRAIN_CLOSING', 'the drain is closing'));
     const queued = this.queuedBytes;
@@ -100,15 +96,13 @@ export class RecordBatcher {
         }),
       );
     }
-    let records = 0;
-    for (const part of parts) records += part.messages.length;
     let resolve!: () => void;
     let reject!: (err: unknown) => void;
     const done = new Promise<void>((res, rej) => {
       resolve = res;
       reject = rej;
     });
-    const entry: Entry = { parts, bytes, records, state: 'pending', resolve, reject };
+    const entry: Entry<T> = { item, bytes, records, state: 'pending', resolve, reject };
     if (records === 0) {
       entry.state = 'sent';
       resolve();
@@ -164,7 +158,7 @@ export class RecordBatcher {
       this.#timer = null;
     }
     if (this.#inflight) return;
-    const batch: Entry[] = [];
+    const batch: Entry<T>[] = [];
     let bytes = 0;
     let i = 0;
     for (; i < this.#pending.length; i++) {
@@ -182,31 +176,22 @@ export class RecordBatcher {
     this.#pendingBytes -= bytes;
     this.#inflightBytes = bytes;
 
-    const byTopic = new Map<string, Message[]>();
+    const items: T[] = [];
     let records = 0;
     for (const e of batch) {
       e.state = 'sent';
       records += e.records;
-      for (const part of e.parts) {
-        let list = byTopic.get(part.topic);
-        if (list === undefined) {
-          list = [];
-          byTopic.set(part.topic, list);
-        }
-        for (const m of part.messages) list.push(m);
-      }
+      items.push(e.item);
     }
-    const topicMessages: TopicMessages[] = [];
-    for (const [topic, messages] of byTopic) if (messages.length > 0) topicMessages.push({ topic, messages });
 
     const started = performance.now();
-    this.#inflight = this.#opts.send(topicMessages).then(
+    this.#inflight = this.#opts.send(items).then(
       () => this.#settle(batch, records, bytes, started, null),
       (err: unknown) => this.#settle(batch, records, bytes, started, err ?? new Error('send failed')),
     );
   }
 
-  #settle(batch: Entry[], records: number, bytes: number, started: number, error: unknown): void {
+  #settle(batch: Entry<T>[], records: number, bytes: number, started: number, error: unknown): void {
     this.#inflight = null;
     this.#inflightBytes = 0;
     if (error === null) {

@@ -5,7 +5,7 @@
  *   YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
  *
  * Parsed by hand from bytes: `Date.parse` needs a string (an allocation per line)
- * and is about 4x slower on this input (bench/drain.ts prints both rates). The
+ * and is 3–4x slower on this input (bench/drain.ts prints both rates). The
  * fraction is truncated to milliseconds; the offset is applied, so the result is
  * epoch milliseconds in UTC.
  */

@@ -62,6 +62,9 @@ export interface PartitionConsumerDeps {
   sampleRoutes?: (batch: FlushBatch, limit: number) => RouteSample[];
 }
 
+/** (route, window) states per flush above which a flush starts early: one Lua step stays well under 100 ms */
+const MAX_OPEN_WINDOWS = 4000;
+
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 export class PartitionConsumer {
@@ -142,8 +145,10 @@ export class PartitionConsumer {
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
+      // Nothing is committed to Kafka from here (Redis holds the offsets), but the
+      // batch must be resolved: kafkajs re-fetches an unresolved batch forever.
       autoCommit: false,
-      eachBatchAutoResolve: false,
+      eachBatchAutoResolve: true,
       eachBatch: (payload) => this.onBatch(payload),
     });
     // seek after run(): kafkajs applies it to the next fetch. A fetch that raced
@@ -194,6 +199,9 @@ export class PartitionConsumer {
 
     if (position - this.flushedUpTo >= this.opts.maxPendingRecords) {
       this.pause();
+      void this.flush();
+    } else if (aggregator.openWindows >= MAX_OPEN_WINDOWS) {
+      // Keep each atomic flush small enough not to stall Redis (docs/redis-keys.md).
       void this.flush();
     }
   }

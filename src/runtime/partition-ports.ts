@@ -17,6 +17,8 @@ export interface PartitionAggregatorPort {
   /** Everything recorded since the last drain, as deltas; the aggregator is empty afterwards. */
   drain(): PartitionDrain;
   readonly activeRoutes: number;
+  /** (route, window) states held since the last drain: the size of the next flush */
+  readonly openWindows: number;
 }
 
 export interface Claim {

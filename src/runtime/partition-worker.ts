@@ -36,7 +36,12 @@ const consumers = new Map<number, PartitionConsumer>();
 const post = (msg: WorkerToMain) => port.postMessage(msg);
 let shuttingDown = false;
 
+// Partitions may be assigned before the admin client is connected; they wait for it.
+const adminReady = admin.connect();
+
 async function assign(topic: string, partition: number): Promise<void> {
+  if (consumers.has(partition) || shuttingDown) return;
+  await adminReady;
   if (consumers.has(partition) || shuttingDown) return;
   const consumer = new PartitionConsumer(
     {
@@ -108,8 +113,7 @@ process.on('unhandledRejection', (err) => {
   process.exit(1);
 });
 
-admin
-  .connect()
+adminReady
   .then(() => post({ code: 'ready' }))
   .catch((err) => {
     post({ code: 'fatal', error: serializeError(err) });

@@ -257,7 +257,9 @@ describe('PartitionAggregator', () => {
     });
 
     it('makes the same decisions after a restart when the watermark is restored', () => {
-      const stream = [T0 + 100_000, T0 + 50_000, T0 + 30_000, T0 + 101_000].map((t) => event({ timestampMs: t }));
+      const stream = [T0 + 100_000, T0 + 50_000, T0 + 30_000, T0 + 101_000].map((t) =>
+        event({ timestampMs: t }),
+      );
       const first = aggregator({ allowedLatenessSeconds: 60 });
       first.record(stream[0]!);
       const { watermarkMs } = first.drain();
@@ -265,6 +267,15 @@ describe('PartitionAggregator', () => {
       const restarted = aggregator({ allowedLatenessSeconds: 60, watermarkMs });
       for (const ev of stream.slice(1)) restarted.record(ev);
       expect(restarted.drain()).toEqual(first.drain());
+    });
+
+    it('restores a watermark into an aggregator built before the claim', () => {
+      const agg = aggregator({ allowedLatenessSeconds: 60 });
+      agg.restoreWatermark(T0 + 100_000);
+      agg.restoreWatermark(null);
+      agg.restoreWatermark(T0); // never lowers it
+      agg.record(event({ timestampMs: T0 + 30_000 }));
+      expect(agg.drain()).toMatchObject({ late: 1, records: 0, watermarkMs: T0 + 100_000 });
     });
 
     it('rejects unusable timestamps: not positive, not a number, or far in the future', () => {
@@ -322,7 +333,7 @@ describe('PartitionAggregator', () => {
 
   describe('memory', () => {
     it('forgets windows after a drain and reuses them; evicts routes idle since an older generation', () => {
-      const agg = aggregator();
+      const agg = aggregator({ templater: new RouteTemplater() }); // cache not counted
       for (let i = 0; i < 50; i++) hit50(agg, i, T0);
       expect(agg.activeRoutes).toBe(50);
       expect(agg.openWindows).toBe(50);

@@ -52,7 +52,12 @@ export function generateEvents(count: number, startMs: number, spanMs: number, s
     const [raw, template] = PATHS[Math.floor(rnd() * PATHS.length)]!;
     const path = raw
       .replace('%ID%', String(Math.floor(rnd() * 100_000)))
-      .replace('%HEX%', `f0${Math.floor(rnd() * 0xffffff).toString(16).padStart(6, '0')}`)
+      .replace(
+        '%HEX%',
+        `f0${Math.floor(rnd() * 0xffffff)
+          .toString(16)
+          .padStart(6, '0')}`,
+      )
       .replace('%UUID%', '1850b395-c7aa-485c-aa04-7d0894b5f276');
     const method = methods[Math.floor(rnd() * methods.length)]!;
     const r = rnd();

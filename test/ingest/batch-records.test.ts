@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildBatchRecords, RECORD_HEADERS } from '../../src/ingest/batch-records.js';
+import { type BatchContext, buildBatchRecords, RECORD_HEADERS } from '../../src/ingest/batch-records.js';
+import { slabsToTopicMessages } from '../../src/ingest/record-slab.js';
 import { formatLogplexBody } from '../../src/ingest/syslog-frame-format.js';
 import {
   L10_LINE,
@@ -10,7 +11,7 @@ import {
   sampleBody,
 } from './samples.js';
 
-const ctx = {
+const ctx: BatchContext = {
   drainToken: 'd.abc',
   frameId: 'F00D',
   receivedAtMs: 1700000000000,
@@ -20,15 +21,25 @@ const ctx = {
 const appLine = '<190>1 2020-01-08T22:33:57.353034+00:00 host app web.1 - Started GET "/" for 1.2.3.4';
 const metricsLine = `<45>1 2020-01-08T22:33:57.353034+00:00 host heroku web.1 - ${RUNTIME_METRICS_MESSAGE}`;
 
+/** The batch as kafkajs messages per topic, as the producer thread builds them. */
+function build(body: Buffer, c: BatchContext = ctx) {
+  const r = buildBatchRecords(body, c);
+  const tm = slabsToTopicMessages([r.slab], 'router', 'platform');
+  const router = tm.find((t) => t.topic === 'router')?.messages ?? [];
+  const platform = tm.find((t) => t.topic === 'platform')?.messages ?? [];
+  return { ...r, router, platform };
+}
+
 describe('buildBatchRecords', () => {
   it('router lines: value = the original line bytes, key = host=, headers = token, frame id, received-at', () => {
     const body = sampleBody();
-    const r = buildBatchRecords(body, ctx);
+    const r = build(body, ctx);
     expect(r.router).toHaveLength(2);
     expect(r.platform).toHaveLength(0);
     expect(Buffer.compare(r.router[0]!.value as Buffer, Buffer.from(SAMPLE_FRAMES[0].slice(4)))).toBe(0);
     expect((r.router[1]!.key as Buffer).toString()).toBe('lumberjack-store.timber.io');
-    expect(r.router[0]!.headers).toEqual({
+    const headers = Object.fromEntries(Object.entries(r.router[0]!.headers!).map(([k, v]) => [k, String(v)]));
+    expect(headers).toEqual({
       [RECORD_HEADERS.drainToken]: 'd.abc',
       [RECORD_HEADERS.frameId]: 'F00D',
       [RECORD_HEADERS.receivedAt]: '1700000000000',
@@ -42,18 +53,18 @@ describe('buildBatchRecords', () => {
     const body = Buffer.from(
       formatLogplexBody([L10_LINE, metricsLine, appLine, routerLine(SAMPLE_MESSAGES[0])]),
     );
-    const r = buildBatchRecords(body, ctx);
+    const r = build(body, ctx);
     expect(r.router).toHaveLength(1);
     expect(r.platform.map((m) => (m.value as Buffer).toString())).toEqual([L10_LINE, metricsLine]);
-    expect(r.platform[0]!.key).toBe('d.abc');
+    expect(String(r.platform[0]!.key)).toBe('d.abc');
     expect(r.rejected.app_output_dropped).toBe(1);
     expect(r.upstreamDropped).toBe(523);
   });
 
   it('keeps app output on the platform topic when asked, and drops platform lines when the topic is off', () => {
     const body = Buffer.from(formatLogplexBody([appLine, metricsLine]));
-    expect(buildBatchRecords(body, { ...ctx, appOutput: 'platform' }).platform).toHaveLength(2);
-    const off = buildBatchRecords(body, { ...ctx, appOutput: 'platform', platformTopic: false });
+    expect(build(body, { ...ctx, appOutput: 'platform' }).platform).toHaveLength(2);
+    const off = build(body, { ...ctx, appOutput: 'platform', platformTopic: false });
     expect(off.platform).toHaveLength(0);
     expect(off.rejected.platform_disabled).toBe(2);
   });
@@ -62,7 +73,7 @@ describe('buildBatchRecords', () => {
     const body = Buffer.from(
       `${formatLogplexBody(['<999>1 not a syslog header', routerLine('at=info method=GET path=/')])}junk\n${SAMPLE_FRAMES[0]}\n`,
     );
-    const r = buildBatchRecords(body, ctx);
+    const r = build(body, ctx);
     expect(r.rejected.bad_header).toBe(1);
     expect(r.rejected.router_no_host).toBe(1);
     expect(r.framing.garbageBytes).toBe(5);

@@ -1,5 +1,4 @@
 import { Redis } from 'ioredis';
-import type { KafkaConfig } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { onTestFinished } from 'vitest';
@@ -27,7 +26,7 @@ export const AUTH = `Basic ${Buffer.from('logplex:s3cret').toString('base64')}`;
 
 export async function useDrain(
   env: Record<string, string> = {},
-  kafkaConfig?: Partial<KafkaConfig>,
+  brokerRedirect?: string,
 ): Promise<TestDrain> {
   const routerTopic = uniqueName('drain-router');
   const platformTopic = uniqueName('drain-platform');
@@ -45,7 +44,7 @@ export async function useDrain(
   });
   const registry = new Registry();
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const handle = await startDrain(config, logger, registry, { port: 0, host: '127.0.0.1', kafkaConfig });
+  const handle = await startDrain(config, logger, registry, { port: 0, host: '127.0.0.1', brokerRedirect });
   onTestFinished(async () => {
     await handle.close();
     await deleteTopic(routerTopic, platformTopic);
@@ -82,7 +81,12 @@ export async function readTopic(
 ): Promise<Array<{ key: Buffer | null; value: Buffer; headers: Record<string, string>; partition: number }>> {
   const groupId = uniqueName('drain-read');
   const consumer = testKafka({ clientId: 'routemeter-test-reader' }).consumer({ groupId });
-  const out: Array<{ key: Buffer | null; value: Buffer; headers: Record<string, string>; partition: number }> = [];
+  const out: Array<{
+    key: Buffer | null;
+    value: Buffer;
+    headers: Record<string, string>;
+    partition: number;
+  }> = [];
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });

@@ -41,7 +41,9 @@ describe('drain server (real Kafka and Redis)', () => {
       partitionsPerApp.get(k)!.add(r.partition);
     }
     for (const ps of partitionsPerApp.values()) expect(ps.size).toBe(1);
-    expect(await drain.metric('routemeter_drain_lines_total', { result: 'accepted', reason: 'router' })).toBe(100);
+    expect(await drain.metric('routemeter_drain_lines_total', { result: 'accepted', reason: 'router' })).toBe(
+      100,
+    );
     expect(await drain.metric('routemeter_drain_requests_total', { status: '204' })).toBe(1);
   });
 
@@ -67,7 +69,11 @@ describe('drain server (real Kafka and Redis)', () => {
     expect((await send(drain.url, batch)).status).toBe(204);
     // concurrent retries of another batch: still once
     const second = batchOf(30, 3).batch;
-    const answers = await Promise.all([send(drain.url, second), send(drain.url, second), send(drain.url, second)]);
+    const answers = await Promise.all([
+      send(drain.url, second),
+      send(drain.url, second),
+      send(drain.url, second),
+    ]);
     for (const a of answers) expect([204, 503]).toContain(a.status);
     const got = await readTopic(drain.routerTopic, 80);
     expect(got).toHaveLength(80);
@@ -77,7 +83,7 @@ describe('drain server (real Kafka and Redis)', () => {
   it('answers 503 while Kafka is unreachable, then takes the retried batch with nothing lost', async () => {
     const [host, port] = kafkaBrokers()[0]!.split(':');
     const proxy = await startTcpProxy({ host: host!, port: Number(port) });
-    const drain = await useDrain({ DRAIN_PRODUCE_TIMEOUT_MS: '2000' }, { socketFactory: proxy.socketFactory });
+    const drain = await useDrain({ DRAIN_PRODUCE_TIMEOUT_MS: '2000' }, `127.0.0.1:${proxy.port}`);
     try {
       const a = batchOf(40, 4);
       expect((await send(drain.url, a.batch)).status).toBe(204);
@@ -102,8 +108,11 @@ describe('drain server (real Kafka and Redis)', () => {
       const got = await readTopic(drain.routerTopic, 80);
       expect(got.map((r) => r.value.toString()).sort()).toEqual([...a.lines, ...b.lines].sort());
       expect(
-        await drain.metric('routemeter_drain_lines_total', { result: 'rejected', reason: 'timeout' }) +
-          (await drain.metric('routemeter_drain_lines_total', { result: 'rejected', reason: 'kafka_unavailable' })),
+        (await drain.metric('routemeter_drain_lines_total', { result: 'rejected', reason: 'timeout' })) +
+          (await drain.metric('routemeter_drain_lines_total', {
+            result: 'rejected',
+            reason: 'kafka_unavailable',
+          })),
       ).toBeGreaterThanOrEqual(40);
     } finally {
       await proxy.close();

@@ -1,5 +1,4 @@
 import net from 'node:net';
-import type { ISocketFactory } from 'kafkajs';
 
 /**
  * A TCP proxy between the drain and the broker that a test can cut: the realistic
@@ -7,12 +6,11 @@ import type { ISocketFactory } from 'kafkajs';
  * `cut()` resets every open connection and refuses new ones (ECONNREFUSED, as a
  * broker that went down); `restore()` listens again on the same port.
  *
- * Brokers advertise their own address in metadata, so the client is given a
- * `socketFactory` that sends every broker connection through the proxy.
+ * Brokers advertise their own address in metadata, so the drain is started with
+ * `brokerRedirect: 127.0.0.1:<proxy port>` to send every broker connection through it.
  */
 export interface TcpProxy {
   port: number;
-  socketFactory: ISocketFactory;
   cut(): Promise<void>;
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -60,11 +58,6 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   return {
     get port() {
       return port;
-    },
-    socketFactory: ({ onConnect }) => {
-      const socket = net.connect({ host: '127.0.0.1', port }, onConnect);
-      socket.setKeepAlive(true, 30_000);
-      return socket;
     },
     cut: stop,
     restore: listen,

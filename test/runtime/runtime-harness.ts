@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config/config.js';
 import { createRedis } from '../../src/config/redis-client.js';
+import { unpackStats } from '../../src/sinks/redis/packed-values.js';
 import { readOffsets } from '../../src/sinks/redis/read-offsets.js';
 import { testKafka, uniqueName, waitFor, withAdmin } from '../support/kafka.js';
 import type { OracleLine } from '../support/router-lines.js';
@@ -74,4 +75,69 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
     cursor = next;
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== '0');
+}
+
+export interface StoredTotals {
+  count: number;
+  serviceSumMs: number;
+  serviceMaxMs: number;
+  status5xx: number;
+}
+
+/**
+ * Reads the stored per-(app, route) totals of one resolution straight from the
+ * documented key schema (docs/redis-keys.md), without the query module: a
+ * second, independent reader for the exactness tests.
+ */
+export async function readStoredTotals(
+  redis: Redis,
+  prefix: string,
+  resolutionSeconds: number,
+): Promise<Map<string, StoredTotals>> {
+  const totals = new Map<string, StoredTotals>();
+  const apps = await redis.zrange(`${prefix}apps`, 0, -1);
+  for (const app of apps) {
+    const windows = await redis.zrange(`${prefix}wi:${resolutionSeconds}:${app}`, 0, -1);
+    for (const w of windows) {
+      const hash = await redis.hgetallBuffer(`${prefix}w:${resolutionSeconds}:${app}:${w}`);
+      for (const [field, value] of Object.entries(hash)) {
+        const bar = field.lastIndexOf('|');
+        if (field.slice(bar + 1) !== 's') continue;
+        const route = field.slice(0, bar);
+        const v = unpackStats(value);
+        const key = `${app} ${route}`;
+        const t = totals.get(key) ?? { count: 0, serviceSumMs: 0, serviceMaxMs: 0, status5xx: 0 };
+        t.count += v[0] ?? 0;
+        t.serviceSumMs += v[1] ?? 0;
+        t.serviceMaxMs = Math.max(t.serviceMaxMs, v[3] ?? 0);
+        t.status5xx += v[11] ?? 0;
+        totals.set(key, t);
+      }
+    }
+  }
+  return totals;
+}
+
+/** The environment of a `routemeter run` child process for this test's config. */
+export function childEnv(config: Config, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    KAFKA_URL: process.env.KAFKA_URL,
+    REDIS_URL: process.env.REDIS_URL,
+    ROUTER_TOPIC: config.topics.router,
+    CONSUMER_GROUP: config.consumerGroup,
+    REDIS_PREFIX: config.redis.prefix,
+    WORKER_THREADS: String(config.runtime.workerThreads),
+    FLUSH_INTERVAL_MS: String(config.runtime.flushIntervalMs),
+    ALLOWED_LATENESS_SECONDS: String(config.runtime.allowedLatenessSeconds),
+    METRICS_PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    ...extra,
+  };
+}
+
+/** Sum of stored next offsets: how far the store has got, over all partitions. */
+export async function storedProgress(redis: Redis, config: Config): Promise<number> {
+  const offsets = await readOffsets(redis, config.redis.prefix, config.topics.router);
+  return offsets.reduce((a, o) => a + Number(o.nextOffset ?? 0), 0);
 }

@@ -1,11 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { queryRoutes } from '../../src/query/query-routes.js';
 import { runRuntime, type RunningRuntime } from '../../src/runtime/run-runtime.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { useTopic } from '../support/kafka.js';
-import { makeRouterLines } from '../support/router-lines.js';
-import { deleteKeys, runtimeConfig, seed, testRedis, waitFlushed } from './runtime-harness.js';
+import { exactQuantile, makeRouterLines, oracle } from '../support/router-lines.js';
+import { deleteKeys, readStoredTotals, runtimeConfig, seed, testRedis, waitFlushed } from './runtime-harness.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', 'test');
+
+function metricSum(text: string, name: string): number {
+  const re = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm');
+  return [...text.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
+}
 
 describe('Supervisor (real Kafka and Redis)', () => {
   let runtime: RunningRuntime | null = null;
@@ -14,22 +20,58 @@ describe('Supervisor (real Kafka and Redis)', () => {
     runtime = null;
   });
 
-  it('consumes every partition on worker threads and flushes up to the high watermark', async () => {
-    const topic = await useTopic('rt-smoke', 4);
-    const lines = makeRouterLines(20_000, { seed: 7 });
+  it('aggregates every partition exactly: counts, sums and max equal an oracle, quantiles within HDR precision', async () => {
+    const topic = await useTopic('rt-exact', 4);
+    const lines = makeRouterLines(40_000, { seed: 7, apps: 6 });
     await seed(topic, lines);
     const config = runtimeConfig(topic);
     const redis = testRedis(config);
     try {
       runtime = await runRuntime(config, logger, { metricsPort: 0 });
       await waitFlushed(redis, config);
-      const metrics = await runtime.registry.metrics();
-      const consumed = [...metrics.matchAll(/^routemeter_consumed_records_total\{[^}]*\} (\d+)/gm)].reduce(
-        (a, m) => a + Number(m[1]),
-        0,
-      );
-      expect(consumed).toBe(lines.length);
       expect(runtime.supervisor.ownedPartitions).toEqual([0, 1, 2, 3]);
+
+      const metrics = await runtime.registry.metrics();
+      expect(metricSum(metrics, 'routemeter_consumed_records_total')).toBe(lines.length);
+      expect(metricSum(metrics, 'routemeter_parse_failures_total')).toBe(0);
+      expect(metricSum(metrics, 'routemeter_late_records_total')).toBe(0);
+      expect(metricSum(metrics, 'routemeter_route_requests_total')).toBe(lines.length);
+
+      const expected = oracle(lines);
+      // Both resolutions hold the same totals (the roll-up is derived from the short windows).
+      for (const resolution of [config.runtime.windowSeconds, config.runtime.rollupSeconds]) {
+        const stored = await readStoredTotals(redis, config.redis.prefix, resolution);
+        expect(new Map([...stored].map(([k, v]) => [k, [v.count, v.serviceSumMs, v.serviceMaxMs, v.status5xx]]))).toEqual(
+          new Map([...expected].map(([k, v]) => [k, [v.count, v.serviceSumMs, v.maxMs, v.status5xx]])),
+        );
+      }
+
+      // The query path: merged HDR quantiles against exact ones.
+      const apps = new Set(lines.map((l) => l.app));
+      const fromMs = Math.min(...lines.map((l) => l.timestampMs));
+      const toMs = Math.max(...lines.map((l) => l.timestampMs)) + 1;
+      let checked = 0;
+      for (const app of apps) {
+        const routes = await queryRoutes(redis, config.redis.prefix, { app, fromMs, toMs, resolution: 10 });
+        for (const r of routes) {
+          const o = expected.get(`${app} ${r.route}`);
+          expect(o, `${app} ${r.route}`).toBeDefined();
+          expect(r.count).toBe(o!.count);
+          expect(r.avgMs).toBeCloseTo(o!.serviceSumMs / o!.count, 9);
+          expect(r.maxMs).toBe(o!.maxMs);
+          for (const [q, got] of [
+            [50, r.p50Ms],
+            [95, r.p95Ms],
+            [99, r.p99Ms],
+          ] as const) {
+            const exact = exactQuantile(o!.sorted, q);
+            // 2 significant digits: a reported quantile is within 1 % (plus one unit) of the exact one
+            expect(Math.abs(got! - exact), `${app} ${r.route} p${q}`).toBeLessThanOrEqual(exact * 0.01 + 1);
+          }
+          checked++;
+        }
+      }
+      expect(checked).toBe(expected.size);
     } finally {
       await deleteKeys(redis, config.redis.prefix);
       redis.disconnect();

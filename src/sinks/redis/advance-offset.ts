@@ -27,9 +27,16 @@ export interface AdvanceResult {
  * under the same fencing as a flush. Never moves it backwards.
  * Throws RM_ERR_FLUSH_FENCED or RM_ERR_FLUSH_OFFSET_MISMATCH like flushPartition.
  */
-export async function advanceOffset(redis: Redis, prefix: string, req: AdvanceRequest): Promise<AdvanceResult> {
+export async function advanceOffset(
+  redis: Redis,
+  prefix: string,
+  req: AdvanceRequest,
+): Promise<AdvanceResult> {
   if (!/^(0|[1-9][0-9]*)$/.test(req.toOffset)) {
-    throw new RoutemeterError('RM_ERR_CONFIG', `advanceOffset: toOffset must be a decimal offset, got ${req.toOffset}`);
+    throw new RoutemeterError(
+      'RM_ERR_CONFIG',
+      `advanceOffset: toOffset must be a decimal offset, got ${req.toOffset}`,
+    );
   }
   let reply: Array<string | number>;
   try {

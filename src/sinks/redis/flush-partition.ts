@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { FlushBatch, WindowDelta } from '../../actors/flush-batch.js';
 import { RoutemeterError } from '../../errors/routemeter-error.js';
+import { packCodes, packHistogram, packStats } from './packed-values.js';
 import { routemeterCommands } from './redis-commands.js';
 import { toRedisError } from './redis-errors.js';
 import { appsKey, offsetKey, windowIndexKey, windowKey } from './redis-keys.js';
@@ -31,7 +32,7 @@ export interface FlushOptions {
 
 export interface FlushResult {
   status: 'applied' | 'already-applied';
-  /** deltas sent (0 when already applied is detected only after sending: still the count sent) */
+  /** deltas in the batch (sent even when the outcome is already-applied) */
   deltas: number;
   /** distinct (resolution, app, window) hashes touched */
   windows: number;
@@ -43,9 +44,11 @@ export interface FlushResult {
  * the runtime should flush more often instead. Not a hard limit: atomicity of the
  * whole batch matters more than latency, so larger batches are still applied.
  */
-export const RECOMMENDED_MAX_DELTAS = 20_000;
+export const RECOMMENDED_MAX_DELTAS = 5_000;
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
+
+type FlushArg = string | number | Buffer;
 
 export async function flushPartition(
   redis: Redis,
@@ -59,7 +62,10 @@ export async function flushPartition(
   try {
     reply = await routemeterCommands(redis).rmFlush(keys.length, keys, args);
   } catch (err) {
-    throw toRedisError(err, `flush ${batch.topic}/${batch.partition} [${batch.fromOffset}, ${batch.nextOffset})`);
+    throw toRedisError(
+      err,
+      `flush ${batch.topic}/${batch.partition} [${batch.fromOffset}, ${batch.nextOffset})`,
+    );
   }
   const status = String(reply[0]);
   const where = `${batch.topic}/${batch.partition}`;
@@ -74,7 +80,8 @@ export async function flushPartition(
       );
     case 'mismatch': {
       const storedNext = String(reply[2]);
-      if (storedNext === batch.nextOffset) return { status: 'already-applied', deltas: batch.deltas.length, windows };
+      if (storedNext === batch.nextOffset)
+        return { status: 'already-applied', deltas: batch.deltas.length, windows };
       throw new RoutemeterError(
         'RM_ERR_FLUSH_OFFSET_MISMATCH',
         `flush of ${where} starts at ${batch.fromOffset} but the stored next offset is ${storedNext}`,
@@ -107,7 +114,7 @@ export function encodeFlush(
   prefix: string,
   batch: FlushBatch,
   retention: Retention,
-): { keys: string[]; args: Array<string | number>; windows: number } {
+): { keys: string[]; args: FlushArg[]; windows: number } {
   // Group by window hash so each hash gets one EXPIRE and one index update.
   const groups = new Map<string, WindowDelta[]>();
   for (const d of batch.deltas) {
@@ -117,7 +124,7 @@ export function encodeFlush(
     else group.push(d);
   }
   const keys = [offsetKey(prefix, batch.topic, batch.partition), appsKey(prefix)];
-  const args: Array<string | number> = [
+  const args: FlushArg[] = [
     batch.epoch,
     batch.fromOffset,
     batch.nextOffset,
@@ -134,13 +141,12 @@ export function encodeFlush(
   return { keys, args, windows: groups.size };
 }
 
-function pushDelta(args: Array<string | number>, d: WindowDelta): void {
-  const c = d.statusClasses;
-  // STATS order (redis-keys.ts)
-  const stats =
-    `${d.count},${d.serviceSumMs},${d.serviceCount},${d.serviceCount > 0 ? d.serviceMaxMs : 0},` +
-    `${d.connectSumMs},${d.connectCount},${d.bytes},${c[0]},${c[1]},${c[2]},${c[3]},${c[4]},${c[5]}`;
-  let codes = '';
-  for (const code in d.codes) codes += (codes === '' ? '' : ',') + code + ':' + d.codes[code];
-  args.push(d.route, stats, codes, d.serviceHistogram, d.connectHistogram);
+function pushDelta(args: FlushArg[], d: WindowDelta): void {
+  args.push(
+    d.route,
+    packStats(d),
+    packCodes(d.codes),
+    packHistogram(d.serviceHistogram),
+    packHistogram(d.connectHistogram),
+  );
 }

@@ -7,8 +7,8 @@
  *   ARGV[1] epoch  ARGV[2] fromOffset  ARGV[3] nextOffset  ARGV[4] watermark ms ('' = keep)
  *   ARGV[5] TTL of the apps index     ARGV[6] number of groups, then per group g:
  *     app, windowStart, ttl, deltaCount, then per delta (5 values):
- *       route, stats vector, codes ('' = none), service histogram ('' = none),
- *       connect histogram ('' = none)                       (formats: redis-keys.ts)
+ *       route, stats, codes ('' = none), service histogram ('' = none),
+ *       connect histogram ('' = none)          (msgpack values; formats: redis-keys.ts)
  *
  *   → {'ok', next} | {'fenced', storedEpoch, storedNext} | {'mismatch', storedEpoch, storedNext}
  *
@@ -24,84 +24,59 @@
  * wm := max(wm, watermark), at := server time (ms).
  *
  * Nothing is written before the checks pass, and a script is atomic, so a
- * rejected flush leaves no trace. Numbers are printed with %.0f (exact up to
- * 2^53) or %.17g when not integral: Lua's default %.14g would round large sums.
+ * rejected flush leaves no trace. cmsgpack writes integral numbers as integers
+ * (exact up to 2^53) and others as doubles, so sums are never rounded to text.
  */
 export const FLUSH_LUA = `
 local off = KEYS[1]
+local fmt, floor = string.format, math.floor
 local cur = redis.call('HMGET', off, 'epoch', 'next')
 if cur[1] ~= ARGV[1] then return {'fenced', cur[1] or '', cur[2] or ''} end
 if cur[2] and cur[2] ~= ARGV[2] then return {'mismatch', cur[1], cur[2]} end
 
 local CHUNK = 400
-local fmt = string.format
-local floor = math.floor
-local function num(v)
-  if v == floor(v) then return fmt('%.0f', v) end
-  return fmt('%.17g', v)
-end
+local pack, unpack_ = cmsgpack.pack, cmsgpack.unpack
 
+-- stats: element-wise sum, except the 4th (service max): max
 local function mergeStats(old, new)
-  local a, n = {}, 0
-  for x in string.gmatch(old, '[^,]+') do
-    n = n + 1
-    a[n] = tonumber(x)
-  end
-  local k = 0
-  for x in string.gmatch(new, '[^,]+') do
-    k = k + 1
-    local v, o = tonumber(x), a[k] or 0
+  local a, b = unpack_(old), unpack_(new)
+  for k = 1, #b do
+    local v, o = b[k], a[k] or 0
     if k == 4 then
-      if v > o then a[k] = v else a[k] = o end
+      if v > o then a[k] = v end
     else
       a[k] = o + v
     end
   end
-  if k > n then n = k end
-  for j = 1, n do a[j] = num(a[j] or 0) end
-  return table.concat(a, ',')
+  return pack(a)
 end
 
+-- codes: {code = count} summed per code
 local function mergeCodes(old, new)
-  local counts, order, n = {}, {}, 0
-  for c, v in string.gmatch(old .. ',' .. new, '([^,:]+):(%d+)') do
-    if counts[c] then
-      counts[c] = counts[c] + tonumber(v)
-    else
-      n = n + 1
-      order[n] = c
-      counts[c] = tonumber(v)
-    end
-  end
-  for j = 1, n do order[j] = order[j] .. ':' .. num(counts[order[j]]) end
-  return table.concat(order, ',')
+  local a, b = unpack_(old), unpack_(new)
+  for c, v in pairs(b) do a[c] = (a[c] or 0) + v end
+  return pack(a)
 end
 
-local function mergeHist(a, b)
-  local out, n = {}, 0
-  local na, nb = string.gmatch(a, '(%d+):(%d+)'), string.gmatch(b, '(%d+):(%d+)')
-  local av, ac = na()
-  local bv, bc = nb()
-  local x, y = av and tonumber(av), bv and tonumber(bv)
-  while x or y do
-    n = n + 1
+-- histograms: two [value, count, ...] lists sorted by value, merged linearly
+local function mergeHist(old, new)
+  local a, b = unpack_(old), unpack_(new)
+  local out, k, i, j, na, nb = {}, 0, 1, 1, #a, #b
+  while i <= na or j <= nb do
+    local x, y = a[i], b[j]
     if y == nil or (x ~= nil and x < y) then
-      out[n] = av .. ':' .. ac
-      av, ac = na()
-      x = av and tonumber(av)
+      out[k + 1], out[k + 2] = x, a[i + 1]
+      i = i + 2
     elseif x == nil or y < x then
-      out[n] = bv .. ':' .. bc
-      bv, bc = nb()
-      y = bv and tonumber(bv)
+      out[k + 1], out[k + 2] = y, b[j + 1]
+      j = j + 2
     else
-      out[n] = av .. ':' .. num(tonumber(ac) + tonumber(bc))
-      av, ac = na()
-      x = av and tonumber(av)
-      bv, bc = nb()
-      y = bv and tonumber(bv)
+      out[k + 1], out[k + 2] = x, a[i + 1] + b[j + 1]
+      i, j = i + 2, j + 2
     end
+    k = k + 2
   end
-  return table.concat(out, ',')
+  return pack(out)
 end
 
 local merges = {mergeStats, mergeCodes, mergeHist, mergeHist}

@@ -15,5 +15,7 @@ export function toRedisError(err: unknown, what: string): unknown {
   if (err instanceof RoutemeterError) return err;
   const e = err as { name?: string; message?: string };
   if (e?.name === 'ReplyError' && !TRANSIENT_REPLY.test(e.message ?? '')) return err;
-  return new RoutemeterError('RM_ERR_REDIS_UNAVAILABLE', `${what}: ${e?.message ?? String(err)}`, { cause: err });
+  return new RoutemeterError('RM_ERR_REDIS_UNAVAILABLE', `${what}: ${e?.message ?? String(err)}`, {
+    cause: err,
+  });
 }

@@ -25,7 +25,12 @@ export function windowIndexKey(prefix: string, resolutionSeconds: number, app: s
   return `${prefix}wi:${resolutionSeconds}:${app}`;
 }
 
-export function windowKey(prefix: string, resolutionSeconds: number, app: string, windowStart: number): string {
+export function windowKey(
+  prefix: string,
+  resolutionSeconds: number,
+  app: string,
+  windowStart: number,
+): string {
   return `${prefix}w:${resolutionSeconds}:${app}:${windowStart}`;
 }
 
@@ -34,10 +39,13 @@ export function windowKey(prefix: string, resolutionSeconds: number, app: string
  * `|`; templating escapes `|` in paths, so a route never contains one, but the
  * reader does not depend on it). Fields that would be empty are not written.
  *
- *   <route>|s    stats vector, comma-separated numbers in STATS order below
- *   <route>|e    error codes "503:4,H12:3" (statuses >= 400 and router codes)
- *   <route>|hs   service-time histogram, sparse "value:count,…" (sparse-histogram.ts)
+ *   <route>|s    stats: msgpack array of numbers in STATS order below
+ *   <route>|e    error codes: msgpack map {"503": 4, "H12": 3} (statuses >= 400, router codes)
+ *   <route>|hs   service-time histogram: msgpack [value, count, …] (sparse-histogram.ts)
  *   <route>|hc   connect-time histogram, same encoding
+ *
+ * Values are MessagePack so that the flush script merges them with Lua's C
+ * `cmsgpack` instead of parsing text (msgpack.ts).
  *
  * One packed stats field instead of one field per counter: a flush then costs
  * one HMGET and one HSET per chunk of routes instead of a dozen HINCRBYs per

@@ -27,7 +27,13 @@ export class RedisPartitionStore {
 
   /** Moves next from `from` to `to` (records deleted by Kafka retention); a no-op if already past `to`. */
   async advance(topic: string, partition: number, epoch: number, from: string, to: string): Promise<void> {
-    await advanceOffset(this.redis, this.prefix, { topic, partition, epoch, expectedOffset: from, toOffset: to });
+    await advanceOffset(this.redis, this.prefix, {
+      topic,
+      partition,
+      epoch,
+      expectedOffset: from,
+      toOffset: to,
+    });
   }
 
   offsets(topic: string): Promise<StoredOffset[]> {

@@ -16,7 +16,11 @@ describe('claimPartition', () => {
   it('increments the epoch on every claim and returns the stored next offset and watermark', async () => {
     const { redis, prefix, cleanup } = testRedis();
     onTestFinished(cleanup);
-    expect(await claimPartition(redis, prefix, 'router', 3)).toEqual({ epoch: 1, nextOffset: null, watermarkMs: null });
+    expect(await claimPartition(redis, prefix, 'router', 3)).toEqual({
+      epoch: 1,
+      nextOffset: null,
+      watermarkMs: null,
+    });
     const second = await claimPartition(redis, prefix, 'router', 3);
     expect(second.epoch).toBe(2);
     await flushPartition(
@@ -53,7 +57,16 @@ describe('claimPartition', () => {
     await flushPartition(
       redis,
       prefix,
-      { topic: 'router', partition: 1, epoch: 2, fromOffset: '0', nextOffset: '7', deltas: [], overflowed: 0, late: 0 },
+      {
+        topic: 'router',
+        partition: 1,
+        epoch: 2,
+        fromOffset: '0',
+        nextOffset: '7',
+        deltas: [],
+        overflowed: 0,
+        late: 0,
+      },
       { retention },
     );
     const offsets = await readOffsets(redis, prefix, 'router');

@@ -3,12 +3,18 @@ import type { FlushBatch, WindowDelta } from '../../../src/actors/flush-batch.js
 import { createLatencyHistogram } from '../../../src/actors/latency-histogram.js';
 import { PartitionAggregator } from '../../../src/actors/partition-aggregator.js';
 import type { RouterEvent } from '../../../src/actors/router-event.js';
-import { decodeSparseHistogramInto } from '../../../src/actors/sparse-histogram.js';
 import { isRoutemeterError } from '../../../src/errors/routemeter-error.js';
 import { advanceOffset } from '../../../src/sinks/redis/advance-offset.js';
 import { claimPartition } from '../../../src/sinks/redis/claim-partition.js';
 import { encodeFlush, flushPartition } from '../../../src/sinks/redis/flush-partition.js';
+import {
+  histogramToText,
+  unpackCodes,
+  unpackHistogramInto,
+  unpackStats,
+} from '../../../src/sinks/redis/packed-values.js';
 import { appsKey, windowIndexKey, windowKey } from '../../../src/sinks/redis/redis-keys.js';
+import { RedisPartitionStore } from '../../../src/sinks/redis/redis-partition-store.js';
 import { retentionFromConfig } from '../../../src/sinks/redis/retention.js';
 import { generateEvents } from '../../actors/router-events.js';
 import { testRedis } from './test-redis.js';
@@ -68,7 +74,8 @@ function expectedTotals(prefix: string, deltas: WindowDelta[]): Map<string, Reco
   for (const d of deltas) {
     const key = windowKey(prefix, d.resolutionSeconds, d.app, d.windowStart);
     const routes = out.get(key) ?? {};
-    const t = (routes[d.route] ??= { stats: new Array(13).fill(0), codes: {} });
+    routes[d.route] ??= { stats: new Array(13).fill(0), codes: {} };
+    const t = routes[d.route]!;
     const v = [
       d.count,
       d.serviceSumMs,
@@ -88,21 +95,20 @@ function expectedTotals(prefix: string, deltas: WindowDelta[]): Map<string, Reco
   return out;
 }
 
-async function storedTotals(redis: import('ioredis').Redis, key: string): Promise<Record<string, RouteTotals>> {
-  const raw = await redis.hgetall(key);
+async function storedTotals(
+  redis: import('ioredis').Redis,
+  key: string,
+): Promise<Record<string, RouteTotals>> {
+  const raw = await redis.hgetallBuffer(key);
   const out: Record<string, RouteTotals> = {};
   for (const [field, value] of Object.entries(raw)) {
     const bar = field.lastIndexOf('|');
     const route = field.slice(0, bar);
-    const t = (out[route] ??= { stats: new Array(13).fill(0), codes: {} });
+    out[route] ??= { stats: new Array(13).fill(0), codes: {} };
+    const t = out[route]!;
     const suffix = field.slice(bar + 1);
-    if (suffix === 's') t.stats = value.split(',').map(Number);
-    if (suffix === 'e') {
-      for (const pair of value.split(',')) {
-        const [code, n] = pair.split(':');
-        t.codes[code!] = Number(n);
-      }
-    }
+    if (suffix === 's') t.stats = unpackStats(value);
+    if (suffix === 'e') t.codes = unpackCodes(value);
   }
   return out;
 }
@@ -142,7 +148,9 @@ describe('flushPartition', () => {
     await claimPartition(redis, prefix, 'router', 0); // a newer owner
     const [batch] = batches(events.slice(0, 100), 100, 0, old.epoch);
     await expectCode(flushPartition(redis, prefix, batch!, opts), 'RM_ERR_FLUSH_FENCED');
-    expect(await redis.exists(windowKey(prefix, 10, batch!.deltas[0]!.app, batch!.deltas[0]!.windowStart))).toBe(0);
+    expect(
+      await redis.exists(windowKey(prefix, 10, batch!.deltas[0]!.app, batch!.deltas[0]!.windowStart)),
+    ).toBe(0);
     expect(await redis.hget(`${prefix}off:router:0`, 'next')).toBeNull();
   });
 
@@ -170,7 +178,12 @@ describe('flushPartition', () => {
     const [first, second] = batches(events.slice(0, 400), 200, 0, epoch);
     await flushPartition(redis, prefix, first!, opts);
     await flushPartition(redis, prefix, second!, opts);
-    const key = windowKey(prefix, 60, first!.deltas[0]!.app, first!.deltas.find((d) => d.resolutionSeconds === 60)!.windowStart);
+    const key = windowKey(
+      prefix,
+      60,
+      first!.deltas[0]!.app,
+      first!.deltas.find((d) => d.resolutionSeconds === 60)!.windowStart,
+    );
     const before = await redis.hgetall(key);
     expect((await flushPartition(redis, prefix, second!, opts)).status).toBe('already-applied');
     expect(await redis.hgetall(key)).toEqual(before);
@@ -221,8 +234,8 @@ describe('flushPartition', () => {
     const h = createLatencyHistogram();
     const starts = await redis.zrange(windowIndexKey(prefix, 60, app), 0, -1);
     for (const start of starts) {
-      const stored = await redis.hget(windowKey(prefix, 60, app, Number(start)), `${route}|hs`);
-      if (stored) decodeSparseHistogramInto(stored, h);
+      const stored = await redis.hgetBuffer(windowKey(prefix, 60, app, Number(start)), `${route}|hs`);
+      if (stored) unpackHistogramInto(stored, h);
     }
     expect(h.totalCount).toBe(exact.length);
     for (const p of [50, 95, 99]) {
@@ -302,11 +315,71 @@ describe('flushPartition', () => {
         `${mergeMs.toFixed(0)} ms merging = ${((mergeMs * 1000) / deltas.length).toFixed(1)} µs/delta`,
     );
     const key = windowKey(prefix, 60, 'app3.example.com', T0 / 1000);
-    expect(await redis.hget(key, 'GET /r3|s')).toBe('40,4000,40,400,6,40,40000,0,38,0,0,2,0');
-    expect(await redis.hget(key, 'GET /r3|e')).toBe('503:2,H12:2');
-    expect(await redis.hget(key, 'GET /r3|hs')).toBe(
-      '5:6,40:20,41:4,90:8,400:2',
-    );
+    expect(unpackStats((await redis.hgetBuffer(key, 'GET /r3|s'))!)).toEqual([
+      40, 4000, 40, 400, 6, 40, 40000, 0, 38, 0, 0, 2, 0,
+    ]);
+    expect(unpackCodes((await redis.hgetBuffer(key, 'GET /r3|e'))!)).toEqual({ '503': 2, H12: 2 });
+    expect(histogramToText((await redis.hgetBuffer(key, 'GET /r3|hs'))!)).toBe('5:6,40:20,41:4,90:8,400:2');
+    expect(histogramToText((await redis.hgetBuffer(key, 'GET /r3|hc'))!)).toBe('0:34,1:6');
+  });
+});
+
+describe('merging in Lua', () => {
+  it('keeps non-integer sums and large counters exact', async () => {
+    const { redis, prefix, cleanup } = testRedis();
+    onTestFinished(cleanup);
+    const { epoch } = await claimPartition(redis, prefix, 'router', 0);
+    const d: WindowDelta = {
+      resolutionSeconds: 10,
+      windowStart: T0 / 1000,
+      app: 'a',
+      route: 'GET /',
+      count: 2 ** 40,
+      serviceSumMs: 0.25,
+      serviceCount: 1,
+      serviceMaxMs: 0.25,
+      connectSumMs: 0,
+      connectCount: 0,
+      bytes: 2 ** 52,
+      statusClasses: [0, 1, 0, 0, 0, 0],
+      codes: { H12: 2 ** 33 },
+      serviceHistogram: '',
+      connectHistogram: '',
+    };
+    for (let i = 0; i < 3; i++) {
+      const b = { ...batch0(epoch, i), deltas: [d] };
+      await flushPartition(redis, prefix, b, opts);
+    }
+    const key = windowKey(prefix, 10, 'a', T0 / 1000);
+    const stats = unpackStats((await redis.hgetBuffer(key, 'GET /|s'))!);
+    expect(stats.slice(0, 7)).toEqual([3 * 2 ** 40, 0.75, 3, 0.25, 0, 0, 3 * 2 ** 52]);
+    expect(unpackCodes((await redis.hgetBuffer(key, 'GET /|e'))!)).toEqual({ H12: 3 * 2 ** 33 });
+  });
+});
+
+function batch0(epoch: number, i: number): FlushBatch {
+  return {
+    topic: 'router',
+    partition: 0,
+    epoch,
+    fromOffset: String(i * 10),
+    nextOffset: String(i * 10 + 10),
+    deltas: [],
+    overflowed: 0,
+    late: 0,
+  };
+}
+
+describe('RedisPartitionStore', () => {
+  it('exposes claim, flush, advance and offsets for the runtime', async () => {
+    const { redis, prefix, cleanup } = testRedis();
+    onTestFinished(cleanup);
+    const store = new RedisPartitionStore(redis, prefix, retention);
+    const { epoch } = await store.claim('router', 5);
+    expect((await store.flush({ ...batch0(epoch, 0), partition: 5 })).status).toBe('applied');
+    await store.advance('router', 5, epoch, '10', '500');
+    expect((await store.offsets('router')).map((o) => [o.partition, o.nextOffset])).toEqual([[5, '500']]);
+    await expectCode(store.advance('router', 5, epoch, '10', '900'), 'RM_ERR_FLUSH_OFFSET_MISMATCH');
   });
 });
 
@@ -318,7 +391,16 @@ describe('advanceOffset', () => {
     await flushPartition(
       redis,
       prefix,
-      { topic: 'router', partition: 0, epoch, fromOffset: '0', nextOffset: '50', deltas: [], overflowed: 0, late: 0 },
+      {
+        topic: 'router',
+        partition: 0,
+        epoch,
+        fromOffset: '0',
+        nextOffset: '50',
+        deltas: [],
+        overflowed: 0,
+        late: 0,
+      },
       opts,
     );
     const req = { topic: 'router', partition: 0, epoch };
@@ -336,7 +418,10 @@ describe('advanceOffset', () => {
       advanceOffset(redis, prefix, { ...req, toOffset: '20000', expectedOffset: '50' }),
       'RM_ERR_FLUSH_OFFSET_MISMATCH',
     );
-    await expectCode(advanceOffset(redis, prefix, { ...req, epoch: epoch - 1, toOffset: '30000' }), 'RM_ERR_FLUSH_FENCED');
+    await expectCode(
+      advanceOffset(redis, prefix, { ...req, epoch: epoch - 1, toOffset: '30000' }),
+      'RM_ERR_FLUSH_FENCED',
+    );
     expect(await redis.hget(`${prefix}off:router:0`, 'next')).toBe('10000');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The small subset of MessagePack (https://github.com/msgpack/msgpack/blob/master/spec.md)
- * routemeter stores: arrays and maps of numbers and strings. It is the format
+ * the Redis sink stores (packed-values.ts): arrays and maps of numbers and strings. It is the format
  * Redis' Lua `cmsgpack` reads and writes, so the flush script merges stored
  * values with C-speed decoding instead of parsing text in Lua (about 5× less
  * Redis CPU per flush, measured: see docs/redis-keys.md).

@@ -1,0 +1,416 @@
+/**
+ * bench/consume.ts: how fast the stream runtime turns a Kafka backlog of router
+ * records into flushed aggregates in Redis, against references measured in the
+ * same run on the same topic, plus the memory each active route costs.
+ *
+ * Setup (one machine, the local stack of `npm run stack up`; everything shares the
+ * cores with the broker and Redis, so compare the ratios, not the absolutes):
+ *   - topic `bench-consume-<records>-<partitions>` (default 2,000,000 records, 4
+ *     partitions), filled once with realistic router lines from the seeded line
+ *     generator (50 apps × 24 routes = 1,200 route shapes, Zipf-popular apps and
+ *     routes, lognormal latencies, H-codes; ~300 B per line), exactly as the drain
+ *     writes them: key = app host, murmur2 partitioning, the drain's three headers,
+ *     codec none unless --codec. Event times advance 1 ms per line (the generator's
+ *     clock: a 1,000 lines/s drain), so reading the backlog at full speed is a
+ *     catch-up: a 1 s flush covers tens of seconds of event time. The topic is kept
+ *     and reused while it holds exactly --records (Kafka's retention is 24 h here);
+ *     --drop-topic deletes it at the end.
+ *   - every measurement reads the whole topic from the earliest offset with a fresh
+ *     consumer group (and a fresh Redis prefix where it writes); all of it is
+ *     deleted afterwards:
+ *     (a) routemeter end to end: `runRuntime` (supervisor, WORKER_THREADS worker
+ *         threads, one kafkajs consumer per partition, route actors, atomic Lua
+ *         flush every FLUSH_INTERVAL_MS=1000), timed from the call until Redis's
+ *         stored next offset equals the high watermark on every partition (polled
+ *         every 50 ms with readOffsets). Then the stored counts (10 s and 60 s
+ *         windows) must add up to --records: nothing late, nothing lost. ROUTE_PATTERNS
+ *         teaches the templater the generator's `:slug` and `:date` segments (the
+ *         built-ins leave slugs alone, which would make ~100k "routes" of 1,200 and
+ *         push most traffic into the per-app overflow route); --builtin-routes
+ *         measures without them.
+ *     (b) Kafka's Java ConsumerPerformance (same broker version): the ceiling.
+ *     (c) one bare kafkajs consumer, eachBatch, parseRouterEvent into a reused event,
+ *         discard: the client's ceiling in one thread.
+ *     (c') the same decode-and-discard with routemeter's consumer layout: one
+ *         consumer per partition (private group, pinned assigner, the runtime's
+ *         fetch sizes) over N worker threads. a(N)/c'(N) isolates what routemeter
+ *         adds (actors + Redis flushes) at the same thread count: the fairer
+ *         reference for a(2) on 2 cores.
+ *     (d) the seed talk's design: one consumer, eachMessage, HINCRBY + HGET + HSET
+ *         awaited per record; the first --seed-records records or --seed-seconds.
+ *   - memory per active route: a child `node --expose-gc` drives one
+ *     PartitionAggregator through --mem-flushes flush intervals of
+ *     --mem-per-flush of the same lines (bench/support/consume-route-memory.ts has
+ *     the method), live (1 s of event time per flush) and catch-up (this topic's
+ *     density).
+ *
+ *   npm run build && node dist/bench/consume.js [--records 2000000] [--partitions 4] [--workers 1,2]
+ *
+ * Ends with a summary block and one comparable line starting with `consume:`.
+ * Goals: a/b ≥ 0.5, a/c ≥ 0.9, a/d ≥ 20, ≤ 8 KB per active route.
+ */
+import { execFile } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { Redis } from 'ioredis';
+import type { CompressionName } from '../src/ingest/kafka-codecs.js';
+import { type BareRun, bareKafkajs, bareKafkajsThreads } from './support/consume-bare.js';
+import { type ConsumerPerformanceResult, consumerPerformance } from './support/consume-java.js';
+import { ensurePreloaded } from './support/consume-preload.js';
+import type { RouteMemoryResult } from './support/consume-route-memory.js';
+import { measureRoutemeter, type RoutemeterRun } from './support/consume-routemeter.js';
+import { type SeedRun, seedDesign } from './support/consume-seed.js';
+import {
+  deleteGroups,
+  fmtInt,
+  highWatermarks,
+  stackEnv,
+  uniqueName,
+  withAdmin,
+} from './support/consume-stack.js';
+
+/** The generator's `:slug` (`summer-sale-123`) and `:date` (`2025-03-12`) path segments. */
+const GENERATOR_ROUTE_PATTERNS = JSON.stringify([
+  { pattern: '\\d{4}-\\d{2}-\\d{2}', placeholder: ':date' },
+  { pattern: '[a-z][a-z0-9]*(?:-[a-z0-9]+)*-\\d{1,3}', placeholder: ':slug' },
+]);
+
+const MEASUREMENTS = ['a', 'b', 'c', "c'", 'd', 'mem'] as const;
+type Measurement = (typeof MEASUREMENTS)[number];
+
+const positiveInt = (name: string) => (v: string) => {
+  const n = Number(v.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+  return n;
+};
+const intList = (name: string) => (v: string) =>
+  v
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map((s) => positiveInt(name)(s.trim()));
+
+const program = new Command()
+  .name('bench/consume')
+  .description('routemeter runtime throughput vs ConsumerPerformance, bare kafkajs and the seed design')
+  .option('--records <n>', 'records in the topic', positiveInt('--records'), 2_000_000)
+  .option('--partitions <n>', 'partitions of the topic', positiveInt('--partitions'), 4)
+  .option('--topic <name>', 'topic (default bench-consume-<records>-<partitions>[-<variant>])')
+  .option('--drop-topic', 'delete the topic at the end', false)
+  .option('--workers <list>', "WORKER_THREADS values for (a) and (c')", intList('--workers'), [1, 2])
+  .option('--repeat <n>', "runs of (a), (b), (c), (c') each; the best counts", positiveInt('--repeat'), 1)
+  .addOption(
+    new Option('--codec <codec>', 'compression of the preloaded records')
+      .choices(['none', 'gzip', 'snappy', 'lz4', 'zstd'])
+      .default('none'),
+  )
+  .option('--gen-seed <n>', 'line generator seed', positiveInt('--gen-seed'), 1)
+  .option('--apps <n>', 'apps in the generator catalog', positiveInt('--apps'), 50)
+  .option('--routes <n>', 'routes per app in the generator catalog', positiveInt('--routes'), 24)
+  .option(
+    '--lines-per-second <n>',
+    'event-time density of the lines',
+    positiveInt('--lines-per-second'),
+    1000,
+  )
+  .option('--in-flight <n>', 'produce requests in flight while preloading', positiveInt('--in-flight'), 4)
+  .option('--builtin-routes', 'no ROUTE_PATTERNS: only the built-in placeholders', false)
+  .option('--flush-interval-ms <n>', 'FLUSH_INTERVAL_MS for (a)', positiveInt('--flush-interval-ms'), 1000)
+  .option('--seed-records <n>', 'bound of (d), records', positiveInt('--seed-records'), 100_000)
+  .option('--seed-seconds <n>', 'bound of (d), seconds', positiveInt('--seed-seconds'), 30)
+  .option(
+    '--mem-per-flush <n>',
+    'records per flush interval in the memory measurement',
+    positiveInt('--mem-per-flush'),
+    25_000,
+  )
+  .option('--mem-flushes <n>', 'flush intervals in the memory measurement', positiveInt('--mem-flushes'), 10)
+  .option('--skip <list>', `measurements to skip, of ${MEASUREMENTS.join(',')}`, (v) => v.split(','), [])
+  .option('--timeout <seconds>', 'limit per measurement', positiveInt('--timeout'), 900)
+  .parse();
+
+const o = program.opts<{
+  records: number;
+  partitions: number;
+  topic?: string;
+  dropTopic: boolean;
+  workers: number[];
+  repeat: number;
+  codec: CompressionName;
+  genSeed: number;
+  apps: number;
+  routes: number;
+  linesPerSecond: number;
+  inFlight: number;
+  builtinRoutes: boolean;
+  flushIntervalMs: number;
+  seedRecords: number;
+  seedSeconds: number;
+  memPerFlush: number;
+  memFlushes: number;
+  skip: string[];
+  timeout: number;
+}>();
+for (const s of o.skip) {
+  if (!(MEASUREMENTS as readonly string[]).includes(s)) program.error(`--skip: unknown measurement ${s}`);
+}
+const runs = (m: Measurement) => !o.skip.includes(m);
+
+const variant = [
+  o.codec !== 'none' ? o.codec : '',
+  o.genSeed !== 1 ? `s${o.genSeed}` : '',
+  o.apps !== 50 || o.routes !== 24 ? `${o.apps}x${o.routes}` : '',
+  o.linesPerSecond !== 1000 ? `${o.linesPerSecond}lps` : '',
+]
+  .filter(Boolean)
+  .join('-');
+const topic = o.topic ?? `bench-consume-${o.records}-${o.partitions}${variant ? `-${variant}` : ''}`;
+const routePatterns = o.builtinRoutes ? '' : GENERATOR_ROUTE_PATTERNS;
+const stack = stackEnv();
+const cores = availableParallelism();
+
+const rate = (records: number, seconds: number) => records / seconds;
+const mb = (bytes: number, seconds: number) => bytes / 2 ** 20 / seconds;
+const best = <T>(xs: T[], key: (x: T) => number): T => xs.reduce((a, b) => (key(b) > key(a) ? b : a));
+
+console.log(
+  `setup: topic ${topic}: ${fmtInt(o.records)} router records, ${o.partitions} partitions, codec ${o.codec}, ` +
+    `${o.apps} apps × ${o.routes} routes (seed ${o.genSeed}), ${o.linesPerSecond} lines/s of event time; ` +
+    `Kafka ${stack.kafkaVersion}, ${cores} cores; route patterns: ${routePatterns ? 'generator :slug/:date' : 'built-in only'}`,
+);
+
+const pre = await ensurePreloaded({
+  stack,
+  topic,
+  records: o.records,
+  partitions: o.partitions,
+  codec: o.codec,
+  seed: o.genSeed,
+  apps: o.apps,
+  routes: o.routes,
+  linesPerSecond: o.linesPerSecond,
+  inFlight: o.inFlight,
+});
+const perPartition = pre.perPartition.map((n) => `${((100 * n) / o.records).toFixed(0)}%`).join(' ');
+console.log(
+  pre.reused
+    ? `preload: reused ${topic} (records per partition ${perPartition})`
+    : `preload: ${fmtInt(o.records)} records in ${pre.seconds.toFixed(1)} s ` +
+        `(${fmtInt(rate(o.records, pre.seconds))} rec/s; records per partition ${perPartition})`,
+);
+const highs = await highWatermarks(stack, topic);
+
+const redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 2 });
+const rm: RoutemeterRun[] = [];
+const java: ConsumerPerformanceResult[] = [];
+const bare: BareRun[] = [];
+const bareThreads: BareRun[] = [];
+let seed: SeedRun | null = null;
+let memory: RouteMemoryResult | null = null;
+const problems: string[] = [];
+
+try {
+  for (let r = 0; r < o.repeat; r++) {
+    if (runs('a')) {
+      for (const workers of o.workers) {
+        const run = await measureRoutemeter({
+          stack,
+          redis,
+          topic,
+          partitions: o.partitions,
+          records: o.records,
+          highs,
+          workers,
+          routePatterns,
+          flushIntervalMs: o.flushIntervalMs,
+          timeoutSeconds: o.timeout,
+        });
+        rm.push(run);
+        const sane =
+          run.storedShort === o.records && run.storedRollup === o.records && run.records === o.records;
+        if (!sane) {
+          problems.push(
+            `routemeter(${workers}t): consumed ${fmtInt(run.records)}, stored ${fmtInt(run.storedShort)} (10 s) / ` +
+              `${fmtInt(run.storedRollup)} (60 s), expected ${fmtInt(o.records)}`,
+          );
+        }
+        console.log(
+          `(a) routemeter, ${workers} worker thread(s): ${fmtInt(rate(o.records, run.seconds))} msg/s ` +
+            `${mb(run.bytes, run.seconds).toFixed(1)} MB/s; ${run.seconds.toFixed(1)} s from start to the last flush ` +
+            `(startup ${run.startupSeconds.toFixed(1)} s; after it ${fmtInt(rate(o.records, run.seconds - run.startupSeconds))} msg/s); ` +
+            `${run.flushes} flushes; stored ${sane ? '= records ✓' : '≠ records ✗'}; late ${run.late}, ` +
+            `overflowed ${fmtInt(run.overflowed)}, parse failures ${run.parseFailures}, flush failures ${run.flushFailures}` +
+            `${run.clean ? '' : '; shutdown not clean'}`,
+        );
+      }
+    }
+    if (runs('b')) {
+      const group = uniqueName('bench-consume-java');
+      try {
+        const j = await consumerPerformance(stack, topic, o.records, group);
+        java.push(j);
+        console.log(
+          `(b) ConsumerPerformance: ${fmtInt(j.msgPerSec)} msg/s ${j.mbPerSec.toFixed(1)} MB/s (its MB: keys + values) ` +
+            `incl. ${j.rebalanceMs} ms group join; ${fmtInt(j.fetchMsgPerSec)} msg/s fetching; ` +
+            `${j.wallSeconds.toFixed(1)} s wall with JVM start`,
+        );
+      } finally {
+        await deleteGroups(stack, [group]);
+      }
+    }
+    if (runs('c')) {
+      const c = await bareKafkajs(stack, topic, o.records, o.timeout);
+      bare.push(c);
+      console.log(
+        `(c) kafkajs bare, 1 consumer, 1 thread: ${fmtInt(rate(c.records, c.seconds))} msg/s ` +
+          `${mb(c.bytes, c.seconds).toFixed(1)} MB/s; ${c.seconds.toFixed(1)} s (startup ${c.startupSeconds.toFixed(1)} s); ` +
+          `parse failures ${c.parseFailures}`,
+      );
+    }
+    if (runs("c'")) {
+      for (const threads of o.workers) {
+        const c = await bareKafkajsThreads(stack, topic, o.partitions, threads, o.records, o.timeout);
+        bareThreads.push(c);
+        console.log(
+          `(c') kafkajs bare, 1 consumer/partition, ${threads} thread(s): ${fmtInt(rate(c.records, c.seconds))} msg/s ` +
+            `${mb(c.bytes, c.seconds).toFixed(1)} MB/s; ${c.seconds.toFixed(1)} s (startup ${c.startupSeconds.toFixed(1)} s); ` +
+            `parse failures ${c.parseFailures}`,
+        );
+      }
+    }
+  }
+  if (runs('d')) {
+    seed = await seedDesign(stack, topic, o.seedRecords, o.seedSeconds, JSON.parse(routePatterns || '[]'));
+    console.log(
+      `(d) seed design, 3 awaited Redis round trips per record: ${fmtInt(rate(seed.records, seed.seconds))} msg/s ` +
+        `${mb(seed.bytes, seed.seconds).toFixed(2)} MB/s over the first ${fmtInt(seed.records)} records ` +
+        `(${seed.seconds.toFixed(1)} s, ${fmtInt(seed.routes)} routes)`,
+    );
+  }
+  if (runs('mem')) {
+    const script = fileURLToPath(new URL('./support/consume-route-memory.js', import.meta.url));
+    const args = {
+      seed: o.genSeed,
+      apps: o.apps,
+      routes: o.routes,
+      linesPerSecond: o.linesPerSecond,
+      perFlush: o.memPerFlush,
+      flushes: o.memFlushes,
+      routePatterns,
+    };
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--expose-gc', script, JSON.stringify(args)],
+      {
+        maxBuffer: 1 << 20,
+      },
+    );
+    memory = JSON.parse(stdout) as RouteMemoryResult;
+    const m = memory;
+    console.log(
+      `memory: ${(m.live.bytesPerRoute / 1024).toFixed(2)} KB per active route live ` +
+        `(${fmtInt(m.live.activeRoutes)} routes, ${m.live.windowsPerRoute.toFixed(1)} window/route; aggregator's estimate ` +
+        `${(m.live.estimatePerRoute / 1024).toFixed(2)} KB); ${(m.catchUp.bytesPerRoute / 1024).toFixed(2)} KB catching up ` +
+        `(${fmtInt(m.catchUp.activeRoutes)} routes, ${m.catchUp.windowsPerRoute.toFixed(1)} windows/route; estimate ` +
+        `${(m.catchUp.estimatePerRoute / 1024).toFixed(2)} KB); ${fmtInt(o.memPerFlush)} records per flush × ${o.memFlushes}`,
+    );
+  }
+} finally {
+  await redis.quit();
+  if (o.dropTopic) {
+    await withAdmin(stack, (admin) => admin.deleteTopics({ topics: [topic], timeout: 30_000 }));
+    console.log(`dropped topic ${topic}`);
+  }
+}
+
+// ── summary ────────────────────────────────────────────────────────────────────
+const valueBytes = rm[0]?.bytes ?? bare[0]?.bytes ?? bareThreads[0]?.bytes ?? Number.NaN;
+const avgValue = valueBytes / o.records;
+const aRate = (r: RoutemeterRun) => rate(o.records, r.seconds);
+const bestA = new Map<number, RoutemeterRun>();
+for (const r of rm)
+  if (!bestA.has(r.workers) || aRate(r) > aRate(bestA.get(r.workers)!)) bestA.set(r.workers, r);
+const bestCt = new Map<number, BareRun>();
+for (const c of bareThreads) {
+  const prev = bestCt.get(c.threads);
+  if (!prev || rate(c.records, c.seconds) > rate(prev.records, prev.seconds)) bestCt.set(c.threads, c);
+}
+const a = rm.length > 0 ? best(rm, aRate) : null;
+const b = java.length > 0 ? best(java, (j) => j.msgPerSec).msgPerSec : Number.NaN;
+const c =
+  bare.length > 0
+    ? best(
+        bare.map((x) => rate(x.records, x.seconds)),
+        (x) => x,
+      )
+    : Number.NaN;
+const d = seed ? rate(seed.records, seed.seconds) : Number.NaN;
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+const msgs = (x: number) => (Number.isFinite(x) ? fmtInt(x) : 'n/a');
+const pad = (s: string, n: number) => s.padEnd(n);
+
+console.log('');
+console.log(
+  `── summary: ${fmtInt(o.records)} records (${f1(valueBytes / 2 ** 20)} MB of values, ${f1(avgValue)} B avg), ` +
+    `${o.partitions} partitions, codec ${o.codec}; Kafka ${stack.kafkaVersion}; ${cores} cores; MB = 2^20 B of values ──`,
+);
+for (const [workers, r] of [...bestA].sort((x, y) => x[0] - y[0])) {
+  const ar = aRate(r);
+  const ct = bestCt.get(workers);
+  const cr = ct ? rate(ct.records, ct.seconds) : Number.NaN;
+  console.log(
+    `${pad(`(a) routemeter, ${workers} thread${workers > 1 ? 's' : ''}`, 44)} ${pad(`${msgs(ar)} msg/s`, 16)} ` +
+      `${pad(`${f1(mb(r.bytes, r.seconds))} MB/s`, 11)} a/b ${f2(ar / b)}  a/c ${f2(ar / c)}  a/c'(${workers}t) ${f2(ar / cr)}  a/d ${f1(ar / d)}`,
+  );
+}
+if (java.length > 0) {
+  const j = best(java, (x) => x.msgPerSec);
+  console.log(
+    `${pad('(b) ConsumerPerformance (Java)', 44)} ${pad(`${msgs(b)} msg/s`, 16)} ${pad(`${f1((b * avgValue) / 2 ** 20)} MB/s`, 11)} ` +
+      `(tool: ${f1(j.mbPerSec)} MB/s keys+values; ${msgs(j.fetchMsgPerSec)} msg/s without its ${j.rebalanceMs} ms join)`,
+  );
+}
+if (bare.length > 0) {
+  console.log(
+    `${pad('(c) kafkajs bare, 1 consumer', 44)} ${pad(`${msgs(c)} msg/s`, 16)} ${pad(`${f1((c * avgValue) / 2 ** 20)} MB/s`, 11)}`,
+  );
+}
+for (const [threads, ct] of [...bestCt].sort((x, y) => x[0] - y[0])) {
+  const cr = rate(ct.records, ct.seconds);
+  console.log(
+    `${pad(`(c') kafkajs bare, consumer/partition, ${threads}t`, 44)} ${pad(`${msgs(cr)} msg/s`, 16)} ` +
+      `${pad(`${f1(mb(ct.bytes, ct.seconds))} MB/s`, 11)}`,
+  );
+}
+if (seed) {
+  console.log(
+    `${pad(`(d) seed design (first ${fmtInt(seed.records)})`, 44)} ${pad(`${msgs(d)} msg/s`, 16)} ` +
+      `${pad(`${f2(mb(seed.bytes, seed.seconds))} MB/s`, 11)}`,
+  );
+}
+if (memory) {
+  console.log(
+    `${pad('memory per active route', 44)} ${(memory.live.bytesPerRoute / 1024).toFixed(2)} KB live ` +
+      `(1 window/route), ${(memory.catchUp.bytesPerRoute / 1024).toFixed(2)} KB catching up ` +
+      `(${memory.catchUp.windowsPerRoute.toFixed(1)} windows/route)`,
+  );
+}
+if (a) {
+  const ar = aRate(a);
+  const kb = memory ? memory.live.bytesPerRoute / 1024 : Number.NaN;
+  const goal = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  console.log(
+    `goals (best a = ${a.workers} thread${a.workers > 1 ? 's' : ''}): a/b ${f2(ar / b)} ≥ 0.5 ${goal(ar / b >= 0.5)}; ` +
+      `a/c ${f2(ar / c)} ≥ 0.9 ${goal(ar / c >= 0.9)}; a/d ${f1(ar / d)} ≥ 20 ${goal(ar / d >= 20)}; ` +
+      `${f2(kb)} KB/route ≤ 8 ${goal(kb <= 8)}`,
+  );
+  console.log(
+    `consume: routemeter(${a.workers} thread${a.workers > 1 ? 's' : ''}) ${msgs(ar)} msg/s ${f1(mb(a.bytes, a.seconds))} MB/s | ` +
+      `ConsumerPerformance ${msgs(b)} | kafkajs bare ${msgs(c)} | seed ${msgs(d)} | ` +
+      `a/b ${f2(ar / b)} a/c ${f2(ar / c)} a/d ${f1(ar / d)} | ${f1(kb)} KB/route`,
+  );
+}
+for (const p of problems) console.log(`SANITY CHECK FAILED: ${p}`);
+process.exit(problems.length > 0 ? 1 : 0);

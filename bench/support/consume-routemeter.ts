@@ -1,0 +1,170 @@
+/**
+ * Measurement (a) of bench/consume.ts: the real `routemeter run` runtime
+ * (supervisor, worker threads, one kafkajs consumer per partition, route actors,
+ * atomic Lua flushes), started in this process with `runRuntime` on a fresh
+ * consumer group and a fresh Redis prefix, timed from the call until Redis's
+ * stored next offset equals the high watermark on every partition.
+ */
+import { SingleBar } from 'cli-progress';
+import type { Redis } from 'ioredis';
+import { loadConfig } from '../../src/config/config.js';
+import { runRuntime } from '../../src/runtime/run-runtime.js';
+import { Field } from '../../src/runtime/worker-metrics.js';
+import { unpackStats } from '../../src/sinks/redis/packed-values.js';
+import { readOffsets } from '../../src/sinks/redis/read-offsets.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import {
+  deleteGroups,
+  deleteRedisPrefix,
+  fmtInt,
+  groupsWithPrefix,
+  type Stack,
+  sleep,
+  uniqueName,
+} from './consume-stack.js';
+
+export interface RoutemeterOptions {
+  stack: Stack;
+  redis: Redis;
+  topic: string;
+  partitions: number;
+  records: number;
+  highs: Map<number, string>;
+  workers: number;
+  /** ROUTE_PATTERNS (JSON) or '' for the built-in placeholders only */
+  routePatterns: string;
+  flushIntervalMs: number;
+  timeoutSeconds: number;
+  /** extra environment for loadConfig (e.g. MAX_PENDING_RECORDS) */
+  env?: Record<string, string>;
+}
+
+export interface RoutemeterRun {
+  workers: number;
+  /** start → final flush stored */
+  seconds: number;
+  /** start → first record counted by a worker (threads, group joins, claims) */
+  startupSeconds: number;
+  /** records and value bytes the workers consumed */
+  records: number;
+  bytes: number;
+  /** sum of `count` stored in Redis at the 10 s and 60 s resolutions */
+  storedShort: number;
+  storedRollup: number;
+  parseFailures: number;
+  late: number;
+  overflowed: number;
+  flushes: number;
+  flushFailures: number;
+  clean: boolean;
+}
+
+export async function measureRoutemeter(opts: RoutemeterOptions): Promise<RoutemeterRun> {
+  const group = uniqueName('bench-consume-rm');
+  const prefix = `${uniqueName('bench-consume')}:`;
+  const config = loadConfig({
+    KAFKA_URL: opts.stack.kafkaUrl,
+    REDIS_URL: opts.stack.redisUrl,
+    ROUTER_TOPIC: opts.topic,
+    PLATFORM_TOPIC: '',
+    TOPIC_PARTITIONS: String(opts.partitions),
+    CONSUMER_GROUP: group,
+    REDIS_PREFIX: prefix,
+    WORKER_THREADS: String(opts.workers),
+    FLUSH_INTERVAL_MS: String(opts.flushIntervalMs),
+    METRICS_PORT: '0',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    // the generator's event times are in the past: nothing may be dropped as late
+    ALLOWED_LATENESS_SECONDS: String(10 * 365 * 24 * 3600),
+    ROUTE_PATTERNS: opts.routePatterns,
+    ...opts.env,
+  });
+  const logger = createLogger(config.logLevel, 'bench-consume');
+  const bar = new SingleBar({
+    format: `routemeter(${opts.workers}t) {bar} {percentage}% | {value}/{total} flushed | consumed {consumed}`,
+    stream: process.stderr,
+    hideCursor: true,
+    noTTYOutput: true,
+    notTTYSchedule: 10_000,
+  });
+  const started = performance.now();
+  const running = await runRuntime(config, logger, { metricsPort: 0 });
+  const partitions = [...opts.highs.keys()];
+  const counter = (field: number) =>
+    partitions.reduce((n, p) => n + running.supervisor.partitionCounters.get(p, field), 0);
+  let firstRecordAt = 0;
+  let doneAt = 0;
+  bar.start(opts.records, 0, { consumed: 0 });
+  try {
+    const deadline = started + opts.timeoutSeconds * 1000;
+    while (performance.now() < deadline) {
+      const consumed = counter(Field.records);
+      if (firstRecordAt === 0 && consumed > 0) firstRecordAt = performance.now();
+      const stored = new Map(
+        (await readOffsets(opts.redis, prefix, opts.topic)).map((o) => [o.partition, o.nextOffset]),
+      );
+      let flushed = 0;
+      let done = true;
+      for (const [p, high] of opts.highs) {
+        flushed += Number(stored.get(p) ?? 0);
+        if (high !== '0' && stored.get(p) !== high) done = false;
+      }
+      bar.update(flushed, { consumed: fmtInt(consumed) });
+      if (done) {
+        doneAt = performance.now();
+        break;
+      }
+      await sleep(50);
+    }
+  } finally {
+    bar.stop();
+  }
+  const run: RoutemeterRun = {
+    workers: opts.workers,
+    seconds: (doneAt - started) / 1000,
+    startupSeconds: (firstRecordAt - started) / 1000,
+    records: counter(Field.records),
+    bytes: counter(Field.bytes),
+    storedShort: 0,
+    storedRollup: 0,
+    parseFailures: counter(Field.parseFailures),
+    late: counter(Field.late),
+    overflowed: counter(Field.overflowed),
+    flushes: counter(Field.flushes),
+    flushFailures: counter(Field.flushFailures),
+    clean: false,
+  };
+  run.clean = await running.stop();
+  try {
+    if (doneAt === 0)
+      throw new Error(
+        `routemeter(${opts.workers}t) did not flush everything within ${opts.timeoutSeconds} s`,
+      );
+    run.storedShort = await storedCount(opts.redis, prefix, config.runtime.windowSeconds);
+    run.storedRollup = await storedCount(opts.redis, prefix, config.runtime.rollupSeconds);
+  } finally {
+    await deleteRedisPrefix(opts.redis, prefix);
+    const left = await deleteGroups(opts.stack, await groupsWithPrefix(opts.stack, group));
+    if (left.length > 0) process.stderr.write(`could not delete consumer groups: ${left.join(', ')}\n`);
+  }
+  return run;
+}
+
+/** Sum of the `count` stats of every route and window of one resolution (docs/redis-keys.md). */
+async function storedCount(redis: Redis, prefix: string, resolutionSeconds: number): Promise<number> {
+  let total = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}w:${resolutionSeconds}:*`, 'COUNT', 500);
+    cursor = next;
+    const pipeline = redis.pipeline();
+    for (const k of keys) pipeline.hgetallBuffer(k);
+    for (const [err, hash] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      for (const [field, value] of Object.entries(hash as Record<string, Buffer>)) {
+        if (field.endsWith('|s')) total += unpackStats(value)[0] ?? 0;
+      }
+    }
+  } while (cursor !== '0');
+  return total;
+}

@@ -1,0 +1,117 @@
+import type { JsHistogram } from 'hdr-histogram-js';
+import { createLatencyHistogram } from '../actors/latency-histogram.js';
+import { unpackCodes, unpackHistogramInto, unpackStats } from '../sinks/redis/packed-values.js';
+import { FIELD } from '../sinks/redis/redis-keys.js';
+import type { CodeCount, RouteStats } from './route-stats.js';
+
+/**
+ * Window hashes (as read with HGETALL, values as bytes) → one RouteStats per
+ * route: counters summed, maxima maxed, histograms decoded and merged into one
+ * HDR histogram per route for the quantiles.
+ *
+ * Pure and self-contained (plain data in, plain data out) so that it can run in
+ * a worker pool (piscina) when a query merges many windows: decoding and merging
+ * histograms is the CPU-heavy part of a read.
+ */
+export type WindowHash = Readonly<Record<string, Uint8Array>>;
+
+export interface MergeOptions {
+  app: string;
+  /** the time span the hashes cover, for rpm */
+  spanMs: number;
+}
+
+interface Accumulator {
+  stats: number[];
+  codes: Map<string, number>;
+  service: JsHistogram | null;
+  connect: JsHistogram | null;
+}
+
+export function mergeRouteFields(hashes: readonly WindowHash[], options: MergeOptions): RouteStats[] {
+  const routes = new Map<string, Accumulator>();
+  for (const hash of hashes) {
+    for (const field in hash) {
+      const bar = field.lastIndexOf('|');
+      if (bar <= 0) continue;
+      const route = field.slice(0, bar);
+      const suffix = field.slice(bar + 1);
+      let acc = routes.get(route);
+      if (acc === undefined) {
+        acc = { stats: new Array<number>(13).fill(0), codes: new Map(), service: null, connect: null };
+        routes.set(route, acc);
+      }
+      const value = hash[field]!;
+      switch (suffix) {
+        case FIELD.stats: {
+          const s = unpackStats(value);
+          for (let i = 0; i < acc.stats.length; i++) {
+            acc.stats[i] = i === 3 ? Math.max(acc.stats[i]!, s[i]!) : acc.stats[i]! + s[i]!;
+          }
+          break;
+        }
+        case FIELD.codes:
+          for (const [code, n] of Object.entries(unpackCodes(value)))
+            acc.codes.set(code, (acc.codes.get(code) ?? 0) + n);
+          break;
+        case FIELD.serviceHistogram:
+          acc.service ??= createLatencyHistogram();
+          unpackHistogramInto(value, acc.service);
+          break;
+        case FIELD.connectHistogram:
+          acc.connect ??= createLatencyHistogram();
+          unpackHistogramInto(value, acc.connect);
+          break;
+        default:
+        // a field from a newer writer: ignore it rather than fail the query
+      }
+    }
+  }
+  const minutes = Math.max(options.spanMs, 1) / 60_000;
+  const out: RouteStats[] = [];
+  for (const [route, acc] of routes) {
+    const [count, serviceSum, serviceCount, serviceMax, connectSum, connectCount, bytes, ...classes] =
+      acc.stats as [number, number, number, number, number, number, number, ...number[]];
+    if (count === 0) continue;
+    const space = route.indexOf(' ');
+    const maxMs = serviceCount > 0 ? serviceMax : null;
+    const quantile = (p: number) =>
+      acc.service === null || acc.service.totalCount === 0 || maxMs === null
+        ? null
+        : Math.min(acc.service.getValueAtPercentile(p), maxMs);
+    const errorStatuses: CodeCount[] = [];
+    const routerCodes: CodeCount[] = [];
+    for (const [code, n] of acc.codes)
+      (/^\d/.test(code) ? errorStatuses : routerCodes).push({ code, count: n });
+    const byCount = (a: CodeCount, b: CodeCount) => b.count - a.count || a.code.localeCompare(b.code);
+    out.push({
+      app: options.app,
+      route,
+      method: space > 0 ? route.slice(0, space) : '',
+      path: space > 0 ? route.slice(space + 1) : route,
+      count,
+      rpm: count / minutes,
+      avgMs: serviceCount > 0 ? serviceSum / serviceCount : null,
+      p50Ms: quantile(50),
+      p95Ms: quantile(95),
+      p99Ms: quantile(99),
+      maxMs,
+      connectAvgMs: connectCount > 0 ? connectSum / connectCount : null,
+      connectP95Ms:
+        acc.connect === null || acc.connect.totalCount === 0 ? null : acc.connect.getValueAtPercentile(95),
+      bytes,
+      statusClasses: {
+        '1xx': classes[0]!,
+        '2xx': classes[1]!,
+        '3xx': classes[2]!,
+        '4xx': classes[3]!,
+        '5xx': classes[4]!,
+        other: classes[5]!,
+      },
+      errorRate: classes[4]! / count,
+      errorStatuses: errorStatuses.sort(byCount),
+      routerCodes: routerCodes.sort(byCount),
+    });
+  }
+  return out.sort((a, b) => b.count - a.count || a.route.localeCompare(b.route));
+}

@@ -1,0 +1,97 @@
+import type { Histogram } from 'hdr-histogram-js';
+import type { WindowDelta } from '../../actors/flush-batch.js';
+import { forEachSparseBucket } from '../../actors/sparse-histogram.js';
+import { decodeMsgpack, MsgpackWriter } from './msgpack.js';
+import { STATS } from './redis-keys.js';
+
+/**
+ * The MessagePack values of a window hash (formats in redis-keys.ts), written by
+ * the flush and read back by the query module.
+ *
+ *   <route>|s   [count, serviceSumMs, serviceCount, serviceMaxMs, connectSumMs,
+ *                connectCount, bytes, 1xx, 2xx, 3xx, 4xx, 5xx, other]
+ *   <route>|e   {"503": 4, "H12": 3}
+ *   <route>|hs  [value, count, value, count, …]   ascending by value
+ *   <route>|hc  same
+ */
+const writer = new MsgpackWriter(16 * 1024);
+
+export function packStats(d: WindowDelta): Buffer {
+  const c = d.statusClasses;
+  writer
+    .reset()
+    .arrayHeader(STATS.length)
+    .number(d.count)
+    .number(d.serviceSumMs)
+    .number(d.serviceCount)
+    .number(d.serviceCount > 0 ? d.serviceMaxMs : 0)
+    .number(d.connectSumMs)
+    .number(d.connectCount)
+    .number(d.bytes);
+  for (let i = 0; i < 6; i++) writer.number(c[i]!);
+  return writer.finish();
+}
+
+/** '' when there are no codes (the field is then not written) */
+export function packCodes(codes: Record<string, number>): Buffer | '' {
+  const keys = Object.keys(codes);
+  if (keys.length === 0) return '';
+  writer.reset().mapHeader(keys.length);
+  for (const k of keys) writer.string(k).number(codes[k]!);
+  return writer.finish();
+}
+
+/** "value:count,…" (WindowDelta) → msgpack [value, count, …]; '' stays '' */
+export function packHistogram(text: string): Buffer | '' {
+  if (text === '') return '';
+  let pairs = 1;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 44) pairs++;
+  writer.reset().arrayHeader(pairs * 2);
+  forEachSparseBucket(text, (value, count) => {
+    writer.number(value).number(count);
+  });
+  return writer.finish();
+}
+
+export function unpackStats(bytes: Uint8Array): number[] {
+  const v = decodeMsgpack(bytes);
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw new Error('bad stats value');
+  const out = v as number[];
+  while (out.length < STATS.length) out.push(0); // written by an older, shorter STATS
+  return out;
+}
+
+export function unpackCodes(bytes: Uint8Array): Record<string, number> {
+  const v = decodeMsgpack(bytes);
+  // cmsgpack writes an empty Lua table as an empty array
+  if (Array.isArray(v) && v.length === 0) return {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('bad codes value');
+  const out: Record<string, number> = {};
+  for (const [k, n] of Object.entries(v)) if (typeof n === 'number') out[k] = n;
+  return out;
+}
+
+/** Adds a stored histogram into `target`; returns the count added. */
+export function unpackHistogramInto(bytes: Uint8Array, target: Histogram): number {
+  const v = decodeMsgpack(bytes);
+  if (!Array.isArray(v) || v.length % 2 !== 0) throw new Error('bad histogram value');
+  let total = 0;
+  for (let i = 0; i < v.length; i += 2) {
+    const value = v[i];
+    const count = v[i + 1];
+    if (typeof value !== 'number' || typeof count !== 'number' || value < 0 || count < 0) {
+      throw new Error('bad histogram value');
+    }
+    if (count > 0) target.recordValueWithCount(value, count);
+    total += count;
+  }
+  return total;
+}
+
+/** msgpack histogram → "value:count,…", for people reading Redis and for tests */
+export function histogramToText(bytes: Uint8Array): string {
+  const v = decodeMsgpack(bytes) as number[];
+  const parts: string[] = [];
+  for (let i = 0; i < v.length; i += 2) parts.push(`${v[i]}:${v[i + 1]}`);
+  return parts.join(',');
+}

@@ -1,0 +1,140 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { runRuntime } from '../../src/runtime/run-runtime.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { useTopic, waitFor, withAdmin } from '../support/kafka.js';
+import { makeRouterLines, oracle, prng } from '../support/router-lines.js';
+import {
+  childEnv,
+  deleteKeys,
+  readStoredTotals,
+  runtimeConfig,
+  seed,
+  storedProgress,
+  testRedis,
+  waitFlushed,
+} from './runtime-harness.js';
+
+const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', 'test');
+const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+function startChild(env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, [MAIN, 'run'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  onTestFinished(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return child;
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+function expectExact(lines: ReturnType<typeof makeRouterLines>, stored: Awaited<ReturnType<typeof readStoredTotals>>) {
+  const expected = oracle(lines);
+  const got = new Map([...stored].map(([k, v]) => [k, { count: v.count, sum: v.serviceSumMs, max: v.serviceMaxMs }]));
+  const want = new Map(
+    [...expected].map(([k, v]) => [k, { count: v.count, sum: v.serviceSumMs, max: v.maxMs }]),
+  );
+  const diffs = [...new Set([...got.keys(), ...want.keys()])]
+    .filter((k) => JSON.stringify(got.get(k)) !== JSON.stringify(want.get(k)))
+    .map((k) => `${k}: got ${JSON.stringify(got.get(k))} want ${JSON.stringify(want.get(k))}`);
+  expect(diffs.slice(0, 10)).toEqual([]);
+  expect(got).toEqual(want);
+}
+
+describe('crash recovery (real Kafka and Redis)', () => {
+  it('keeps totals exact when the process is killed with SIGKILL three times mid-run', async () => {
+    const topic = await useTopic('rt-kill9', 4);
+    const lines = makeRouterLines(200_000, { seed: 11, apps: 8, stepMs: 1 });
+    await seed(topic, lines);
+    const config = runtimeConfig(topic, { FLUSH_INTERVAL_MS: '100' });
+    const redis = testRedis(config);
+    onTestFinished(async () => {
+      await deleteKeys(redis, config.redis.prefix);
+      redis.disconnect();
+    });
+    const random = prng(2024);
+    // kill points: after roughly 10–30 %, 35–55 % and 60–80 % of the records are stored
+    const marks = [0.1, 0.35, 0.6].map((base) => Math.floor((base + random() * 0.2) * lines.length));
+    for (const mark of marks) {
+      const child = startChild(childEnv(config, { MAX_PENDING_RECORDS: '20000' }));
+      await waitFor(async () => (await storedProgress(redis, config)) >= mark, {
+        timeoutMs: 120_000,
+        intervalMs: 25,
+        message: `stored progress past ${mark}`,
+      });
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+    const before = await storedProgress(redis, config);
+    expect(before).toBeLessThan(lines.length);
+    const last = startChild(childEnv(config));
+    await waitFlushed(redis, config, 180_000);
+    last.kill('SIGTERM');
+    expect(await exited(last)).toBe(0);
+    expectExact(lines, await readStoredTotals(redis, config.redis.prefix, config.runtime.rollupSeconds));
+    expectExact(lines, await readStoredTotals(redis, config.redis.prefix, config.runtime.windowSeconds));
+  });
+
+  it('restarts a worker thread that throws and keeps totals exact', async () => {
+    const topic = await useTopic('rt-throw', 4);
+    const lines = makeRouterLines(60_000, { seed: 5 });
+    await seed(topic, lines);
+    const config = runtimeConfig(topic, { FLUSH_INTERVAL_MS: '100' });
+    const redis = testRedis(config);
+    const runtime = await runRuntime(config, logger, { metricsPort: 0 });
+    onTestFinished(async () => {
+      await runtime.stop();
+      await deleteKeys(redis, config.redis.prefix);
+      redis.disconnect();
+    });
+    await waitFor(async () => (await storedProgress(redis, config)) > 5000, { timeoutMs: 60_000, intervalMs: 20 });
+    runtime.supervisor.injectWorkerCrash(0);
+    runtime.supervisor.injectWorkerCrash(1);
+    await waitFlushed(redis, config);
+    const metrics = await runtime.registry.metrics();
+    const restarts = [...metrics.matchAll(/^routemeter_worker_restarts_total\{[^}]*\} (\d+)/gm)].reduce(
+      (a, m) => a + Number(m[1]),
+      0,
+    );
+    expect(restarts).toBe(2);
+    expectExact(lines, await readStoredTotals(redis, config.redis.prefix, config.runtime.rollupSeconds));
+  });
+
+  it('shares partitions between two processes; one leaves mid-run; totals stay exact', async () => {
+    const topic = await useTopic('rt-fleet', 6);
+    const lines = makeRouterLines(200_000, { seed: 3, apps: 12 });
+    await seed(topic, lines);
+    const config = runtimeConfig(topic, { FLUSH_INTERVAL_MS: '100', WORKER_THREADS: '1' });
+    const redis = testRedis(config);
+    onTestFinished(async () => {
+      await deleteKeys(redis, config.redis.prefix);
+      redis.disconnect();
+    });
+    const a = startChild(childEnv(config, { MAX_PENDING_RECORDS: '5000' }));
+    const b = startChild(childEnv(config, { MAX_PENDING_RECORDS: '5000' }));
+    // Both processes are members, and each owns some partitions.
+    await waitFor(
+      async () => {
+        const [group] = (await withAdmin((admin) => admin.describeGroups([config.consumerGroup]))).groups;
+        return group?.state === 'Stable' && group.members.length === 2;
+      },
+      { timeoutMs: 60_000, intervalMs: 100, message: 'two stable members' },
+    );
+    await waitFor(async () => (await storedProgress(redis, config)) > lines.length * 0.2, {
+      timeoutMs: 120_000,
+      intervalMs: 25,
+    });
+    const atLeave = await storedProgress(redis, config);
+    b.kill('SIGTERM');
+    expect(await exited(b)).toBe(0);
+    expect(atLeave).toBeLessThan(lines.length);
+    await waitFlushed(redis, config, 180_000);
+    a.kill('SIGTERM');
+    expect(await exited(a)).toBe(0);
+    expectExact(lines, await readStoredTotals(redis, config.redis.prefix, config.runtime.rollupSeconds));
+  });
+});

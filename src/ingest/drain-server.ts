@@ -312,7 +312,7 @@ export async function startDrain(
       server.closeAllConnections();
       await serverClosed;
       dedupe.close();
-      await producer.disconnect();
+      await producer.disconnect(Math.max(1000, deadline - Date.now()));
       await admin.disconnect().catch(() => {});
       if (ownRedis) await redis.quit().catch(() => redis.disconnect());
       drainLog.info({ event: 'drain.closed', inflightLeft: inflight }, 'drain closed');

@@ -81,15 +81,24 @@ export class ProducerThread {
     await this.#call(worker, { code: 'send', id: 0, slabs }, [...transfer]);
   };
 
-  async disconnect(): Promise<void> {
+  /** Disconnects the producer and ends the thread; after `timeoutMs` the thread is terminated anyway. */
+  async disconnect(timeoutMs = 5000): Promise<void> {
     const worker = this.#worker;
     if (!worker) return;
     this.#worker = null; // its exit is expected from here on
     this.#connected = null;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await this.#call(worker, { code: 'disconnect', id: 0 }, []);
+      await Promise.race([
+        this.#call(worker, { code: 'disconnect', id: 0 }, []),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, timeoutMs);
+        }),
+      ]);
     } catch {
       // a dead worker has nothing left to disconnect
+    } finally {
+      clearTimeout(timer);
     }
     await worker.terminate();
   }

@@ -81,8 +81,9 @@ export class PartitionConsumer {
   private readonly queue: FlushBatch[] = [];
   private paused = false;
   private flushTimer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
+  private flushing: Promise<boolean> | null = null;
   private flushAttempts = 0;
+  private retryAt = 0;
   private readonly event = createRouterEvent();
   private aggregator: PartitionAggregatorPort | null = null;
 
@@ -100,6 +101,7 @@ export class PartitionConsumer {
     const { counters, logger } = this.deps;
     this.state = 'starting';
     counters.set(partition, Field.fenced, 0);
+    counters.set(partition, Field.paused, 0);
     const claim = await this.retryUntilStopped('claim', () => this.deps.store.claim(topic, partition));
     if (claim === undefined) return;
     this.epoch = claim.epoch;
@@ -220,9 +222,11 @@ export class PartitionConsumer {
     this.deps.counters.set(this.opts.partition, Field.paused, 0);
   }
 
-  /** Drains what is pending and stores every queued batch, in order. Serialized. */
-  flush(): Promise<void> {
+  /** Drains what is pending and stores every queued batch, in order. Serialized; never rejects. */
+  flush(): Promise<boolean> {
     if (this.flushing) return this.flushing;
+    // After a failure, the interval timer waits for the backoff instead of hammering Redis.
+    if (Date.now() < this.retryAt && this.state === 'running') return Promise.resolve(false);
     this.flushing = this.flushQueue().finally(() => {
       this.flushing = null;
     });
@@ -242,10 +246,11 @@ export class PartitionConsumer {
     this.drainedUpTo = this.position;
   }
 
-  private async flushQueue(): Promise<void> {
+  /** Stores queued batches in order; true when everything drained so far is stored. Never throws. */
+  private async flushQueue(): Promise<boolean> {
     const { topic, partition } = this.opts;
     const { store, counters, post, logger } = this.deps;
-    if (this.isFenced) return;
+    if (this.isFenced) return false;
     this.drainIntoQueue();
     while (this.queue.length > 0) {
       const batch = this.queue[0]!;
@@ -253,22 +258,22 @@ export class PartitionConsumer {
       try {
         await store.flush(batch);
       } catch (err) {
+        counters.add(partition, Field.flushFailures, 1);
+        post({ code: 'flush-failed', topic, partition, error: serializeError(err) });
         if (isRoutemeterError(err, 'RM_ERR_FLUSH_FENCED')) {
           logger.warn({ topic, partition, epoch: this.epoch }, 'flush fenced: a newer owner claimed the partition');
           counters.set(partition, Field.fenced, 1);
           void this.stop('fenced');
-          return;
+          return false;
         }
-        counters.add(partition, Field.flushFailures, 1);
         this.flushAttempts++;
-        post({ code: 'flush-failed', topic, partition, error: serializeError(err) });
         if (isRoutemeterError(err, 'RM_ERR_FLUSH_OFFSET_MISMATCH')) {
           // Our view of the partition disagrees with the store: nothing we hold can be
           // applied safely. Give the partition up; the supervisor re-claims it from the
           // stored offset.
           logger.error({ topic, partition, err }, 'flush rejected: offset mismatch; restarting partition');
           void this.stop('failed', err);
-          return;
+          return false;
         }
         logger.warn(
           { topic, partition, attempt: this.flushAttempts, err: (err as Error).message },
@@ -278,9 +283,10 @@ export class PartitionConsumer {
         this.pause();
         if (this.state === 'running') {
           const delay = backoffDelay(DEFAULT_POLICY, this.flushAttempts);
+          this.retryAt = Date.now() + delay;
           setTimeout(() => void this.flush(), delay).unref();
         }
-        throw err;
+        return false;
       }
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.flushAttempts = 0;
@@ -301,6 +307,7 @@ export class PartitionConsumer {
       });
     }
     if (this.paused && this.position - this.flushedUpTo < this.opts.maxPendingRecords / 2) this.resume();
+    return true;
   }
 
   /**
@@ -325,11 +332,13 @@ export class PartitionConsumer {
       // Final flush: retry until it lands or the budget runs out.
       while (this.queue.length > 0 || this.position > this.drainedUpTo) {
         if (this.isFenced || Date.now() >= deadline) break;
+        let stored = false;
         try {
-          await withTimeout(this.flush(), Math.max(1, deadline - Date.now()));
+          stored = await withTimeout(this.flush(), Math.max(1, deadline - Date.now()));
         } catch {
-          await sleep(Math.min(250, Math.max(0, deadline - Date.now())));
+          // the flush outlived the budget
         }
+        if (!stored) await sleep(Math.min(250, Math.max(0, deadline - Date.now())));
       }
     }
     try {

@@ -1,0 +1,119 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { claimPartition } from '../../src/sinks/redis/claim-partition.js';
+import { runRuntime } from '../../src/runtime/run-runtime.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { startTcpProxy } from '../ingest/tcp-proxy.js';
+import { useTopic, waitFor } from '../support/kafka.js';
+import { makeRouterLines, oracle } from '../support/router-lines.js';
+import {
+  deleteKeys,
+  readStoredTotals,
+  runtimeConfig,
+  seed,
+  storedProgress,
+  testRedis,
+  waitFlushed,
+} from './runtime-harness.js';
+
+const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', 'test');
+
+function metric(text: string, name: string, labels = ''): number {
+  const re = new RegExp(`^${name}\\{[^}]*${labels}[^}]*\\} ([0-9.e+-]+)$`, 'gm');
+  return [...text.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
+}
+
+function totalsOf(stored: Awaited<ReturnType<typeof readStoredTotals>>) {
+  return new Map([...stored].map(([k, v]) => [k, [v.count, v.serviceSumMs, v.serviceMaxMs]]));
+}
+
+function oracleOf(lines: ReturnType<typeof makeRouterLines>) {
+  return new Map([...oracle(lines)].map(([k, v]) => [k, [v.count, v.serviceSumMs, v.maxMs]]));
+}
+
+describe('PartitionConsumer (real Kafka and Redis)', () => {
+  it('rejects the flushes of a fenced owner, re-claims, and keeps totals exact', async () => {
+    const topic = await useTopic('rt-fence', 2);
+    const lines = makeRouterLines(80_000, { seed: 21 });
+    await seed(topic, lines);
+    const config = runtimeConfig(topic, { FLUSH_INTERVAL_MS: '100', MAX_PENDING_RECORDS: '2000' });
+    const redis = testRedis(config);
+    const runtime = await runRuntime(config, logger, { metricsPort: 0 });
+    onTestFinished(async () => {
+      await runtime.stop();
+      await deleteKeys(redis, config.redis.prefix);
+      redis.disconnect();
+    });
+    await waitFor(async () => (await storedProgress(redis, config)) > 4000, { timeoutMs: 60_000, intervalMs: 10 });
+    // A stale owner elsewhere claims both partitions: the epoch moves past the live owner's.
+    const stolen = await Promise.all([0, 1].map((p) => claimPartition(redis, config.redis.prefix, topic, p)));
+    expect(stolen.every((c) => c.epoch >= 2)).toBe(true);
+    await waitFlushed(redis, config);
+    const metrics = await runtime.registry.metrics();
+    expect(metric(metrics, 'routemeter_flush_errors_total', 'code="RM_ERR_FLUSH_FENCED"')).toBeGreaterThan(0);
+    expect(totalsOf(await readStoredTotals(redis, config.redis.prefix, 60))).toEqual(oracleOf(lines));
+  });
+
+  it('pauses while Redis is away, holds memory to the pending bound, and resumes with nothing lost', async () => {
+    const topic = await useTopic('rt-redis-down', 2);
+    const lines = makeRouterLines(100_000, { seed: 33 });
+    await seed(topic, lines);
+    const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const proxy = await startTcpProxy({ host: redisUrl.hostname, port: Number(redisUrl.port || 6379) });
+    const proxied = `redis://127.0.0.1:${proxy.port}`;
+    const maxPending = 5000;
+    const config = runtimeConfig(topic, {
+      REDIS_URL: proxied,
+      FLUSH_INTERVAL_MS: '100',
+      MAX_PENDING_RECORDS: String(maxPending),
+    });
+    const redis = testRedis({ redis: { ...config.redis, url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' } });
+    const runtime = await runRuntime(config, logger, { metricsPort: 0 });
+    onTestFinished(async () => {
+      await runtime.stop();
+      await proxy.close();
+      await deleteKeys(redis, config.redis.prefix);
+      redis.disconnect();
+    });
+    await waitFor(async () => (await storedProgress(redis, config)) > 2000, { timeoutMs: 60_000, intervalMs: 10 });
+    await proxy.cut();
+    const atCut = await storedProgress(redis, config);
+    // Consumption stops at the pending bound instead of buffering the whole topic.
+    await waitFor(
+      async () => metric(await runtime.registry.metrics(), 'routemeter_partition_paused') === 2,
+      { timeoutMs: 60_000, intervalMs: 100, message: 'both partitions paused' },
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const paused = await runtime.registry.metrics();
+    expect(await storedProgress(redis, config)).toBe(atCut);
+    // one fetch (up to 4 MiB, about 12k lines) may land after the bound is crossed
+    expect(metric(paused, 'routemeter_unflushed_records')).toBeLessThanOrEqual(2 * (maxPending + 13_000));
+    expect(metric(paused, 'routemeter_consumed_records_total')).toBeLessThan(lines.length);
+    expect(metric(paused, 'routemeter_flush_failures_total')).toBeGreaterThan(0);
+
+    await proxy.restore();
+    await waitFlushed(redis, config);
+    const after = await runtime.registry.metrics();
+    expect(metric(after, 'routemeter_partition_paused')).toBe(0);
+    expect(totalsOf(await readStoredTotals(redis, config.redis.prefix, 60))).toEqual(oracleOf(lines));
+  });
+
+  it('escalates when worker threads crash more often than the restart budget allows', async () => {
+    const topic = await useTopic('rt-escalate', 2);
+    const config = runtimeConfig(topic, { RESTART_MAX: '2', RESTART_WINDOW_MS: '60000' });
+    let escalated = '';
+    const runtime = await runRuntime(config, logger, {
+      metricsPort: 0,
+      onEscalate: (reason) => {
+        escalated = reason;
+      },
+    });
+    onTestFinished(() => runtime.stop().then(() => undefined));
+    for (let i = 0; i < 3; i++) {
+      await waitFor(() => runtime.supervisor.ready, { timeoutMs: 30_000, message: 'workers alive' });
+      runtime.supervisor.injectWorkerCrash(0);
+      await waitFor(() => !runtime.supervisor.ready || escalated !== '', { timeoutMs: 10_000 });
+    }
+    await waitFor(() => escalated !== '', { timeoutMs: 30_000, message: 'escalation' });
+    expect(escalated).toMatch(/restarts within/);
+  });
+});

@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
-import { loadConfig } from '../config/config.js';
+import { Command } from 'commander';
 import { isRoutemeterError } from '../errors/routemeter-error.js';
 import { createLogger } from '../telemetry/logger.js';
-import { registerDrainCommands } from './drain-commands.js';
+import { registerAppsCommand } from './apps-command.js';
+import { registerDrainCommand } from './drain-command.js';
+import { registerGenCommand } from './gen-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerStackCommand } from './stack-command.js';
+import { registerTopCommand } from './top-command.js';
 
 /**
  * `routemeter`: one binary, one subcommand per process type.
  *   drain  HTTPS log drain → Kafka          (Procfile: web)
  *   run    stream runtime → Redis, /metrics  (Procfile: worker)
  *   top    live per-route table for one app
+ *   apps   the apps with stored metrics
  *   gen    realistic logplex traffic for a drain
  *   stack  the local Kafka + Redis (development)
  */
@@ -21,8 +24,11 @@ const program = new Command()
   .version('0.1.0')
   .showHelpAfterError();
 
+registerDrainCommand(program);
 registerRunCommand(program);
-registerDrainCommands(program);
+registerTopCommand(program);
+registerAppsCommand(program);
+registerGenCommand(program);
 registerStackCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
@@ -34,5 +40,3 @@ program.parseAsync(process.argv).catch((err: unknown) => {
   }
   process.exitCode = 1;
 });
-
-export { loadConfig, Option };

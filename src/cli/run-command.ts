@@ -6,7 +6,9 @@ import { createLogger } from '../telemetry/logger.js';
 export function registerRunCommand(program: Command): void {
   program
     .command('run')
-    .description('run the stream runtime: consume the router topic with worker threads, flush to Redis, serve /metrics')
+    .description(
+      'run the stream runtime: consume the router topic with worker threads, flush to Redis, serve /metrics',
+    )
     .option('--workers <n>', 'worker threads (default: WORKER_THREADS)')
     .option('--metrics-port <port>', 'Prometheus port (default: METRICS_PORT)')
     .action(async (opts: { workers?: string; metricsPort?: string }) => {

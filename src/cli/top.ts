@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import type { Redis } from 'ioredis';
 import type { QueryResolutions } from '../query/choose-resolution.js';
-import { mergeRouteFields } from '../query/merge-route-fields.js';
+import { type MergeOptions, mergeRouteFields, type WindowHash } from '../query/merge-route-fields.js';
 import { readRouteWindows } from '../query/query-routes.js';
 import type { RouteStats } from '../query/route-stats.js';
 
@@ -31,6 +31,8 @@ export interface TopOptions {
   out?: NodeJS.WritableStream & { isTTY?: boolean };
   signal?: AbortSignal;
   now?: () => number;
+  /** where merges run (a MergePool); inline when absent */
+  merge?: (hashes: WindowHash[], options: MergeOptions) => Promise<RouteStats[]> | RouteStats[];
 }
 
 const CLEAR_SCREEN = '\x1b[2J\x1b[H';
@@ -62,7 +64,8 @@ export async function runTop(options: TopOptions): Promise<void> {
       resolutions: options.resolutions,
       nowMs: toMs,
     });
-    const stats = mergeRouteFields(windows.hashes, { app: options.app, spanMs: windows.spanMs });
+    const mergeOptions = { app: options.app, spanMs: windows.spanMs };
+    const stats = await (options.merge ?? mergeRouteFields)(windows.hashes, mergeOptions);
     const title =
       `routemeter top — ${options.app} — last ${sinceSeconds}s at ${windows.resolutionSeconds}s resolution — ` +
       `${new Date(toMs).toISOString()} — sorted by ${sort}`;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RoutemeterError } from '../errors/routemeter-error.js';
-import { parseKafkaUrl, type KafkaConnection } from './kafka-url.js';
+import { type KafkaConnection, parseKafkaUrl } from './kafka-url.js';
 
 /**
  * One typed config: environment in, `Config` out, validated once at startup.
@@ -84,7 +84,9 @@ const schema = z.object({
   DRAIN_LINGER_MS: int(0, 1000).default(DEFAULTS.DRAIN_LINGER_MS),
   DRAIN_BATCH_MAX_BYTES: int(1024).default(DEFAULTS.DRAIN_BATCH_MAX_BYTES),
   DRAIN_QUEUE_MAX_BYTES: int(1024).default(DEFAULTS.DRAIN_QUEUE_MAX_BYTES),
-  PRODUCER_COMPRESSION: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default(DEFAULTS.PRODUCER_COMPRESSION),
+  PRODUCER_COMPRESSION: z
+    .enum(['none', 'gzip', 'snappy', 'lz4', 'zstd'])
+    .default(DEFAULTS.PRODUCER_COMPRESSION),
   WORKER_THREADS: int(1, 256).default(DEFAULTS.WORKER_THREADS),
   FLUSH_INTERVAL_MS: int(10).default(DEFAULTS.FLUSH_INTERVAL_MS),
   WINDOW_SECONDS: int(1, 3600).default(DEFAULTS.WINDOW_SECONDS),
@@ -99,7 +101,9 @@ const schema = z.object({
   RESTART_WINDOW_MS: int(1000).default(DEFAULTS.RESTART_WINDOW_MS),
   SHUTDOWN_TIMEOUT_MS: int(1000, 29_000).default(DEFAULTS.SHUTDOWN_TIMEOUT_MS),
   PROM_ROUTE_LIMIT: int(0).default(DEFAULTS.PROM_ROUTE_LIMIT),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(DEFAULTS.LOG_LEVEL),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default(DEFAULTS.LOG_LEVEL),
 });
 
 type Env = z.infer<typeof schema>;
@@ -158,15 +162,23 @@ function parseRoutePatterns(raw: string | undefined): Array<{ pattern: string; p
   } catch (err) {
     throw new RoutemeterError('RM_ERR_CONFIG', `ROUTE_PATTERNS: not valid JSON (${(err as Error).message})`);
   }
-  const result = z.array(z.object({ pattern: z.string().min(1), placeholder: z.string().min(1) })).safeParse(parsed);
+  const result = z
+    .array(z.object({ pattern: z.string().min(1), placeholder: z.string().min(1) }))
+    .safeParse(parsed);
   if (!result.success) {
-    throw new RoutemeterError('RM_ERR_CONFIG', `ROUTE_PATTERNS: expected [{"pattern": "...", "placeholder": ":x"}]`);
+    throw new RoutemeterError(
+      'RM_ERR_CONFIG',
+      `ROUTE_PATTERNS: expected [{"pattern": "...", "placeholder": ":x"}]`,
+    );
   }
   for (const p of result.data) {
     try {
       new RegExp(p.pattern);
     } catch (err) {
-      throw new RoutemeterError('RM_ERR_CONFIG', `ROUTE_PATTERNS: bad regex ${p.pattern} (${(err as Error).message})`);
+      throw new RoutemeterError(
+        'RM_ERR_CONFIG',
+        `ROUTE_PATTERNS: bad regex ${p.pattern} (${(err as Error).message})`,
+      );
     }
   }
   return result.data;

@@ -1,4 +1,4 @@
-import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel as KafkaLogLevel } from 'kafkajs';
 import type { Config } from './config.js';
 
 /**

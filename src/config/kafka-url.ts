@@ -33,10 +33,16 @@ export function parseKafkaUrl(
     try {
       url = new URL(part);
     } catch {
-      throw new RoutemeterError('RM_ERR_CONFIG', `KAFKA_URL: "${part}" is not a URL (expected kafka://host:port)`);
+      throw new RoutemeterError(
+        'RM_ERR_CONFIG',
+        `KAFKA_URL: "${part}" is not a URL (expected kafka://host:port)`,
+      );
     }
     if (url.protocol !== 'kafka:' && url.protocol !== 'kafka+ssl:') {
-      throw new RoutemeterError('RM_ERR_CONFIG', `KAFKA_URL: scheme ${url.protocol}// is not kafka:// or kafka+ssl://`);
+      throw new RoutemeterError(
+        'RM_ERR_CONFIG',
+        `KAFKA_URL: scheme ${url.protocol}// is not kafka:// or kafka+ssl://`,
+      );
     }
     if (scheme !== undefined && scheme !== url.protocol) {
       throw new RoutemeterError('RM_ERR_CONFIG', 'KAFKA_URL: mixes kafka:// and kafka+ssl:// URLs');
@@ -52,7 +58,8 @@ export function parseKafkaUrl(
     throw new RoutemeterError('RM_ERR_CONFIG', 'KAFKA_TRUSTED_CERT: required with kafka+ssl:// URLs');
   }
   const ca = splitPemBundle(tls.trustedCert);
-  if (ca.length === 0) throw new RoutemeterError('RM_ERR_CONFIG', 'KAFKA_TRUSTED_CERT: no PEM certificate found');
+  if (ca.length === 0)
+    throw new RoutemeterError('RM_ERR_CONFIG', 'KAFKA_TRUSTED_CERT: no PEM certificate found');
   if (Boolean(tls.clientCert) !== Boolean(tls.clientCertKey)) {
     throw new RoutemeterError(
       'RM_ERR_CONFIG',

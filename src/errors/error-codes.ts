@@ -17,8 +17,14 @@ export const ERROR_CODES = {
     canRetry: true,
     description: 'Kafka did not acknowledge the records within the drain deadline',
   },
-  RM_ERR_DRAIN_CLOSING: { canRetry: true, description: 'the drain is shutting down and accepts no new batches' },
-  RM_ERR_FORMAT: { canRetry: false, description: 'a value cannot be written in the logplex or router line format' },
+  RM_ERR_DRAIN_CLOSING: {
+    canRetry: true,
+    description: 'the drain is shutting down and accepts no new batches',
+  },
+  RM_ERR_FORMAT: {
+    canRetry: false,
+    description: 'a value cannot be written in the logplex or router line format',
+  },
   RM_ERR_REDIS_UNAVAILABLE: { canRetry: true, description: 'Redis could not be reached' },
   RM_ERR_FLUSH_FENCED: { canRetry: false, description: 'a flush came from an owner whose epoch is stale' },
   RM_ERR_FLUSH_OFFSET_MISMATCH: {

@@ -47,7 +47,10 @@ export class GroupMembership {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
       const partitions = [...(e.payload.memberAssignment[this.opts.topic] ?? [])].sort((a, b) => a - b);
-      this.logger.info({ groupId: this.opts.groupId, memberId: e.payload.memberId, partitions }, 'group assignment');
+      this.logger.info(
+        { groupId: this.opts.groupId, memberId: e.payload.memberId, partitions },
+        'group assignment',
+      );
       // Keep the topic paused across rebalances: workers do the fetching.
       consumer.pause([{ topic: this.opts.topic }]);
       this.onAssignment(partitions);

@@ -4,13 +4,13 @@ import { createRouterEvent } from '../actors/router-event.js';
 import { isRoutemeterError } from '../errors/routemeter-error.js';
 import { serializeError } from '../errors/serialize-error.js';
 import type { Logger } from '../telemetry/logger.js';
-import { pinnedPartitionAssigner } from './pinned-partition-assigner.js';
 import type {
   AggregatorFactory,
   PartitionAggregatorPort,
   PartitionStorePort,
   RecordParser,
 } from './partition-ports.js';
+import { pinnedPartitionAssigner } from './pinned-partition-assigner.js';
 import type { RouteSample, WorkerToMain } from './protocol.js';
 import { backoffDelay, DEFAULT_POLICY } from './supervision-decider.js';
 import { Field, type PartitionCounters } from './worker-metrics.js';
@@ -261,7 +261,10 @@ export class PartitionConsumer {
         counters.add(partition, Field.flushFailures, 1);
         post({ code: 'flush-failed', topic, partition, error: serializeError(err) });
         if (isRoutemeterError(err, 'RM_ERR_FLUSH_FENCED')) {
-          logger.warn({ topic, partition, epoch: this.epoch }, 'flush fenced: a newer owner claimed the partition');
+          logger.warn(
+            { topic, partition, epoch: this.epoch },
+            'flush fenced: a newer owner claimed the partition',
+          );
           counters.set(partition, Field.fenced, 1);
           void this.stop('fenced');
           return false;
@@ -351,7 +354,10 @@ export class PartitionConsumer {
     counters.set(partition, Field.paused, 0);
     const unflushed = this.queue.length > 0 || this.position > this.drainedUpTo;
     if (unflushed && reason !== 'fenced') {
-      logger.warn({ topic, partition, flushed: this.flushedUpTo, position: this.position }, 'stopped with unflushed records; the next owner re-reads them');
+      logger.warn(
+        { topic, partition, flushed: this.flushedUpTo, position: this.position },
+        'stopped with unflushed records; the next owner re-reads them',
+      );
     }
     post({
       code: 'partition-stopped',

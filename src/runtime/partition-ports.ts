@@ -10,7 +10,6 @@ import type { RouterEvent } from '../actors/router-event.js';
 /** Fills `out` from one Kafka record value (the original syslog line); false if it is not a router line. */
 export type RecordParser = (value: Buffer, out: RouterEvent) => boolean;
 
-
 /** The route actors of one partition (pure: no I/O, no timers). */
 export interface PartitionAggregatorPort {
   record(event: RouterEvent): void;

@@ -3,6 +3,7 @@ import { isMainThread, parentPort, threadId, workerData } from 'node:worker_thre
 import type { Config } from '../config/config.js';
 import { createKafka } from '../config/kafka-client.js';
 import { serializeError } from '../errors/serialize-error.js';
+import { registerAllCodecs } from '../ingest/kafka-codecs.js';
 import { createLogger } from '../telemetry/logger.js';
 import { PartitionConsumer } from './partition-consumer.js';
 import { assertNever, type MainToWorker, type WorkerToMain } from './protocol.js';
@@ -24,6 +25,8 @@ export interface PartitionWorkerData {
 
 if (isMainThread || !parentPort) throw new Error('partition-worker.ts must run in a worker thread');
 
+// Whatever codec the drain was configured with, the consumers must decode it.
+registerAllCodecs();
 const port = parentPort;
 const data = workerData as PartitionWorkerData;
 const { config } = data;
@@ -91,7 +94,14 @@ port.on('message', (msg: MainToWorker) => {
     case 'revoke': {
       const consumer = consumers.get(msg.partition);
       if (consumer) void consumer.stop('revoked');
-      else post({ code: 'partition-stopped', topic: msg.topic, partition: msg.partition, reason: 'revoked', nextOffset: null });
+      else
+        post({
+          code: 'partition-stopped',
+          topic: msg.topic,
+          partition: msg.partition,
+          reason: 'revoked',
+          nextOffset: null,
+        });
       return;
     }
     case 'shutdown':

@@ -1,8 +1,8 @@
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
-import { startMetricsServer, type MetricsServer } from '../sinks/prometheus/metrics-server.js';
+import { type MetricsServer, startMetricsServer } from '../sinks/prometheus/metrics-server.js';
 import { RuntimeMetrics } from '../sinks/prometheus/runtime-metrics.js';
-import { redactUrl, type Logger } from '../telemetry/logger.js';
+import { type Logger, redactUrl } from '../telemetry/logger.js';
 import { Supervisor } from './supervisor.js';
 
 /**

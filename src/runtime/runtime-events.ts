@@ -1,5 +1,5 @@
-import type { Directive, Failure } from './supervision-decider.js';
 import type { WorkerToMain } from './protocol.js';
+import type { Directive, Failure } from './supervision-decider.js';
 
 /**
  * Telemetry as named events (after Vector's internal events): the supervisor

@@ -9,7 +9,13 @@ import { GroupMembership } from './group-membership.js';
 import type { PartitionWorkerData } from './partition-worker.js';
 import { assertNever, type WorkerToMain } from './protocol.js';
 import { type RuntimeEvents, silentEvents } from './runtime-events.js';
-import { decide, type Directive, type Failure, RestartBudget, type SupervisionPolicy } from './supervision-decider.js';
+import {
+  type Directive,
+  decide,
+  type Failure,
+  RestartBudget,
+  type SupervisionPolicy,
+} from './supervision-decider.js';
 import { WorkerHost } from './worker-host.js';
 import { PartitionCounters } from './worker-metrics.js';
 
@@ -112,7 +118,12 @@ export class Supervisor {
       throw err;
     });
     logger.info(
-      { topic: this.topic, group: config.consumerGroup, workers: config.runtime.workerThreads, partitionCount },
+      {
+        topic: this.topic,
+        group: config.consumerGroup,
+        workers: config.runtime.workerThreads,
+        partitionCount,
+      },
       'supervisor started',
     );
   }
@@ -183,11 +194,23 @@ export class Supervisor {
         // Still ours per the group? A failed partition is re-claimed after a pause;
         // a fenced one too, in case the fence came from a stale claim (the group
         // settles who owns it within a heartbeat or two).
-        if (!this.stopping && this.assigned.has(msg.partition) && msg.reason !== 'revoked' && msg.reason !== 'shutdown') {
-          const failure: Failure = msg.reason === 'fenced' ? { kind: 'fenced' } : { kind: 'worker-crashed', workerId: host.id };
+        if (
+          !this.stopping &&
+          this.assigned.has(msg.partition) &&
+          msg.reason !== 'revoked' &&
+          msg.reason !== 'shutdown'
+        ) {
+          const failure: Failure =
+            msg.reason === 'fenced' ? { kind: 'fenced' } : { kind: 'worker-crashed', workerId: host.id };
           const delay = msg.reason === 'fenced' ? 3000 : 500;
-          logger.warn({ partition: msg.partition, reason: msg.reason, delay }, 'partition stopped; placing it again');
-          if (failure.kind === 'worker-crashed' && this.budget.spend(Date.now()) > this.opts.policy.maxRestarts) {
+          logger.warn(
+            { partition: msg.partition, reason: msg.reason, delay },
+            'partition stopped; placing it again',
+          );
+          if (
+            failure.kind === 'worker-crashed' &&
+            this.budget.spend(Date.now()) > this.opts.policy.maxRestarts
+          ) {
             this.apply(failure, null);
             return;
           }
@@ -226,7 +249,8 @@ export class Supervisor {
 
   /** Carries out the decider's directive for a failure. */
   private apply(failure: Failure, host: WorkerHost | null): void {
-    const restarts = failure.kind === 'worker-crashed' && host ? this.budget.spend(Date.now()) : this.budget.recent;
+    const restarts =
+      failure.kind === 'worker-crashed' && host ? this.budget.spend(Date.now()) : this.budget.recent;
     const directive: Directive = decide(failure, this.opts.policy, restarts);
     this.events.decision(failure, directive);
     this.opts.logger.warn({ failure, directive }, 'supervision decision');
@@ -242,7 +266,10 @@ export class Supervisor {
       case 'escalate':
         if (this.escalated) return;
         this.escalated = true;
-        this.opts.logger.fatal({ reason: directive.reason }, 'supervision escalated; exiting for the orchestrator');
+        this.opts.logger.fatal(
+          { reason: directive.reason },
+          'supervision escalated; exiting for the orchestrator',
+        );
         this.opts.onEscalate?.(directive.reason);
         return;
       case 'resume':
@@ -281,7 +308,9 @@ export class Supervisor {
     for (const w of live) w.send({ code: 'shutdown' });
     const clean = await Promise.race([
       done.then(() => true),
-      new Promise<boolean>((r) => setTimeout(() => r(false), Math.max(0, deadline - Date.now() - 3000)).unref()),
+      new Promise<boolean>((r) =>
+        setTimeout(() => r(false), Math.max(0, deadline - Date.now() - 3000)).unref(),
+      ),
     ]);
     if (!clean) logger.warn('workers did not finish flushing in time; unflushed records will be re-read');
     try {
@@ -297,7 +326,12 @@ export class Supervisor {
 }
 
 /** Creates the router topic if missing; returns its partition count. */
-export async function ensureTopic(admin: Admin, topic: string, partitions: number, logger: Logger): Promise<number> {
+export async function ensureTopic(
+  admin: Admin,
+  topic: string,
+  partitions: number,
+  logger: Logger,
+): Promise<number> {
   const existing = await admin.listTopics();
   if (!existing.includes(topic)) {
     try {

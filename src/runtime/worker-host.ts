@@ -38,7 +38,11 @@ export class WorkerHost {
       if (this.ended) return;
       this.ended = true;
       this.worker = null;
-      this.onExit(this, code === 0 ? null : (this.lastError ?? new Error(`worker exited with code ${code}`)), code);
+      this.onExit(
+        this,
+        code === 0 ? null : (this.lastError ?? new Error(`worker exited with code ${code}`)),
+        code,
+      );
     });
   }
 

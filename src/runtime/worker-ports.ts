@@ -1,7 +1,8 @@
-import type { Config } from '../config/config.js';
-import { createRedis } from '../config/redis-client.js';
+import type { FlushBatch } from '../actors/flush-batch.js';
 import { PartitionAggregator } from '../actors/partition-aggregator.js';
 import { RouteTemplater } from '../actors/route-template.js';
+import type { Config } from '../config/config.js';
+import { createRedis } from '../config/redis-client.js';
 import { parseRouterEvent } from '../ingest/router-line.js';
 import { RedisPartitionStore } from '../sinks/redis/redis-partition-store.js';
 import { retentionFromConfig } from '../sinks/redis/retention.js';
@@ -9,7 +10,6 @@ import type { Logger } from '../telemetry/logger.js';
 import type { AggregatorFactory, PartitionStorePort, RecordParser } from './partition-ports.js';
 import type { RouteSample } from './protocol.js';
 import { sampleRoutes } from './route-samples.js';
-import type { FlushBatch } from '../actors/flush-batch.js';
 
 /**
  * Wires the concrete edges of one worker thread: the router-line parser, the

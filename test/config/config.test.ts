@@ -31,7 +31,11 @@ describe('loadConfig', () => {
   });
 
   it('reads Heroku-style variables', () => {
-    const c = loadConfig({ PORT: '8080', REDIS_URL: 'rediss://:pw@redis.example:6380', DRAIN_USERS: 'a:b:c,d:e' });
+    const c = loadConfig({
+      PORT: '8080',
+      REDIS_URL: 'rediss://:pw@redis.example:6380',
+      DRAIN_USERS: 'a:b:c,d:e',
+    });
     expect(c.port).toBe(8080);
     expect(c.redis.url).toBe('rediss://:pw@redis.example:6380');
     expect(c.drain.users).toEqual([
@@ -65,10 +69,10 @@ describe('loadConfig', () => {
       KAFKA_CLIENT_CERT_KEY: 'key',
     });
     expect(c.kafka.brokers).toEqual(['b1.example:9096', 'b2.example:9096']);
-    expect(c.kafka.ssl && c.kafka.ssl.ca).toHaveLength(2);
-    expect(configError({ KAFKA_URL: 'kafka+ssl://a:1', KAFKA_TRUSTED_CERT: pem(1), KAFKA_CLIENT_CERT: 'c' })).toMatch(
-      /KAFKA_CLIENT_CERT and KAFKA_CLIENT_CERT_KEY/,
-    );
+    expect(c.kafka.ssl ? c.kafka.ssl.ca : []).toHaveLength(2);
+    expect(
+      configError({ KAFKA_URL: 'kafka+ssl://a:1', KAFKA_TRUSTED_CERT: pem(1), KAFKA_CLIENT_CERT: 'c' }),
+    ).toMatch(/KAFKA_CLIENT_CERT and KAFKA_CLIENT_CERT_KEY/);
   });
 
   it('turns the platform topic off with an empty PLATFORM_TOPIC', () => {

@@ -26,7 +26,9 @@ describe('RoutemeterError', () => {
   it('does not mistake foreign errors for routemeter errors', () => {
     expect(isRoutemeterError(new Error('x'))).toBe(false);
     expect(isRoutemeterError({ code: 'ECONNREFUSED' })).toBe(false);
-    const foreign = deserializeError(serializeError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })));
+    const foreign = deserializeError(
+      serializeError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })),
+    );
     expect((foreign as Error & { code: string }).code).toBe('ECONNREFUSED');
   });
 });

@@ -32,9 +32,14 @@ function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-function expectExact(lines: ReturnType<typeof makeRouterLines>, stored: Awaited<ReturnType<typeof readStoredTotals>>) {
+function expectExact(
+  lines: ReturnType<typeof makeRouterLines>,
+  stored: Awaited<ReturnType<typeof readStoredTotals>>,
+) {
   const expected = oracle(lines);
-  const got = new Map([...stored].map(([k, v]) => [k, { count: v.count, sum: v.serviceSumMs, max: v.serviceMaxMs }]));
+  const got = new Map(
+    [...stored].map(([k, v]) => [k, { count: v.count, sum: v.serviceSumMs, max: v.serviceMaxMs }]),
+  );
   const want = new Map(
     [...expected].map(([k, v]) => [k, { count: v.count, sum: v.serviceSumMs, max: v.maxMs }]),
   );
@@ -91,7 +96,10 @@ describe('crash recovery (real Kafka and Redis)', () => {
       await deleteKeys(redis, config.redis.prefix);
       redis.disconnect();
     });
-    await waitFor(async () => (await storedProgress(redis, config)) > 5000, { timeoutMs: 60_000, intervalMs: 20 });
+    await waitFor(async () => (await storedProgress(redis, config)) > 5000, {
+      timeoutMs: 60_000,
+      intervalMs: 20,
+    });
     runtime.supervisor.injectWorkerCrash(0);
     runtime.supervisor.injectWorkerCrash(1);
     await waitFlushed(redis, config);

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { claimPartition } from '../../src/sinks/redis/claim-partition.js';
 import { runRuntime } from '../../src/runtime/run-runtime.js';
+import { claimPartition } from '../../src/sinks/redis/claim-partition.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { startTcpProxy } from '../ingest/tcp-proxy.js';
 import { useTopic, waitFor } from '../support/kafka.js';
@@ -43,7 +43,10 @@ describe('PartitionConsumer (real Kafka and Redis)', () => {
       await deleteKeys(redis, config.redis.prefix);
       redis.disconnect();
     });
-    await waitFor(async () => (await storedProgress(redis, config)) > 4000, { timeoutMs: 60_000, intervalMs: 10 });
+    await waitFor(async () => (await storedProgress(redis, config)) > 4000, {
+      timeoutMs: 60_000,
+      intervalMs: 10,
+    });
     // A stale owner elsewhere claims both partitions: the epoch moves past the live owner's.
     const stolen = await Promise.all([0, 1].map((p) => claimPartition(redis, config.redis.prefix, topic, p)));
     expect(stolen.every((c) => c.epoch >= 2)).toBe(true);
@@ -66,7 +69,9 @@ describe('PartitionConsumer (real Kafka and Redis)', () => {
       FLUSH_INTERVAL_MS: '100',
       MAX_PENDING_RECORDS: String(maxPending),
     });
-    const redis = testRedis({ redis: { ...config.redis, url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' } });
+    const redis = testRedis({
+      redis: { ...config.redis, url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+    });
     const runtime = await runRuntime(config, logger, { metricsPort: 0 });
     onTestFinished(async () => {
       await runtime.stop();
@@ -74,14 +79,18 @@ describe('PartitionConsumer (real Kafka and Redis)', () => {
       await deleteKeys(redis, config.redis.prefix);
       redis.disconnect();
     });
-    await waitFor(async () => (await storedProgress(redis, config)) > 2000, { timeoutMs: 60_000, intervalMs: 10 });
+    await waitFor(async () => (await storedProgress(redis, config)) > 2000, {
+      timeoutMs: 60_000,
+      intervalMs: 10,
+    });
     await proxy.cut();
     const atCut = await storedProgress(redis, config);
     // Consumption stops at the pending bound instead of buffering the whole topic.
-    await waitFor(
-      async () => metric(await runtime.registry.metrics(), 'routemeter_partition_paused') === 2,
-      { timeoutMs: 60_000, intervalMs: 100, message: 'both partitions paused' },
-    );
+    await waitFor(async () => metric(await runtime.registry.metrics(), 'routemeter_partition_paused') === 2, {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      message: 'both partitions paused',
+    });
     await new Promise((r) => setTimeout(r, 1500));
     const paused = await runtime.registry.metrics();
     expect(await storedProgress(redis, config)).toBe(atCut);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { loadConfig, type Config } from '../../src/config/config.js';
+import { type Config, loadConfig } from '../../src/config/config.js';
 import { createRedis } from '../../src/config/redis-client.js';
 import { unpackStats } from '../../src/sinks/redis/packed-values.js';
 import { readOffsets } from '../../src/sinks/redis/read-offsets.js';
@@ -53,7 +53,12 @@ export async function waitFlushed(redis: Redis, config: Config, timeoutMs = 120_
   const highs = await highWatermarks(config.topics.router);
   await waitFor(
     async () => {
-      const stored = new Map((await readOffsets(redis, config.redis.prefix, config.topics.router)).map((o) => [o.partition, o.nextOffset]));
+      const stored = new Map(
+        (await readOffsets(redis, config.redis.prefix, config.topics.router)).map((o) => [
+          o.partition,
+          o.nextOffset,
+        ]),
+      );
       for (const [p, high] of highs) {
         if (high === '0') continue;
         if (stored.get(p) !== high) return false;

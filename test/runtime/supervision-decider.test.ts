@@ -7,7 +7,12 @@ import {
   type SupervisionPolicy,
 } from '../../src/runtime/supervision-decider.js';
 
-const policy: SupervisionPolicy = { maxRestarts: 3, windowMs: 10_000, backoffBaseMs: 100, backoffMaxMs: 1000 };
+const policy: SupervisionPolicy = {
+  maxRestarts: 3,
+  windowMs: 10_000,
+  backoffBaseMs: 100,
+  backoffMaxMs: 1000,
+};
 
 describe('decide', () => {
   it.each([

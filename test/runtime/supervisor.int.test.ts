@@ -1,10 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { queryRoutes } from '../../src/query/query-routes.js';
-import { runRuntime, type RunningRuntime } from '../../src/runtime/run-runtime.js';
+import { type RunningRuntime, runRuntime } from '../../src/runtime/run-runtime.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { useTopic } from '../support/kafka.js';
 import { exactQuantile, makeRouterLines, oracle } from '../support/router-lines.js';
-import { deleteKeys, readStoredTotals, runtimeConfig, seed, testRedis, waitFlushed } from './runtime-harness.js';
+import {
+  deleteKeys,
+  readStoredTotals,
+  runtimeConfig,
+  seed,
+  testRedis,
+  waitFlushed,
+} from './runtime-harness.js';
 
 const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', 'test');
 
@@ -41,7 +48,9 @@ describe('Supervisor (real Kafka and Redis)', () => {
       // Both resolutions hold the same totals (the roll-up is derived from the short windows).
       for (const resolution of [config.runtime.windowSeconds, config.runtime.rollupSeconds]) {
         const stored = await readStoredTotals(redis, config.redis.prefix, resolution);
-        expect(new Map([...stored].map(([k, v]) => [k, [v.count, v.serviceSumMs, v.serviceMaxMs, v.status5xx]]))).toEqual(
+        expect(
+          new Map([...stored].map(([k, v]) => [k, [v.count, v.serviceSumMs, v.serviceMaxMs, v.status5xx]])),
+        ).toEqual(
           new Map([...expected].map(([k, v]) => [k, [v.count, v.serviceSumMs, v.maxMs, v.status5xx]])),
         );
       }

@@ -38,7 +38,11 @@ interface Shape {
 const SHAPES: Shape[] = [
   { method: 'GET', path: () => '/', route: 'GET /' },
   { method: 'GET', path: (r) => `/users/${1 + Math.floor(r() * 100000)}`, route: 'GET /users/:id' },
-  { method: 'GET', path: (r) => `/users/${1 + Math.floor(r() * 1000)}/orders`, route: 'GET /users/:id/orders' },
+  {
+    method: 'GET',
+    path: (r) => `/users/${1 + Math.floor(r() * 1000)}/orders`,
+    route: 'GET /users/:id/orders',
+  },
   { method: 'POST', path: () => '/api/v1/checkout', route: 'POST /api/v1/checkout' },
   {
     method: 'GET',
@@ -47,8 +51,7 @@ const SHAPES: Shape[] = [
   },
   {
     method: 'GET',
-    path: (r) =>
-      `/orders/${hex(r, 8)}-${hex(r, 4)}-4${hex(r, 3)}-a${hex(r, 3)}-${hex(r, 12)}`,
+    path: (r) => `/orders/${hex(r, 8)}-${hex(r, 4)}-4${hex(r, 3)}-a${hex(r, 3)}-${hex(r, 12)}`,
     route: 'GET /orders/:uuid',
   },
   { method: 'DELETE', path: (r) => `/sessions/${1 + Math.floor(r() * 50)}`, route: 'DELETE /sessions/:id' },
@@ -90,7 +93,16 @@ export function makeRouterLines(count: number, opts: LineOptions = {}): OracleLi
       ? `at=error code=H12 desc="Request timeout" method=${shape.method} path=${quotedPath} host=${app} request_id=${hex(r, 8)}-${hex(r, 4)}-4${hex(r, 3)}-a${hex(r, 3)}-${hex(r, 12)} fwd="10.1.${i % 250}.7" dyno=web.1 connect=${connectMs}ms service=${serviceMs}ms status=${status} bytes=0 protocol=https`
       : `at=info method=${shape.method} path=${quotedPath} host=${app} request_id=${hex(r, 8)}-${hex(r, 4)}-4${hex(r, 3)}-a${hex(r, 3)}-${hex(r, 12)} fwd="10.1.${i % 250}.7" dyno=web.${1 + (i % 3)} connect=${connectMs}ms service=${serviceMs}ms status=${status} bytes=${100 + Math.floor(r() * 5000)} protocol=https`;
     const line = `<158>1 ${ts} host heroku router - ${msg}`;
-    out.push({ line, app, method: shape.method, route: shape.route, serviceMs, connectMs, status, timestampMs });
+    out.push({
+      line,
+      app,
+      method: shape.method,
+      route: shape.route,
+      serviceMs,
+      connectMs,
+      status,
+      timestampMs,
+    });
   }
   return out;
 }

@@ -43,12 +43,7 @@ export class RuntimeMetrics implements RuntimeEvents {
   constructor(private readonly opts: RuntimeMetricsOptions) {
     const { registry, topic } = opts;
     const self = this;
-    const perPartition = (
-      name: string,
-      help: string,
-      field: number,
-      kind: 'counter' | 'gauge',
-    ): void => {
+    const perPartition = (name: string, help: string, field: number, kind: 'counter' | 'gauge'): void => {
       const collect = function (this: Counter<'topic' | 'partition'> | Gauge<'topic' | 'partition'>) {
         const counters = self.opts.counters();
         if (!counters) return;
@@ -67,7 +62,12 @@ export class RuntimeMetrics implements RuntimeEvents {
       }
     };
     perPartition('routemeter_consumed_records_total', 'Kafka records consumed', Field.records, 'counter');
-    perPartition('routemeter_consumed_bytes_total', 'Bytes of Kafka record values consumed', Field.bytes, 'counter');
+    perPartition(
+      'routemeter_consumed_bytes_total',
+      'Bytes of Kafka record values consumed',
+      Field.bytes,
+      'counter',
+    );
     perPartition(
       'routemeter_parse_failures_total',
       'Records that were not parseable router lines (skipped and counted)',
@@ -75,7 +75,12 @@ export class RuntimeMetrics implements RuntimeEvents {
       'counter',
     );
     perPartition('routemeter_flushes_total', 'Successful flushes to Redis', Field.flushes, 'counter');
-    perPartition('routemeter_flush_failures_total', 'Flushes to Redis that failed', Field.flushFailures, 'counter');
+    perPartition(
+      'routemeter_flush_failures_total',
+      'Flushes to Redis that failed',
+      Field.flushFailures,
+      'counter',
+    );
     perPartition(
       'routemeter_routes_overflowed_total',
       'Requests counted under the overflow route because their app hit the route cap',
@@ -95,7 +100,12 @@ export class RuntimeMetrics implements RuntimeEvents {
       'counter',
     );
     perPartition('routemeter_routes_active', 'Route actors holding state', Field.activeRoutes, 'gauge');
-    perPartition('routemeter_partition_owned', '1 while this process owns the partition', Field.owned, 'gauge');
+    perPartition(
+      'routemeter_partition_owned',
+      '1 while this process owns the partition',
+      Field.owned,
+      'gauge',
+    );
     perPartition(
       'routemeter_partition_paused',
       '1 while fetching is paused by backpressure (Redis slow or down)',
@@ -225,14 +235,28 @@ export class RuntimeMetrics implements RuntimeEvents {
     let series = this.routes.get(key);
     if (series) return series;
     if (this.routes.size < this.opts.routeLimit) {
-      series = { app: sample.app, route: sample.route, count: 0, serviceSumSeconds: 0, errors: 0, latest: null };
+      series = {
+        app: sample.app,
+        route: sample.route,
+        count: 0,
+        serviceSumSeconds: 0,
+        errors: 0,
+        latest: null,
+      };
       this.routes.set(key, series);
       return series;
     }
     const otherKey = '\u0000__other__';
     series = this.routes.get(otherKey);
     if (!series) {
-      series = { app: '__other__', route: '__other__', count: 0, serviceSumSeconds: 0, errors: 0, latest: null };
+      series = {
+        app: '__other__',
+        route: '__other__',
+        count: 0,
+        serviceSumSeconds: 0,
+        errors: 0,
+        latest: null,
+      };
       this.routes.set(otherKey, series);
     }
     return series;

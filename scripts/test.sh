@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm test`: everything the tests need, then unit + integration tests against the real
+# Kafka and Redis. Works on a fresh clone: installs dependencies if missing, builds (worker
+# threads load the compiled JavaScript), and brings the local stack up if it is not (a
+# no-op when it runs). Extra arguments go to vitest (e.g. `npm test -- test/runtime`).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+[[ -d node_modules ]] || npm ci --no-audit --no-fund
+npm run build
+bash scripts/stack.sh up
+# shellcheck disable=SC1091
+source .stack/env
+exec npx vitest run "$@"

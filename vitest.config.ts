@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // The JSON report lets .ci/run print the plain "N passed, N failed" closing line.
-    reporters: ['default', ['json', { outputFile: '.vitest-results.json' }]],
+    reporters: ['default', ['json', { outputFile: '.stack/vitest-results.json' }]],
     projects: [
       {
         test: {

@@ -7,14 +7,19 @@
  * syslog router line, key = the router's `host=` (the app), the drain's three
  * headers, partition = murmur2(key) like the Java client. Only router lines are
  * produced: the drain sends app output and platform lines elsewhere.
+ *
+ *   worker thread: line generator ──chunks of 5,000 lines──▶ main thread: build
+ *   messages (views into the chunk) ──▶ kafkajs sendBatch, acks=-1, --in-flight
+ *   requests at once, each under 768 KB per partition (message.max.bytes is 1 MiB)
  */
 import { randomBytes } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
 import { SingleBar } from 'cli-progress';
 import type { CompressionTypes, Message, Producer } from 'kafkajs';
-import { createLineGenerator } from '../../src/gen/line-generator.js';
 import { type CompressionName, registerCodec } from '../../src/ingest/kafka-codecs.js';
 import { installFastRecordEncoder } from '../../src/ingest/kafkajs-record-encoder.js';
 import { murmur2 } from '../../src/ingest/key-partitioner.js';
+import type { PreloadWorkerData, PreloadWorkerMessage } from './consume-preload-worker.js';
 import { benchKafka, fmtInt, type Stack, sleep, withAdmin } from './consume-stack.js';
 
 export interface PreloadOptions {
@@ -94,16 +99,42 @@ async function produceAll(opts: PreloadOptions): Promise<PreloadResult> {
   });
   await producer.connect();
 
-  const start = Date.UTC(2026, 0, 1);
-  const stepMs = 1000 / opts.linesPerSecond;
-  let tick = 0;
-  const gen = createLineGenerator({
+  const data: PreloadWorkerData = {
+    records,
     seed: opts.seed,
     apps: opts.apps,
     routes: opts.routes,
-    clock: () => Math.floor(start + tick * stepMs),
+    linesPerSecond: opts.linesPerSecond,
+    chunk: 5000,
+    ahead: 8,
+  };
+  const worker = new Worker(new URL('./consume-preload-worker.js', import.meta.url), { workerData: data });
+  const chunks: Array<Extract<PreloadWorkerMessage, { code: 'chunk' }>> = [];
+  let generated = false;
+  let workerError: Error | null = null;
+  let wake: () => void = () => {};
+  worker.on('message', (m: PreloadWorkerMessage) => {
+    if (m.code === 'chunk') chunks.push(m);
+    else generated = true;
+    wake();
   });
-  const keys = new Map<string, { key: Buffer; partition: number }>();
+  worker.on('error', (err) => {
+    workerError = err;
+    wake();
+  });
+  const nextChunk = async () => {
+    while (chunks.length === 0) {
+      if (workerError) throw workerError;
+      if (generated) return null;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+    worker.postMessage({ code: 'more' });
+    return chunks.shift()!;
+  };
+
+  let keys: Array<{ key: Buffer; partition: number }> = [];
   const token = Buffer.from('d.bench000-0000-4000-8000-000000000000');
   const perPartition = new Array<number>(partitions).fill(0);
   let pending: Message[][] = Array.from({ length: partitions }, () => []);
@@ -143,46 +174,49 @@ async function produceAll(opts: PreloadOptions): Promise<PreloadResult> {
     if (failure) throw failure;
   };
 
-  let headers = {
-    'logplex-drain-token': token,
-    'logplex-frame-id': Buffer.alloc(0),
-    'received-at-ms': Buffer.alloc(0),
-  };
-  let produced = 0;
-  while (produced < records) {
-    const g = gen();
-    tick++;
-    if (g.kind !== 'router') continue;
-    if (produced % LINES_PER_REQUEST === 0) {
-      headers = {
-        'logplex-drain-token': token,
-        'logplex-frame-id': Buffer.from(randomBytes(16).toString('hex')),
-        'received-at-ms': Buffer.from(String(Date.now())),
-      };
+  try {
+    let produced = 0;
+    let headers: Message['headers'] = {};
+    for (let chunk = await nextChunk(); chunk !== null; chunk = await nextChunk()) {
+      if (chunk.appNames) {
+        keys = chunk.appNames.map((app) => {
+          const key = Buffer.from(app);
+          return { key, partition: (murmur2(key) & 0x7fffffff) % partitions };
+        });
+      }
+      const body = Buffer.from(chunk.body.buffer, chunk.body.byteOffset, chunk.body.byteLength);
+      let start = 0;
+      for (let i = 0; i < chunk.ends.length; i++, produced++) {
+        if (produced % LINES_PER_REQUEST === 0) {
+          headers = {
+            'logplex-drain-token': token,
+            'logplex-frame-id': Buffer.from(randomBytes(16).toString('hex')),
+            'received-at-ms': Buffer.from(String(Date.now())),
+          };
+        }
+        const k = keys[chunk.apps[i]!]!;
+        const end = chunk.ends[i]!;
+        const value = body.subarray(start, end);
+        start = end;
+        pending[k.partition]!.push({ key: k.key, value, headers, partition: k.partition });
+        pendingBytes[k.partition]! += value.length + k.key.length + 120;
+        perPartition[k.partition]!++;
+        if (pendingBytes[k.partition]! >= MAX_PARTITION_BATCH_BYTES) {
+          const batch = pending;
+          pending = Array.from({ length: partitions }, () => []);
+          pendingBytes = new Array<number>(partitions).fill(0);
+          await send(batch);
+        }
+      }
     }
-    let k = keys.get(g.app);
-    if (k === undefined) {
-      const key = Buffer.from(g.app);
-      k = { key, partition: (murmur2(key) & 0x7fffffff) % partitions };
-      keys.set(g.app, k);
-    }
-    const value = Buffer.from(g.line);
-    pending[k.partition]!.push({ key: k.key, value, headers, partition: k.partition });
-    pendingBytes[k.partition]! += value.length + k.key.length + 120;
-    perPartition[k.partition]!++;
-    produced++;
-    if (pendingBytes[k.partition]! >= MAX_PARTITION_BATCH_BYTES) {
-      const batch = pending;
-      pending = Array.from({ length: partitions }, () => []);
-      pendingBytes = new Array<number>(partitions).fill(0);
-      await send(batch);
-    }
+    if (pending.some((b) => b.length > 0)) await send(pending);
+    await Promise.all(inFlight);
+  } finally {
+    await worker.terminate();
+    bar.update(acked, { rate: fmtInt(acked / ((performance.now() - started) / 1000)) });
+    bar.stop();
+    await producer.disconnect();
   }
-  if (pending.some((b) => b.length > 0)) await send(pending);
-  await Promise.all(inFlight);
-  bar.update(acked, { rate: fmtInt(acked / ((performance.now() - started) / 1000)) });
-  bar.stop();
-  await producer.disconnect();
   if (failure) throw failure;
   return { reused: false, seconds: (performance.now() - started) / 1000, perPartition };
 }

@@ -18,6 +18,15 @@ function write(w: MsgpackWriter, v: MsgpackValue): void {
   }
 }
 
+function withoutNegativeZero(v: MsgpackValue): MsgpackValue {
+  if (typeof v === 'number') return Object.is(v, -0) ? 0 : v;
+  if (Array.isArray(v)) return v.map(withoutNegativeZero);
+  if (v !== null && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutNegativeZero(x)]));
+  }
+  return v;
+}
+
 describe('msgpack', () => {
   it.each([
     [0, '00'],
@@ -52,7 +61,8 @@ describe('msgpack', () => {
       fc.property(value, (v) => {
         const w = new MsgpackWriter(8);
         write(w, v);
-        expect(decodeMsgpack(w.finish())).toEqual(Object.is(v, -0) ? 0 : v);
+        // msgpack has one zero: -0 anywhere in the value comes back as 0
+        expect(decodeMsgpack(w.finish())).toEqual(withoutNegativeZero(v));
       }),
     );
   });

@@ -56,8 +56,8 @@ import { promisify } from 'node:util';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Redis } from 'ioredis';
 import type { CompressionName } from '../src/ingest/kafka-codecs.js';
-import { type BareRun, bareKafkajs, bareKafkajsThreads } from './support/consume-bare.js';
-import { type ConsumerPerformanceResult, consumerPerformance } from './support/consume-java.js';
+import { bareKafkajs, bareKafkajsThreads } from './support/consume-bare.js';
+import { consumerPerformance } from './support/consume-java.js';
 import { ensurePreloaded } from './support/consume-preload.js';
 import type { RouteMemoryResult } from './support/consume-route-memory.js';
 import { measureRoutemeter, type RoutemeterRun } from './support/consume-routemeter.js';
@@ -172,7 +172,6 @@ const cores = availableParallelism();
 
 const rate = (records: number, seconds: number) => records / seconds;
 const mb = (bytes: number, seconds: number) => bytes / 2 ** 20 / seconds;
-const best = <T>(xs: T[], key: (x: T) => number): T => xs.reduce((a, b) => (key(b) > key(a) ? b : a));
 
 console.log(
   `setup: topic ${topic}: ${fmtInt(o.records)} router records, ${o.partitions} partitions, codec ${o.codec}, ` +
@@ -202,16 +201,25 @@ console.log(
 const highs = await highWatermarks(stack, topic);
 
 const redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 2 });
-const rm: RoutemeterRun[] = [];
-const java: ConsumerPerformanceResult[] = [];
-const bare: BareRun[] = [];
-const bareThreads: BareRun[] = [];
+
+/** One measured run: throughput over the whole run and the CPU this process (or the JVM) spent on it. */
+interface Sample {
+  msgPerSec: number;
+  mbPerSec: number;
+  cpuUsPerRecord: number;
+}
+const samples = new Map<string, Sample[]>();
+const keep = (key: string, sample: Sample) => samples.set(key, [...(samples.get(key) ?? []), sample]);
+const rmRuns: RoutemeterRun[] = [];
 let seed: SeedRun | null = null;
 let memory: RouteMemoryResult | null = null;
+let valueBytes = Number.NaN;
 const problems: string[] = [];
+const cpuUs = (cpuSeconds: number, records: number) => (cpuSeconds * 1e6) / records;
 
 try {
   for (let r = 0; r < o.repeat; r++) {
+    if (o.repeat > 1) console.log(`── round ${r + 1} of ${o.repeat}`);
     if (runs('a')) {
       for (const workers of o.workers) {
         const run = await measureRoutemeter({
@@ -226,7 +234,13 @@ try {
           flushIntervalMs: o.flushIntervalMs,
           timeoutSeconds: o.timeout,
         });
-        rm.push(run);
+        rmRuns.push(run);
+        valueBytes = run.bytes;
+        keep(`a${workers}`, {
+          msgPerSec: rate(o.records, run.seconds),
+          mbPerSec: mb(run.bytes, run.seconds),
+          cpuUsPerRecord: cpuUs(run.cpuSeconds, o.records),
+        });
         const sane =
           run.storedShort === o.records && run.storedRollup === o.records && run.records === o.records;
         if (!sane) {
@@ -239,9 +253,9 @@ try {
           `(a) routemeter, ${workers} worker thread(s): ${fmtInt(rate(o.records, run.seconds))} msg/s ` +
             `${mb(run.bytes, run.seconds).toFixed(1)} MB/s; ${run.seconds.toFixed(1)} s from start to the last flush ` +
             `(startup ${run.startupSeconds.toFixed(1)} s; after it ${fmtInt(rate(o.records, run.seconds - run.startupSeconds))} msg/s); ` +
-            `${run.flushes} flushes; stored ${sane ? '= records ✓' : '≠ records ✗'}; late ${run.late}, ` +
-            `overflowed ${fmtInt(run.overflowed)}, parse failures ${run.parseFailures}, flush failures ${run.flushFailures}` +
-            `${run.clean ? '' : '; shutdown not clean'}`,
+            `${cpuUs(run.cpuSeconds, o.records).toFixed(1)} µs CPU/record; ${run.flushes} flushes; ` +
+            `stored ${sane ? '= records ✓' : '≠ records ✗'}; late ${run.late}, overflowed ${fmtInt(run.overflowed)}, ` +
+            `parse failures ${run.parseFailures}, flush failures ${run.flushFailures}${run.clean ? '' : '; shutdown not clean'}`,
         );
       }
     }
@@ -249,11 +263,15 @@ try {
       const group = uniqueName('bench-consume-java');
       try {
         const j = await consumerPerformance(stack, topic, o.records, group);
-        java.push(j);
+        keep('b', {
+          msgPerSec: j.msgPerSec,
+          mbPerSec: Number.NaN, // filled in from the value bytes below
+          cpuUsPerRecord: cpuUs(j.cpuSeconds, o.records),
+        });
         console.log(
           `(b) ConsumerPerformance: ${fmtInt(j.msgPerSec)} msg/s ${j.mbPerSec.toFixed(1)} MB/s (its MB: keys + values) ` +
             `incl. ${j.rebalanceMs} ms group join; ${fmtInt(j.fetchMsgPerSec)} msg/s fetching; ` +
-            `${j.wallSeconds.toFixed(1)} s wall with JVM start`,
+            `${j.wallSeconds.toFixed(1)} s wall with JVM start; ≈${cpuUs(j.cpuSeconds, o.records).toFixed(1)} µs CPU/record (JVM)`,
         );
       } finally {
         await deleteGroups(stack, [group]);
@@ -261,27 +279,42 @@ try {
     }
     if (runs('c')) {
       const c = await bareKafkajs(stack, topic, o.records, o.timeout);
-      bare.push(c);
+      valueBytes = c.bytes;
+      keep('c', {
+        msgPerSec: rate(c.records, c.seconds),
+        mbPerSec: mb(c.bytes, c.seconds),
+        cpuUsPerRecord: cpuUs(c.cpuSeconds, c.records),
+      });
       console.log(
         `(c) kafkajs bare, 1 consumer, 1 thread: ${fmtInt(rate(c.records, c.seconds))} msg/s ` +
           `${mb(c.bytes, c.seconds).toFixed(1)} MB/s; ${c.seconds.toFixed(1)} s (startup ${c.startupSeconds.toFixed(1)} s); ` +
-          `parse failures ${c.parseFailures}`,
+          `${cpuUs(c.cpuSeconds, c.records).toFixed(1)} µs CPU/record; parse failures ${c.parseFailures}`,
       );
     }
     if (runs("c'")) {
       for (const threads of o.workers) {
         const c = await bareKafkajsThreads(stack, topic, o.partitions, threads, o.records, o.timeout);
-        bareThreads.push(c);
+        valueBytes = c.bytes;
+        keep(`c'${threads}`, {
+          msgPerSec: rate(c.records, c.seconds),
+          mbPerSec: mb(c.bytes, c.seconds),
+          cpuUsPerRecord: cpuUs(c.cpuSeconds, c.records),
+        });
         console.log(
           `(c') kafkajs bare, 1 consumer/partition, ${threads} thread(s): ${fmtInt(rate(c.records, c.seconds))} msg/s ` +
             `${mb(c.bytes, c.seconds).toFixed(1)} MB/s; ${c.seconds.toFixed(1)} s (startup ${c.startupSeconds.toFixed(1)} s); ` +
-            `parse failures ${c.parseFailures}`,
+            `${cpuUs(c.cpuSeconds, c.records).toFixed(1)} µs CPU/record; parse failures ${c.parseFailures}`,
         );
       }
     }
   }
   if (runs('d')) {
     seed = await seedDesign(stack, topic, o.seedRecords, o.seedSeconds, JSON.parse(routePatterns || '[]'));
+    keep('d', {
+      msgPerSec: rate(seed.records, seed.seconds),
+      mbPerSec: mb(seed.bytes, seed.seconds),
+      cpuUsPerRecord: Number.NaN,
+    });
     console.log(
       `(d) seed design, 3 awaited Redis round trips per record: ${fmtInt(rate(seed.records, seed.seconds))} msg/s ` +
         `${mb(seed.bytes, seed.seconds).toFixed(2)} MB/s over the first ${fmtInt(seed.records)} records ` +
@@ -324,92 +357,78 @@ try {
   }
 }
 
-// ── summary ────────────────────────────────────────────────────────────────────
-const valueBytes = rm[0]?.bytes ?? bare[0]?.bytes ?? bareThreads[0]?.bytes ?? Number.NaN;
+// ── summary: the best run of each measurement (the machine is shared: noise only slows runs down) ──
 const avgValue = valueBytes / o.records;
-const aRate = (r: RoutemeterRun) => rate(o.records, r.seconds);
-const bestA = new Map<number, RoutemeterRun>();
-for (const r of rm)
-  if (!bestA.has(r.workers) || aRate(r) > aRate(bestA.get(r.workers)!)) bestA.set(r.workers, r);
-const bestCt = new Map<number, BareRun>();
-for (const c of bareThreads) {
-  const prev = bestCt.get(c.threads);
-  if (!prev || rate(c.records, c.seconds) > rate(prev.records, prev.seconds)) bestCt.set(c.threads, c);
-}
-const a = rm.length > 0 ? best(rm, aRate) : null;
-const b = java.length > 0 ? best(java, (j) => j.msgPerSec).msgPerSec : Number.NaN;
-const c =
-  bare.length > 0
-    ? best(
-        bare.map((x) => rate(x.records, x.seconds)),
-        (x) => x,
-      )
-    : Number.NaN;
-const d = seed ? rate(seed.records, seed.seconds) : Number.NaN;
+for (const s of samples.get('b') ?? []) s.mbPerSec = (s.msgPerSec * avgValue) / 2 ** 20;
+const bestOf = (key: string): Sample | null => {
+  const xs = samples.get(key);
+  return xs && xs.length > 0 ? xs.reduce((x, y) => (y.msgPerSec > x.msgPerSec ? y : x)) : null;
+};
+const msgRate = (key: string) => bestOf(key)?.msgPerSec ?? Number.NaN;
+const b = msgRate('b');
+const c = msgRate('c');
+const d = msgRate('d');
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const msgs = (x: number) => (Number.isFinite(x) ? fmtInt(x) : 'n/a');
-const pad = (s: string, n: number) => s.padEnd(n);
+const line = (label: string, key: string, extra = '') => {
+  const s = bestOf(key);
+  if (!s) return;
+  const all = samples.get(key)!;
+  const spread =
+    all.length > 1
+      ? `[${fmtInt(Math.min(...all.map((x) => x.msgPerSec)))}–${fmtInt(Math.max(...all.map((x) => x.msgPerSec)))}] `
+      : '';
+  const cpu = Number.isFinite(s.cpuUsPerRecord) ? `${s.cpuUsPerRecord.toFixed(1)} µs CPU/rec  ` : '';
+  console.log(
+    `${label.padEnd(44)} ${`${msgs(s.msgPerSec)} msg/s`.padEnd(15)} ${`${f1(s.mbPerSec)} MB/s`.padEnd(10)} ${spread}${cpu}${extra}`,
+  );
+};
 
 console.log('');
 console.log(
   `── summary: ${fmtInt(o.records)} records (${f1(valueBytes / 2 ** 20)} MB of values, ${f1(avgValue)} B avg), ` +
-    `${o.partitions} partitions, codec ${o.codec}; Kafka ${stack.kafkaVersion}; ${cores} cores; MB = 2^20 B of values ──`,
+    `${o.partitions} partitions, codec ${o.codec}; Kafka ${stack.kafkaVersion}; ${cores} cores; ` +
+    `best of ${o.repeat} [range]; MB = 2^20 B of values ──`,
 );
-for (const [workers, r] of [...bestA].sort((x, y) => x[0] - y[0])) {
-  const ar = aRate(r);
-  const ct = bestCt.get(workers);
-  const cr = ct ? rate(ct.records, ct.seconds) : Number.NaN;
-  console.log(
-    `${pad(`(a) routemeter, ${workers} thread${workers > 1 ? 's' : ''}`, 44)} ${pad(`${msgs(ar)} msg/s`, 16)} ` +
-      `${pad(`${f1(mb(r.bytes, r.seconds))} MB/s`, 11)} a/b ${f2(ar / b)}  a/c ${f2(ar / c)}  a/c'(${workers}t) ${f2(ar / cr)}  a/d ${f1(ar / d)}`,
+for (const workers of o.workers) {
+  const a = msgRate(`a${workers}`);
+  line(
+    `(a) routemeter, ${workers} thread${workers > 1 ? 's' : ''}`,
+    `a${workers}`,
+    `a/b ${f2(a / b)}  a/c ${f2(a / c)}  a/c'(${workers}t) ${f2(a / msgRate(`c'${workers}`))}  a/d ${f1(a / d)}`,
   );
 }
-if (java.length > 0) {
-  const j = best(java, (x) => x.msgPerSec);
-  console.log(
-    `${pad('(b) ConsumerPerformance (Java)', 44)} ${pad(`${msgs(b)} msg/s`, 16)} ${pad(`${f1((b * avgValue) / 2 ** 20)} MB/s`, 11)} ` +
-      `(tool: ${f1(j.mbPerSec)} MB/s keys+values; ${msgs(j.fetchMsgPerSec)} msg/s without its ${j.rebalanceMs} ms join)`,
-  );
-}
-if (bare.length > 0) {
-  console.log(
-    `${pad('(c) kafkajs bare, 1 consumer', 44)} ${pad(`${msgs(c)} msg/s`, 16)} ${pad(`${f1((c * avgValue) / 2 ** 20)} MB/s`, 11)}`,
-  );
-}
-for (const [threads, ct] of [...bestCt].sort((x, y) => x[0] - y[0])) {
-  const cr = rate(ct.records, ct.seconds);
-  console.log(
-    `${pad(`(c') kafkajs bare, consumer/partition, ${threads}t`, 44)} ${pad(`${msgs(cr)} msg/s`, 16)} ` +
-      `${pad(`${f1(mb(ct.bytes, ct.seconds))} MB/s`, 11)}`,
-  );
-}
-if (seed) {
-  console.log(
-    `${pad(`(d) seed design (first ${fmtInt(seed.records)})`, 44)} ${pad(`${msgs(d)} msg/s`, 16)} ` +
-      `${pad(`${f2(mb(seed.bytes, seed.seconds))} MB/s`, 11)}`,
-  );
-}
+line('(b) ConsumerPerformance (Java)', 'b', '(CPU: the JVM, JIT and start included)');
+line('(c) kafkajs bare, 1 consumer', 'c');
+for (const threads of o.workers) line(`(c') kafkajs bare, consumer/partition, ${threads}t`, `c'${threads}`);
+if (seed) line(`(d) seed design (first ${fmtInt(seed.records)})`, 'd');
 if (memory) {
   console.log(
-    `${pad('memory per active route', 44)} ${(memory.live.bytesPerRoute / 1024).toFixed(2)} KB live ` +
+    `${'memory per active route'.padEnd(44)} ${(memory.live.bytesPerRoute / 1024).toFixed(2)} KB live ` +
       `(1 window/route), ${(memory.catchUp.bytesPerRoute / 1024).toFixed(2)} KB catching up ` +
       `(${memory.catchUp.windowsPerRoute.toFixed(1)} windows/route)`,
   );
 }
-if (a) {
-  const ar = aRate(a);
+const aKeys = o.workers.map((w) => `a${w}`).filter((k) => bestOf(k) !== null);
+if (aKeys.length > 0) {
+  const bestKey = aKeys.reduce((x, y) => (msgRate(y) > msgRate(x) ? y : x));
+  const threads = Number(bestKey.slice(1));
+  const a = bestOf(bestKey)!;
   const kb = memory ? memory.live.bytesPerRoute / 1024 : Number.NaN;
-  const goal = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  const goal = (x: number, ok: boolean) => (Number.isFinite(x) ? (ok ? 'met' : 'MISSED') : 'not measured');
+  const ab = a.msgPerSec / b;
+  const ac = a.msgPerSec / c;
+  const ad = a.msgPerSec / d;
   console.log(
-    `goals (best a = ${a.workers} thread${a.workers > 1 ? 's' : ''}): a/b ${f2(ar / b)} ≥ 0.5 ${goal(ar / b >= 0.5)}; ` +
-      `a/c ${f2(ar / c)} ≥ 0.9 ${goal(ar / c >= 0.9)}; a/d ${f1(ar / d)} ≥ 20 ${goal(ar / d >= 20)}; ` +
-      `${f2(kb)} KB/route ≤ 8 ${goal(kb <= 8)}`,
+    `goals (best a = ${threads} thread${threads > 1 ? 's' : ''}): a/b ${f2(ab)} ≥ 0.5 ${goal(ab, ab >= 0.5)}; ` +
+      `a/c ${f2(ac)} ≥ 0.9 ${goal(ac, ac >= 0.9)}; a/d ${f1(ad)} ≥ 20 ${goal(ad, ad >= 20)}; ` +
+      `${f2(kb)} KB/route ≤ 8 ${goal(kb, kb <= 8)}`,
   );
   console.log(
-    `consume: routemeter(${a.workers} thread${a.workers > 1 ? 's' : ''}) ${msgs(ar)} msg/s ${f1(mb(a.bytes, a.seconds))} MB/s | ` +
+    `consume: routemeter(${threads} thread${threads > 1 ? 's' : ''}) ${msgs(a.msgPerSec)} msg/s ${f1(a.mbPerSec)} MB/s | ` +
       `ConsumerPerformance ${msgs(b)} | kafkajs bare ${msgs(c)} | seed ${msgs(d)} | ` +
-      `a/b ${f2(ar / b)} a/c ${f2(ar / c)} a/d ${f1(ar / d)} | ${f1(kb)} KB/route`,
+      `a/b ${f2(ab)} a/c ${f2(ac)} a/d ${f1(ad)} | ${f1(kb)} KB/route`,
   );
 }
 for (const p of problems) console.log(`SANITY CHECK FAILED: ${p}`);

@@ -41,6 +41,8 @@ export interface BareRun {
   records: number;
   bytes: number;
   parseFailures: number;
+  /** CPU time of this process (all its threads) from start to the last record, s */
+  cpuSeconds: number;
 }
 
 function progressBar(label: string, total: number): SingleBar {
@@ -76,6 +78,8 @@ export async function bareKafkajs(
   });
   const bar = progressBar('kafkajs bare ', records);
   const ticker = setInterval(() => bar.update(count), 250);
+  const cpu0 = process.cpuUsage();
+  let cpu = { user: 0, system: 0 };
   const started = performance.now();
   try {
     await consumer.connect();
@@ -93,6 +97,7 @@ export async function bareKafkajs(
         }
         if (count >= records && doneAt === 0) {
           doneAt = performance.now();
+          cpu = process.cpuUsage(cpu0);
           finish();
         }
       },
@@ -117,6 +122,7 @@ export async function bareKafkajs(
     records: count,
     bytes,
     parseFailures: failures,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
 }
 
@@ -149,6 +155,8 @@ export async function bareKafkajsThreads(
     return n;
   };
   const bar = progressBar(`kafkajs bare(${threads}t)`, records);
+  const cpu0 = process.cpuUsage();
+  let cpu = { user: 0, system: 0 };
   const started = performance.now();
   const workers: Worker[] = [];
   const errors: Error[] = [];
@@ -171,6 +179,7 @@ export async function bareKafkajsThreads(
       bar.update(n);
       if (n >= records) {
         doneAt = performance.now();
+        cpu = process.cpuUsage(cpu0);
         break;
       }
       await sleep(20);
@@ -205,5 +214,6 @@ export async function bareKafkajsThreads(
     records: sum(0),
     bytes: sum(1),
     parseFailures: sum(2),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
 }

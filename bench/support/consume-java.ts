@@ -13,6 +13,7 @@
  * (`rebalance.time.ms`), `fetch.*` exclude it; MB counts keys and values.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT, type Stack } from './consume-stack.js';
@@ -29,6 +30,19 @@ export interface ConsumerPerformanceResult {
   records: number;
   /** wall time of the tool, JVM start included */
   wallSeconds: number;
+  /** CPU time of the JVM (JIT and GC threads included), JVM start included; NaN where /proc is missing */
+  cpuSeconds: number;
+}
+
+/** utime + stime of a process from /proc/<pid>/stat, in seconds (Linux; NaN elsewhere) */
+function processCpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return Number.NaN;
+  }
 }
 
 const TOOL = join(ROOT, 'scripts', 'kafka-tool.sh');
@@ -50,32 +64,49 @@ export async function consumerPerformance(
 ): Promise<ConsumerPerformanceResult> {
   const flag = await countFlag();
   const started = performance.now();
-  const { stdout } = await run(
-    'bash',
-    [
-      TOOL,
-      MAIN,
-      '--bootstrap-server',
-      stack.brokers.join(','),
-      '--topic',
-      topic,
-      flag,
-      String(records),
-      '--group',
-      group,
-      '--timeout',
-      '60000',
-    ],
-    {
-      maxBuffer: 16 << 20,
-      env: { ...process.env, KAFKA_TOOL_HEAP_OPTS: process.env.KAFKA_TOOL_HEAP_OPTS ?? '-Xmx1g' },
-    },
-  );
+  const args = [
+    TOOL,
+    MAIN,
+    '--bootstrap-server',
+    stack.brokers.join(','),
+    '--topic',
+    topic,
+    flag,
+    String(records),
+    '--group',
+    group,
+    '--timeout',
+    '60000',
+  ];
+  let cpuSeconds = Number.NaN;
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = execFile(
+      'bash',
+      args,
+      {
+        maxBuffer: 16 << 20,
+        env: { ...process.env, KAFKA_TOOL_HEAP_OPTS: process.env.KAFKA_TOOL_HEAP_OPTS ?? '-Xmx1g' },
+      },
+      (err, out, errOut) => {
+        clearInterval(sampler);
+        if (err) reject(new Error(`ConsumerPerformance failed: ${err.message}\n${errOut}`));
+        else resolve(out);
+      },
+    );
+    // kafka-tool.sh execs java, so the child's pid is the JVM's; the last sample before
+    // it exits is its CPU time (to within the sampling period)
+    const sampler = setInterval(() => {
+      const s = processCpuSeconds(child.pid);
+      if (Number.isFinite(s)) cpuSeconds = s;
+    }, 100);
+  });
   const wallSeconds = (performance.now() - started) / 1000;
-  return { ...parseConsumerPerformance(stdout), wallSeconds };
+  return { ...parseConsumerPerformance(stdout), wallSeconds, cpuSeconds };
 }
 
-export function parseConsumerPerformance(stdout: string): Omit<ConsumerPerformanceResult, 'wallSeconds'> {
+export function parseConsumerPerformance(
+  stdout: string,
+): Omit<ConsumerPerformanceResult, 'wallSeconds' | 'cpuSeconds'> {
   const lines = stdout.split('\n').map((l) => l.trim());
   const h = lines.findIndex((l) => l.startsWith('start.time'));
   if (h < 0 || !lines[h + 1]) throw new Error(`ConsumerPerformance: no result in its output:\n${stdout}`);

@@ -45,7 +45,7 @@ export interface PreloadResult {
 }
 
 /** A record batch must stay under the broker's message.max.bytes (1 MiB by default) per partition. */
-const MAX_PARTITION_BATCH_BYTES = 768 * 1024;
+const MAX_PARTITION_BATCH_BYTES = 128 * 1024;
 const LINES_PER_REQUEST = 100; // one logplex POST: the lines that share a frame id
 
 export async function ensurePreloaded(opts: PreloadOptions): Promise<PreloadResult> {

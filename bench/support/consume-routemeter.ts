@@ -57,6 +57,8 @@ export interface RoutemeterRun {
   flushes: number;
   flushFailures: number;
   clean: boolean;
+  /** CPU time of this process (all its threads) from start to the final flush, s */
+  cpuSeconds: number;
 }
 
 export async function measureRoutemeter(opts: RoutemeterOptions): Promise<RoutemeterRun> {
@@ -87,6 +89,7 @@ export async function measureRoutemeter(opts: RoutemeterOptions): Promise<Routem
     noTTYOutput: true,
     notTTYSchedule: 10_000,
   });
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   const running = await runRuntime(config, logger, { metricsPort: 0 });
   const partitions = [...opts.highs.keys()];
@@ -94,6 +97,7 @@ export async function measureRoutemeter(opts: RoutemeterOptions): Promise<Routem
     partitions.reduce((n, p) => n + running.supervisor.partitionCounters.get(p, field), 0);
   let firstRecordAt = 0;
   let doneAt = 0;
+  let cpu = { user: 0, system: 0 };
   bar.start(opts.records, 0, { consumed: 0 });
   try {
     const deadline = started + opts.timeoutSeconds * 1000;
@@ -112,6 +116,7 @@ export async function measureRoutemeter(opts: RoutemeterOptions): Promise<Routem
       bar.update(flushed, { consumed: fmtInt(consumed) });
       if (done) {
         doneAt = performance.now();
+        cpu = process.cpuUsage(cpu0);
         break;
       }
       await sleep(50);
@@ -133,6 +138,7 @@ export async function measureRoutemeter(opts: RoutemeterOptions): Promise<Routem
     flushes: counter(Field.flushes),
     flushFailures: counter(Field.flushFailures),
     clean: false,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
   run.clean = await running.stop();
   try {

@@ -27,6 +27,7 @@ describe('KeyPartitioner', () => {
       leader: 1,
       replicas: [1],
       isr: [1],
+      partitionErrorCode: 0,
     }));
     const key = Buffer.from('lumberjack-store.timber.io');
     const want = (murmur2(key) & 0x7fffffff) % 3;

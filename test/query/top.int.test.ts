@@ -3,6 +3,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 // src/cli/top.ts is the `top` command's implementation; its tests live here, next to the
 // query module it presents (the lead owns test/cli).
 import { renderTopTable, runTop } from '../../src/cli/top.js';
+import type { RouteStats } from '../../src/query/route-stats.js';
 import { generateEvents } from '../actors/router-events.js';
 import { testRedis } from '../sinks/redis/test-redis.js';
 import { ingest } from './ingest-events.js';
@@ -88,7 +89,7 @@ describe('runTop', () => {
         errorRate: 0,
         errorStatuses: [],
         routerCodes: [],
-      }) as const;
+      }) satisfies RouteStats;
     const table = renderTopTable([row('GET /a', 10, 5), row('GET /b', 5, 900), row('GET /c', 1, 50)], {
       sort: 'p99',
       limit: 2,

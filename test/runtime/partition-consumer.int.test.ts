@@ -1,34 +1,22 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { runRuntime } from '../../src/runtime/run-runtime.js';
 import { claimPartition } from '../../src/sinks/redis/claim-partition.js';
-import { createLogger } from '../../src/telemetry/logger.js';
 import { startTcpProxy } from '../ingest/tcp-proxy.js';
 import { useTopic, waitFor } from '../support/kafka.js';
-import { makeRouterLines, oracle } from '../support/router-lines.js';
+import { makeRouterLines } from '../support/router-lines.js';
 import {
   deleteKeys,
+  testLogger as logger,
+  metricSum as metric,
+  oracleTotals,
   readStoredTotals,
   runtimeConfig,
   seed,
   storedProgress,
+  storedTotals,
   testRedis,
   waitFlushed,
 } from './runtime-harness.js';
-
-const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', 'test');
-
-function metric(text: string, name: string, labels = ''): number {
-  const re = new RegExp(`^${name}\\{[^}]*${labels}[^}]*\\} ([0-9.e+-]+)$`, 'gm');
-  return [...text.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
-}
-
-function totalsOf(stored: Awaited<ReturnType<typeof readStoredTotals>>) {
-  return new Map([...stored].map(([k, v]) => [k, [v.count, v.serviceSumMs, v.serviceMaxMs]]));
-}
-
-function oracleOf(lines: ReturnType<typeof makeRouterLines>) {
-  return new Map([...oracle(lines)].map(([k, v]) => [k, [v.count, v.serviceSumMs, v.maxMs]]));
-}
 
 describe('PartitionConsumer (real Kafka and Redis)', () => {
   it('rejects the flushes of a fenced owner, re-claims, and keeps totals exact', async () => {
@@ -53,7 +41,7 @@ describe('PartitionConsumer (real Kafka and Redis)', () => {
     await waitFlushed(redis, config);
     const metrics = await runtime.registry.metrics();
     expect(metric(metrics, 'routemeter_flush_errors_total', 'code="RM_ERR_FLUSH_FENCED"')).toBeGreaterThan(0);
-    expect(totalsOf(await readStoredTotals(redis, config.redis.prefix, 60))).toEqual(oracleOf(lines));
+    expect(storedTotals(await readStoredTotals(redis, config.redis.prefix, 60))).toEqual(oracleTotals(lines));
   });
 
   it('pauses while Redis is away, holds memory to the pending bound, and resumes with nothing lost', async () => {
@@ -103,7 +91,7 @@ describe('PartitionConsumer (real Kafka and Redis)', () => {
     await waitFlushed(redis, config);
     const after = await runtime.registry.metrics();
     expect(metric(after, 'routemeter_partition_paused')).toBe(0);
-    expect(totalsOf(await readStoredTotals(redis, config.redis.prefix, 60))).toEqual(oracleOf(lines));
+    expect(storedTotals(await readStoredTotals(redis, config.redis.prefix, 60))).toEqual(oracleTotals(lines));
   });
 
   it('escalates when worker threads crash more often than the restart budget allows', async () => {

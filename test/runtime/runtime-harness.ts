@@ -3,8 +3,29 @@ import { type Config, loadConfig } from '../../src/config/config.js';
 import { createRedis } from '../../src/config/redis-client.js';
 import { unpackStats } from '../../src/sinks/redis/packed-values.js';
 import { readOffsets } from '../../src/sinks/redis/read-offsets.js';
+import { createLogger } from '../../src/telemetry/logger.js';
 import { testKafka, uniqueName, waitFor, withAdmin } from '../support/kafka.js';
-import type { OracleLine } from '../support/router-lines.js';
+import { type OracleLine, oracle } from '../support/router-lines.js';
+
+export const testLogger = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', 'test');
+
+/** Sum of a metric's samples in Prometheus text, over the series whose labels contain `labels`. */
+export function metricSum(text: string, name: string, labels = ''): number {
+  const re = new RegExp(`^${name}(?:\\{([^}]*)\\})? ([0-9.e+-]+)$`, 'gm');
+  return [...text.matchAll(re)]
+    .filter((m) => (m[1] ?? '').includes(labels))
+    .reduce((a, m) => a + Number(m[2]), 0);
+}
+
+/** Per (app, route): [count, service sum, service max, 5xx] from the independent oracle … */
+export function oracleTotals(lines: OracleLine[]): Map<string, number[]> {
+  return new Map([...oracle(lines)].map(([k, v]) => [k, [v.count, v.serviceSumMs, v.maxMs, v.status5xx]]));
+}
+
+/** … and the same from what Redis stores. */
+export function storedTotals(stored: Map<string, StoredTotals>): Map<string, number[]> {
+  return new Map([...stored].map(([k, v]) => [k, [v.count, v.serviceSumMs, v.serviceMaxMs, v.status5xx]]));
+}
 
 /** Shared setup of the runtime's integration tests: config, seeding, and "is everything flushed?". */
 export function runtimeConfig(topic: string, overrides: Record<string, string> = {}): Config {
@@ -69,7 +90,7 @@ export async function waitFlushed(redis: Redis, config: Config, timeoutMs = 120_
   );
 }
 
-export function testRedis(config: Config): Redis {
+export function testRedis(config: Pick<Config, 'redis'>): Redis {
   return createRedis(config);
 }
 

@@ -1,24 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { queryRoutes } from '../../src/query/query-routes.js';
 import { type RunningRuntime, runRuntime } from '../../src/runtime/run-runtime.js';
-import { createLogger } from '../../src/telemetry/logger.js';
 import { useTopic } from '../support/kafka.js';
 import { exactQuantile, makeRouterLines, oracle } from '../support/router-lines.js';
 import {
   deleteKeys,
+  testLogger as logger,
+  metricSum,
+  oracleTotals,
   readStoredTotals,
   runtimeConfig,
   seed,
+  storedTotals,
   testRedis,
   waitFlushed,
 } from './runtime-harness.js';
-
-const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', 'test');
-
-function metricSum(text: string, name: string): number {
-  const re = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, 'gm');
-  return [...text.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
-}
 
 describe('Supervisor (real Kafka and Redis)', () => {
   let runtime: RunningRuntime | null = null;
@@ -48,11 +44,7 @@ describe('Supervisor (real Kafka and Redis)', () => {
       // Both resolutions hold the same totals (the roll-up is derived from the short windows).
       for (const resolution of [config.runtime.windowSeconds, config.runtime.rollupSeconds]) {
         const stored = await readStoredTotals(redis, config.redis.prefix, resolution);
-        expect(
-          new Map([...stored].map(([k, v]) => [k, [v.count, v.serviceSumMs, v.serviceMaxMs, v.status5xx]])),
-        ).toEqual(
-          new Map([...expected].map(([k, v]) => [k, [v.count, v.serviceSumMs, v.maxMs, v.status5xx]])),
-        );
+        expect(storedTotals(stored)).toEqual(oracleTotals(lines));
       }
 
       // The query path: merged HDR quantiles against exact ones.

@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import { kafkaClientConfig } from '../config/kafka-client.js';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { type Logger, redactUrl } from '../telemetry/logger.js';
+import { withTimeout } from '../util/with-timeout.js';
 import { redirectSocketFactory } from './broker-redirect.js';
 import { createDrainAuth } from './drain-auth.js';
 import { createIngestHandler } from './drain-ingest.js';
@@ -55,16 +56,6 @@ const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 const READY_CHECK_TIMEOUT_MS = 2000;
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
 
 export async function startDrain(
   config: Config,

@@ -1,9 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { FlushBatch } from '../actors/flush-batch.js';
 import { createRouterEvent } from '../actors/router-event.js';
 import { isRoutemeterError } from '../errors/routemeter-error.js';
 import { serializeError } from '../errors/serialize-error.js';
 import type { Logger } from '../telemetry/logger.js';
+import { withTimeout } from '../util/with-timeout.js';
 import type {
   AggregatorFactory,
   PartitionAggregatorPort,
@@ -384,16 +386,4 @@ export class PartitionConsumer {
       }
     }
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

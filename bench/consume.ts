@@ -57,6 +57,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { Redis } from 'ioredis';
 import type { CompressionName } from '../src/ingest/kafka-codecs.js';
 import { bareKafkajs, bareKafkajsThreads } from './support/consume-bare.js';
+import type { BreakdownResult } from './support/consume-breakdown.js';
 import { consumerPerformance } from './support/consume-java.js';
 import { ensurePreloaded } from './support/consume-preload.js';
 import type { RouteMemoryResult } from './support/consume-route-memory.js';
@@ -77,7 +78,7 @@ const GENERATOR_ROUTE_PATTERNS = JSON.stringify([
   { pattern: '[a-z][a-z0-9]*(?:-[a-z0-9]+)*-\\d{1,3}', placeholder: ':slug' },
 ]);
 
-const MEASUREMENTS = ['a', 'b', 'c', "c'", 'd', 'mem'] as const;
+const MEASUREMENTS = ['a', 'b', 'c', "c'", 'd', 'mem', 'parts'] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 
 const positiveInt = (name: string) => (v: string) => {
@@ -126,6 +127,13 @@ const program = new Command()
     25_000,
   )
   .option('--mem-flushes <n>', 'flush intervals in the memory measurement', positiveInt('--mem-flushes'), 10)
+  .option(
+    '--parts-per-flush <n>',
+    'records per flush interval in the time breakdown',
+    positiveInt('--parts-per-flush'),
+    35_000,
+  )
+  .option('--parts-flushes <n>', 'flush intervals in the time breakdown', positiveInt('--parts-flushes'), 10)
   .option('--skip <list>', `measurements to skip, of ${MEASUREMENTS.join(',')}`, (v) => v.split(','), [])
   .option('--timeout <seconds>', 'limit per measurement', positiveInt('--timeout'), 900)
   .parse();
@@ -149,6 +157,8 @@ const o = program.opts<{
   seedSeconds: number;
   memPerFlush: number;
   memFlushes: number;
+  partsPerFlush: number;
+  partsFlushes: number;
   skip: string[];
   timeout: number;
 }>();
@@ -204,21 +214,26 @@ const redis = new Redis(stack.redisUrl, { maxRetriesPerRequest: 2 });
 
 /** One measured run: throughput over the whole run and the CPU this process (or the JVM) spent on it. */
 interface Sample {
+  round: number;
   msgPerSec: number;
   mbPerSec: number;
   cpuUsPerRecord: number;
 }
 const samples = new Map<string, Sample[]>();
-const keep = (key: string, sample: Sample) => samples.set(key, [...(samples.get(key) ?? []), sample]);
+let round = 0;
+const keep = (key: string, sample: Omit<Sample, 'round'>) =>
+  samples.set(key, [...(samples.get(key) ?? []), { ...sample, round }]);
 const rmRuns: RoutemeterRun[] = [];
 let seed: SeedRun | null = null;
 let memory: RouteMemoryResult | null = null;
+let parts: BreakdownResult | null = null;
 let valueBytes = Number.NaN;
 const problems: string[] = [];
 const cpuUs = (cpuSeconds: number, records: number) => (cpuSeconds * 1e6) / records;
 
 try {
   for (let r = 0; r < o.repeat; r++) {
+    round = r;
     if (o.repeat > 1) console.log(`── round ${r + 1} of ${o.repeat}`);
     if (runs('a')) {
       for (const workers of o.workers) {
@@ -349,12 +364,41 @@ try {
         `${(m.catchUp.estimatePerRoute / 1024).toFixed(2)} KB); ${fmtInt(o.memPerFlush)} records per flush × ${o.memFlushes}`,
     );
   }
+  if (runs('parts')) {
+    const script = fileURLToPath(new URL('./support/consume-breakdown.js', import.meta.url));
+    const args = {
+      redisUrl: stack.redisUrl,
+      seed: o.genSeed,
+      apps: o.apps,
+      routes: o.routes,
+      linesPerSecond: o.linesPerSecond,
+      partitions: o.partitions,
+      perFlush: o.partsPerFlush,
+      flushes: o.partsFlushes,
+      routePatterns,
+    };
+    const { stdout } = await promisify(execFile)(process.execPath, [script, JSON.stringify(args)], {
+      maxBuffer: 1 << 20,
+    });
+    parts = JSON.parse(stdout) as BreakdownResult;
+    console.log(`breakdown: ${breakdownLine(parts)}`);
+  }
 } finally {
   await redis.quit();
   if (o.dropTopic) {
     await withAdmin(stack, (admin) => admin.deleteTopics({ topics: [topic], timeout: 30_000 }));
     console.log(`dropped topic ${topic}`);
   }
+}
+
+function breakdownLine(p: BreakdownResult): string {
+  const sum = p.parse + p.record + p.drain + p.samples + p.flush;
+  return (
+    `parse ${p.parse.toFixed(2)} + record ${p.record.toFixed(2)} + drain ${p.drain.toFixed(2)} + ` +
+    `route samples ${p.samples.toFixed(2)} + flush ${p.flush.toFixed(2)} (of which encode ${p.encode.toFixed(2)}) ` +
+    `= ${sum.toFixed(2)} µs/record on one thread without Kafka (partition 0's lines, ${fmtInt(o.partsPerFlush)} per flush: ` +
+    `${fmtInt(p.deltasPerFlush)} deltas, ${fmtInt(p.activeRoutes)} routes, ${p.flushMs.toFixed(0)} ms per flush call)`
+  );
 }
 
 // ── summary: the best run of each measurement (the machine is shared: noise only slows runs down) ──
@@ -410,6 +454,7 @@ if (memory) {
       `(${memory.catchUp.windowsPerRoute.toFixed(1)} windows/route)`,
   );
 }
+if (parts) console.log(`${'time per record (breakdown)'.padEnd(44)} ${breakdownLine(parts)}`);
 const aKeys = o.workers.map((w) => `a${w}`).filter((k) => bestOf(k) !== null);
 if (aKeys.length > 0) {
   const bestKey = aKeys.reduce((x, y) => (msgRate(y) > msgRate(x) ? y : x));
@@ -420,6 +465,20 @@ if (aKeys.length > 0) {
   const ab = a.msgPerSec / b;
   const ac = a.msgPerSec / c;
   const ad = a.msgPerSec / d;
+  if (o.repeat > 1) {
+    // the same ratios within each round, where all measurements met similar background load
+    const inRound = (key: string, r: number) =>
+      samples.get(key)?.find((x) => x.round === r)?.msgPerSec ?? Number.NaN;
+    const perRound = (ref: string) => {
+      const xs = Array.from({ length: o.repeat }, (_, r) => inRound(bestKey, r) / inRound(ref, r));
+      const ok = xs.filter(Number.isFinite).sort((x, y) => x - y);
+      const median = ok.length > 0 ? ok[Math.floor((ok.length - 1) / 2)]! : Number.NaN;
+      return `${xs.map(f2).join(' ')} (median ${f2(median)})`;
+    };
+    console.log(
+      `per round (a = ${threads}t): a/b ${perRound('b')}; a/c ${perRound('c')}; a/c'(${threads}t) ${perRound(`c'${threads}`)}`,
+    );
+  }
   console.log(
     `goals (best a = ${threads} thread${threads > 1 ? 's' : ''}): a/b ${f2(ab)} ≥ 0.5 ${goal(ab, ab >= 0.5)}; ` +
       `a/c ${f2(ac)} ≥ 0.9 ${goal(ac, ac >= 0.9)}; a/d ${f1(ad)} ≥ 20 ${goal(ad, ad >= 20)}; ` +

@@ -25,8 +25,8 @@
  *         every 50 ms with readOffsets). Then the stored counts (10 s and 60 s
  *         windows) must add up to --records: nothing late, nothing lost. ROUTE_PATTERNS
  *         teaches the templater the generator's `:slug` and `:date` segments (the
- *         built-ins leave slugs alone, which would make ~100k "routes" of 1,200 and
- *         push most traffic into the per-app overflow route); --builtin-routes
+ *         built-ins leave slugs alone, which makes ~100k "routes" of 1,200 and
+ *         sends ~10% of the records to the per-app overflow route); --builtin-routes
  *         measures without them.
  *     (b) Kafka's Java ConsumerPerformance (same broker version): the ceiling.
  *     (c) one bare kafkajs consumer, eachBatch, parseRouterEvent into a reused event,
@@ -43,8 +43,14 @@
  *     --mem-per-flush of the same lines (bench/support/consume-route-memory.ts has
  *     the method), live (1 s of event time per flush) and catch-up (this topic's
  *     density).
+ *   - time per record by phase (parse, record, drain, route samples, flush), one
+ *     thread, no Kafka, partition 0's lines (bench/support/consume-breakdown.ts).
+ *   - the machine is shared (the broker, Redis, other processes): each measurement is
+ *     repeated --repeat times and the best counts (noise only slows runs down), with
+ *     the range, the ratios within each round, and the CPU time per record of this
+ *     process, which barely moves with background load. docs/benchmarks.md has results.
  *
- *   npm run build && node dist/bench/consume.js [--records 2000000] [--partitions 4] [--workers 1,2]
+ *   npm run build && node dist/bench/consume.js [--records 2000000] [--partitions 4] [--workers 1,2] [--repeat 3]
  *
  * Ends with a summary block and one comparable line starting with `consume:`.
  * Goals: a/b ≥ 0.5, a/c ≥ 0.9, a/d ≥ 20, ≤ 8 KB per active route.

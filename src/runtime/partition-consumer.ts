@@ -86,6 +86,7 @@ export class PartitionConsumer {
   private flushing: Promise<boolean> | null = null;
   private flushAttempts = 0;
   private retryAt = 0;
+  private lastFailureLogMs = 0;
   private readonly event = createRouterEvent();
   private aggregator: PartitionAggregatorPort | null = null;
 
@@ -196,7 +197,18 @@ export class PartitionConsumer {
     this.position = position;
     counters.add(partition, Field.records, records);
     counters.add(partition, Field.bytes, bytes);
-    if (failures > 0) counters.add(partition, Field.parseFailures, failures);
+    if (failures > 0) {
+      counters.add(partition, Field.parseFailures, failures);
+      // Explained in the log, at most every 10 s per partition (never per record).
+      const now = Date.now();
+      if (now - this.lastFailureLogMs >= 10_000) {
+        this.lastFailureLogMs = now;
+        this.deps.logger.warn(
+          { topic: this.opts.topic, partition, skipped: failures, firstOffset: batch.firstOffset() },
+          'records skipped: not router lines this runtime can aggregate (no timestamp, host, method or path)',
+        );
+      }
+    }
     counters.set(partition, Field.position, position);
     counters.set(partition, Field.highWatermark, Number(batch.highWatermark));
     counters.set(partition, Field.activeRoutes, aggregator.activeRoutes);
@@ -301,12 +313,25 @@ export class PartitionConsumer {
       counters.set(partition, Field.flushed, this.flushedUpTo);
       if (batch.overflowed > 0) counters.add(partition, Field.overflowed, batch.overflowed);
       if (batch.late > 0) counters.add(partition, Field.late, batch.late);
+      if (batch.rejected) {
+        counters.add(partition, Field.rejected, batch.rejected);
+        logger.warn(
+          {
+            topic,
+            partition,
+            rejected: batch.rejected,
+            fromOffset: batch.fromOffset,
+            nextOffset: batch.nextOffset,
+          },
+          'records dropped: unusable event time (not positive, or too far ahead of the clock)',
+        );
+      }
       post({
         code: 'flushed',
         topic,
         partition,
         nextOffset: batch.nextOffset,
-        records: 0,
+        records: batch.records ?? 0,
         durationSeconds: seconds,
         routes: this.deps.sampleRoutes ? this.deps.sampleRoutes(batch, this.opts.routeSampleLimit) : [],
       });

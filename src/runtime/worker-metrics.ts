@@ -30,9 +30,11 @@ export const Field = {
   paused: 12,
   skippedByRetention: 13,
   fenced: 14,
+  /** records dropped for an unusable event time (not positive, or too far in the future) */
+  rejected: 15,
 } as const;
 
-export const FIELD_COUNT = 15;
+export const FIELD_COUNT = 16;
 
 export class PartitionCounters {
   readonly slots: Float64Array;

@@ -10,7 +10,7 @@ describe('templatePath', () => {
     ['/users/123/orders/9f8e1c2a', '/users/:id/orders/:hex'],
     ['/users/1850b395-c7aa-485c-aa04-7d0894b5f276/avatar', '/users/:uuid/avatar'],
     ['/reset/aZ3kQ9xLm2Pq7RtY5vWb', '/reset/:token'],
-    ['/blog/how-to-configure-redis-2023', '/blog/how-to-configure-redis-2023'],
+    ['/blog/how-to-configure-redis-2023', '/blog/:slug'],
     // query strings and fragments are not part of the route
     ['/api/search-recipes?cuisine=african&diet=&intolerances=', '/api/search-recipes'],
     ['/users/42?tab=orders#top', '/users/:id'],

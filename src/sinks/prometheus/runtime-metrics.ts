@@ -94,6 +94,12 @@ export class RuntimeMetrics implements RuntimeEvents {
       'counter',
     );
     perPartition(
+      'routemeter_rejected_records_total',
+      'Records dropped because their event time was unusable (not positive, or too far in the future)',
+      Field.rejected,
+      'counter',
+    );
+    perPartition(
       'routemeter_retention_skipped_records_total',
       'Offsets skipped because Kafka retention deleted them before they were aggregated',
       Field.skippedByRetention,

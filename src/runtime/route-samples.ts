@@ -12,7 +12,8 @@ export function sampleRoutes(batch: FlushBatch, limit: number): RouteSample[] {
   if (limit <= 0 || batch.deltas.length === 0) return [];
   let finest = Number.POSITIVE_INFINITY;
   for (const d of batch.deltas) if (d.resolutionSeconds < finest) finest = d.resolutionSeconds;
-  const byRoute = new Map<string, { sample: RouteSample; histogram: string }>();
+  // Sum the counters first; histograms are merged only for the routes that make the cut.
+  const byRoute = new Map<string, { sample: RouteSample; histograms: string[] }>();
   for (const d of batch.deltas) {
     if (d.resolutionSeconds !== finest) continue;
     const key = `${d.app}\u0000${d.route}`;
@@ -25,7 +26,7 @@ export function sampleRoutes(batch: FlushBatch, limit: number): RouteSample[] {
       entry.sample.serviceCount += d.serviceCount;
       entry.sample.errors += errors;
       entry.sample.max = Math.max(entry.sample.max, d.serviceMaxMs);
-      entry.histogram = mergeSparseHistograms(entry.histogram, d.serviceHistogram);
+      if (d.serviceHistogram !== '') entry.histograms.push(d.serviceHistogram);
     } else {
       byRoute.set(key, {
         sample: {
@@ -40,13 +41,14 @@ export function sampleRoutes(batch: FlushBatch, limit: number): RouteSample[] {
           p99: 0,
           max: d.serviceMaxMs,
         },
-        histogram: d.serviceHistogram,
+        histograms: d.serviceHistogram === '' ? [] : [d.serviceHistogram],
       });
     }
   }
   const entries = [...byRoute.values()].sort((a, b) => b.sample.count - a.sample.count).slice(0, limit);
-  return entries.map(({ sample, histogram }) => {
-    const [p50, p95, p99] = sparseQuantiles(histogram, [50, 95, 99]);
+  return entries.map(({ sample, histograms }) => {
+    const merged = histograms.length <= 1 ? (histograms[0] ?? '') : histograms.reduce(mergeSparseHistograms);
+    const [p50, p95, p99] = sparseQuantiles(merged, [50, 95, 99]);
     return { ...sample, p50: p50!, p95: p95!, p99: p99! };
   });
 }

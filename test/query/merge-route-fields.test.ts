@@ -2,26 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { WindowDelta } from '../../src/actors/flush-batch.js';
 import { mergeRouteFields, type WindowHash } from '../../src/query/merge-route-fields.js';
 import { packCodes, packHistogram, packStats } from '../../src/sinks/redis/packed-values.js';
+import { windowDelta } from '../support/window-delta.js';
 
 function delta(fields: Partial<WindowDelta>): WindowDelta {
-  return {
-    resolutionSeconds: 10,
-    windowStart: 0,
-    app: 'a',
-    route: 'GET /users/:id',
-    count: 0,
-    serviceSumMs: 0,
-    serviceCount: 0,
-    serviceMaxMs: 0,
-    connectSumMs: 0,
-    connectCount: 0,
-    bytes: 0,
-    statusClasses: [0, 0, 0, 0, 0, 0],
-    codes: {},
-    serviceHistogram: '',
-    connectHistogram: '',
-    ...fields,
-  };
+  return windowDelta({ route: 'GET /users/:id', ...fields });
 }
 
 /** a window hash as the flush writes it (one delta per route) */

@@ -1,14 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { runRuntime } from '../../src/runtime/run-runtime.js';
 import { useTopic, waitFor, withAdmin } from '../support/kafka.js';
 import { makeRouterLines, prng } from '../support/router-lines.js';
 import {
   childEnv,
   deleteKeys,
   highWatermarks,
-  testLogger as logger,
   metricSum,
   oracleTotals,
   readStoredTotals,
@@ -17,6 +15,7 @@ import {
   storedProgress,
   storedTotals,
   testRedis,
+  useSeededRuntime,
   waitFlushed,
 } from './runtime-harness.js';
 
@@ -85,15 +84,7 @@ describe('crash recovery (real Kafka and Redis)', () => {
   it('restarts a worker thread that throws and keeps totals exact', async () => {
     const topic = await useTopic('rt-throw', 4);
     const lines = makeRouterLines(60_000, { seed: 5 });
-    await seed(topic, lines);
-    const config = runtimeConfig(topic, { FLUSH_INTERVAL_MS: '100' });
-    const redis = testRedis(config);
-    const runtime = await runRuntime(config, logger, { metricsPort: 0 });
-    onTestFinished(async () => {
-      await runtime.stop();
-      await deleteKeys(redis, config.redis.prefix);
-      redis.disconnect();
-    });
+    const { config, redis, runtime } = await useSeededRuntime(topic, lines, { FLUSH_INTERVAL_MS: '100' });
     await waitFor(async () => (await storedProgress(redis, config)) > 5000, {
       timeoutMs: 60_000,
       intervalMs: 20,

@@ -15,6 +15,7 @@ import {
   storedProgress,
   storedTotals,
   testRedis,
+  useSeededRuntime,
   waitFlushed,
 } from './runtime-harness.js';
 
@@ -22,14 +23,9 @@ describe('PartitionConsumer (real Kafka and Redis)', () => {
   it('rejects the flushes of a fenced owner, re-claims, and keeps totals exact', async () => {
     const topic = await useTopic('rt-fence', 2);
     const lines = makeRouterLines(80_000, { seed: 21 });
-    await seed(topic, lines);
-    const config = runtimeConfig(topic, { FLUSH_INTERVAL_MS: '100', MAX_PENDING_RECORDS: '2000' });
-    const redis = testRedis(config);
-    const runtime = await runRuntime(config, logger, { metricsPort: 0 });
-    onTestFinished(async () => {
-      await runtime.stop();
-      await deleteKeys(redis, config.redis.prefix);
-      redis.disconnect();
+    const { config, redis, runtime } = await useSeededRuntime(topic, lines, {
+      FLUSH_INTERVAL_MS: '100',
+      MAX_PENDING_RECORDS: '2000',
     });
     await waitFor(async () => (await storedProgress(redis, config)) > 4000, {
       timeoutMs: 60_000,

@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { FlushBatch, WindowDelta } from '../../src/actors/flush-batch.js';
 import { sampleRoutes, sparseQuantiles } from '../../src/runtime/route-samples.js';
+import { windowDelta } from '../support/window-delta.js';
 
 function delta(fields: Partial<WindowDelta>): WindowDelta {
-  return {
-    resolutionSeconds: 10,
-    windowStart: 0,
-    app: 'a.herokuapp.com',
-    route: 'GET /',
-    count: 0,
-    serviceSumMs: 0,
-    serviceCount: 0,
-    serviceMaxMs: 0,
-    connectSumMs: 0,
-    connectCount: 0,
-    bytes: 0,
-    statusClasses: [0, 0, 0, 0, 0, 0],
-    codes: {},
-    serviceHistogram: '',
-    connectHistogram: '',
-    ...fields,
-  };
+  return windowDelta({ app: 'a.herokuapp.com', ...fields });
 }
 
 function batch(deltas: WindowDelta[]): FlushBatch {

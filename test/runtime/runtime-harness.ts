@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
+import { onTestFinished } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { createRedis } from '../../src/config/redis-client.js';
+import { type RunningRuntime, runRuntime } from '../../src/runtime/run-runtime.js';
 import { unpackStats } from '../../src/sinks/redis/packed-values.js';
 import { readOffsets } from '../../src/sinks/redis/read-offsets.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -166,4 +168,25 @@ export function childEnv(config: Config, extra: Record<string, string> = {}): No
 export async function storedProgress(redis: Redis, config: Config): Promise<number> {
   const offsets = await readOffsets(redis, config.redis.prefix, config.topics.router);
   return offsets.reduce((a, o) => a + Number(o.nextOffset ?? 0), 0);
+}
+
+/**
+ * Seeds a fresh topic with `lines`, starts an in-process runtime on it, and
+ * registers the teardown (runtime, Redis keys, client) next to the setup.
+ */
+export async function useSeededRuntime(
+  topic: string,
+  lines: OracleLine[],
+  overrides: Record<string, string> = {},
+): Promise<{ config: Config; redis: Redis; runtime: RunningRuntime }> {
+  await seed(topic, lines);
+  const config = runtimeConfig(topic, overrides);
+  const redis = testRedis(config);
+  const runtime = await runRuntime(config, testLogger, { metricsPort: 0 });
+  onTestFinished(async () => {
+    await runtime.stop();
+    await deleteKeys(redis, config.redis.prefix);
+    redis.disconnect();
+  });
+  return { config, redis, runtime };
 }

@@ -4,7 +4,7 @@
  */
 import { execFile, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,32 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { createLineGenerator } from '../src/gen/line-generator.js';
 import { buildLogplexBatch, type LogplexBatch } from '../src/gen/logplex-batch.js';
+import { ROOT } from './support/stack-env.js';
+
+export { ROOT, stackEnv } from './support/stack-env.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** the repository root, from dist/bench/ or bench/ */
-export const ROOT = existsSync(join(here, '..', '..', 'package.json'))
-  ? join(here, '..', '..')
-  : join(here, '..');
-
-/** KAFKA_URL / REDIS_URL / KAFKA_VERSION from the environment, else from .stack/env (scripts/stack.sh up). */
-export function stackEnv(): { kafkaUrl: string; redisUrl: string; kafkaVersion: string; brokers: string[] } {
-  const file = join(ROOT, '.stack', 'env');
-  const fromFile: Record<string, string> = {};
-  if (existsSync(file)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const m = /^(?:export\s+)?([A-Z_]+)=(.*)$/.exec(line.trim());
-      if (m) fromFile[m[1]!] = m[2]!;
-    }
-  }
-  const kafkaUrl = process.env.KAFKA_URL ?? fromFile.KAFKA_URL;
-  if (!kafkaUrl) throw new Error('KAFKA_URL not set and no .stack/env: run `bash scripts/stack.sh up`');
-  return {
-    kafkaUrl,
-    redisUrl: process.env.REDIS_URL ?? fromFile.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    kafkaVersion: process.env.KAFKA_VERSION ?? fromFile.KAFKA_VERSION ?? '4.1.1',
-    brokers: kafkaUrl.split(',').map((u) => u.trim().replace(/^kafka(\+ssl)?:\/\//, '')),
-  };
-}
 
 /** `count` realistic 100-line batches (~30 KB each), generated once and reused. */
 export function makeBatches(

@@ -85,8 +85,11 @@ describe('PartitionConsumer (real Kafka and Redis)', () => {
 
     await proxy.restore();
     await waitFlushed(redis, config);
-    const after = await runtime.registry.metrics();
-    expect(metric(after, 'routemeter_partition_paused')).toBe(0);
+    // fetching resumes once the backlog is stored
+    await waitFor(async () => metric(await runtime.registry.metrics(), 'routemeter_partition_paused') === 0, {
+      timeoutMs: 10_000,
+      message: 'both partitions resumed',
+    });
     expect(storedTotals(await readStoredTotals(redis, config.redis.prefix, 60))).toEqual(oracleTotals(lines));
   });
 

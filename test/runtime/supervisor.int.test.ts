@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { queryRoutes } from '../../src/query/query-routes.js';
 import { type RunningRuntime, runRuntime } from '../../src/runtime/run-runtime.js';
-import { useTopic } from '../support/kafka.js';
+import { useTopic, waitFor } from '../support/kafka.js';
 import { exactQuantile, makeRouterLines, oracle } from '../support/router-lines.js';
 import {
   deleteKeys,
@@ -48,6 +48,13 @@ describe('Supervisor (real Kafka and Redis)', () => {
       await waitFlushed(redis, config);
       expect(runtime.supervisor.ownedPartitions).toEqual([0, 1, 2, 3]);
 
+      // Per-route series are fed by the workers' `flushed` messages, which reach the
+      // main thread just after Redis has the flush: wait for the last one to land.
+      const rt = runtime;
+      await waitFor(
+        async () => metricSum(await rt.registry.metrics(), 'routemeter_route_requests_total') >= lines.length,
+        { timeoutMs: 10_000, message: 'per-route series caught up with the last flush' },
+      );
       const metrics = await runtime.registry.metrics();
       expect(metricSum(metrics, 'routemeter_consumed_records_total')).toBe(lines.length + junk.length);
       expect(metricSum(metrics, 'routemeter_parse_failures_total')).toBe(junk.length);

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import { kafkaClientConfig } from '../config/kafka-client.js';
+import { createRedis } from '../config/redis-client.js';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { type Logger, redactUrl } from '../telemetry/logger.js';
 import { withTimeout } from '../util/with-timeout.js';
@@ -107,9 +108,11 @@ export async function startDrain(
   const ownRedis = options.redis === undefined;
   const redis =
     options.redis ??
-    new Redis(config.redis.url, {
+    createRedis(config, {
+      // The dedupe must answer well inside logplex's 5 s, or not at all.
       lazyConnect: true,
       enableOfflineQueue: false,
+      enableAutoPipelining: false,
       maxRetriesPerRequest: 1,
       commandTimeout: 1000,
       connectTimeout: 2000,

@@ -16,12 +16,13 @@ import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
 import { type CompressionName, registerCodec } from '../src/ingest/kafka-codecs.js';
 import {
+  BENCH_AUTHORIZATION,
   benchTopic,
   makeBatches,
   producerPerformance,
   runLoad,
   stackEnv,
-  startDrainChild,
+  startBenchDrain,
 } from './drain-harness.js';
 
 const { CompressionCodecs } = kafkajs;
@@ -64,18 +65,8 @@ for (const codec of codecs) {
   const topic = `bench-codec-${codec}-${Date.now().toString(36)}`;
   const drop = await benchTopic(stack.brokers, topic, 6);
   try {
-    const drain = await startDrainChild({
-      KAFKA_URL: stack.kafkaUrl,
-      REDIS_URL: stack.redisUrl,
-      REDIS_PREFIX: `bench-${Date.now().toString(36)}:`,
-      DRAIN_DEDUPE_TTL_SECONDS: '120',
-      ROUTER_TOPIC: topic,
-      PLATFORM_TOPIC: '',
-      DRAIN_USERS: 'bench:bench',
-      PRODUCER_COMPRESSION: codec,
-      LOG_LEVEL: 'warn',
-    });
-    const authorization = `Basic ${Buffer.from('bench:bench').toString('base64')}`;
+    const drain = await startBenchDrain(stack, topic, codec);
+    const authorization = BENCH_AUTHORIZATION;
     const connections = Number(values.connections);
     await runLoad({ port: drain.port, batches, seconds: 2, connections, authorization });
     const load = await runLoad({

@@ -78,6 +78,30 @@ export async function startDrainChild(env: Record<string, string>): Promise<Drai
   };
 }
 
+/** Basic-auth header of the bench drain's single user. */
+export const BENCH_AUTHORIZATION = `Basic ${Buffer.from('bench:bench').toString('base64')}`;
+
+/** Starts the drain child for a bench run on `topic`, with the bench's user and a throwaway dedupe prefix. */
+export function startBenchDrain(
+  stack: { kafkaUrl: string; redisUrl: string },
+  topic: string,
+  codec: string,
+  extra: Record<string, string> = {},
+): Promise<DrainChild> {
+  return startDrainChild({
+    KAFKA_URL: stack.kafkaUrl,
+    REDIS_URL: stack.redisUrl,
+    REDIS_PREFIX: `bench-${Date.now().toString(36)}:`,
+    DRAIN_DEDUPE_TTL_SECONDS: '120',
+    ROUTER_TOPIC: topic,
+    PLATFORM_TOPIC: '',
+    DRAIN_USERS: 'bench:bench',
+    PRODUCER_COMPRESSION: codec,
+    LOG_LEVEL: 'warn',
+    ...extra,
+  });
+}
+
 export interface LoadResult {
   seconds: number;
   requests: number;

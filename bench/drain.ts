@@ -27,12 +27,13 @@ import { buildBatchRecords } from '../src/ingest/batch-records.js';
 import { parseRfc3339 } from '../src/ingest/rfc3339-timestamp.js';
 import { parseRouterEvent } from '../src/ingest/router-line.js';
 import {
+  BENCH_AUTHORIZATION,
   benchTopic,
   makeBatches,
   producerPerformance,
   runLoad,
   stackEnv,
-  startDrainChild,
+  startBenchDrain,
 } from './drain-harness.js';
 
 const { values } = parseArgs({
@@ -63,19 +64,8 @@ console.log(
 const dropTopic = await benchTopic(stack.brokers, topic, partitions);
 try {
   // 1. routemeter drain, end to end
-  const drain = await startDrainChild({
-    KAFKA_URL: stack.kafkaUrl,
-    REDIS_URL: stack.redisUrl,
-    REDIS_PREFIX: `bench-${Date.now().toString(36)}:`,
-    DRAIN_DEDUPE_TTL_SECONDS: '120',
-    ROUTER_TOPIC: topic,
-    PLATFORM_TOPIC: '',
-    TOPIC_PARTITIONS: String(partitions),
-    DRAIN_USERS: 'bench:bench',
-    PRODUCER_COMPRESSION: codec,
-    LOG_LEVEL: 'warn',
-  });
-  const authorization = `Basic ${Buffer.from('bench:bench').toString('base64')}`;
+  const drain = await startBenchDrain(stack, topic, codec, { TOPIC_PARTITIONS: String(partitions) });
+  const authorization = BENCH_AUTHORIZATION;
   await runLoad({ port: drain.port, batches, seconds: 2, connections, authorization }); // warm-up
   const load = await runLoad({ port: drain.port, batches, seconds, connections, authorization });
   const stats = await drain.stop();

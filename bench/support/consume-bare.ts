@@ -17,6 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { SingleBar } from 'cli-progress';
 import { createRouterEvent } from '../../src/actors/router-event.js';
 import { parseRouterEvent } from '../../src/ingest/router-line.js';
+import { FETCH_SETTINGS } from '../../src/runtime/partition-consumer.js';
 import {
   benchKafka,
   deleteGroups,
@@ -28,11 +29,7 @@ import {
 } from './consume-stack.js';
 
 /** The fetch settings of src/runtime/partition-consumer.ts, so that (a) and (c) fetch alike. */
-export const RUNTIME_FETCH = {
-  maxWaitTimeInMs: 250,
-  maxBytesPerPartition: 4 * 1024 * 1024,
-  maxBytes: 8 * 1024 * 1024,
-} as const;
+export const RUNTIME_FETCH = FETCH_SETTINGS;
 
 export interface BareRun {
   threads: number;

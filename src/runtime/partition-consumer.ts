@@ -67,6 +67,13 @@ export interface PartitionConsumerDeps {
 /** (route, window) states per flush above which a flush starts early: one Lua step stays well under 100 ms */
 const MAX_OPEN_WINDOWS = 4000;
 
+/** How much a partition consumer fetches at once (bench/consume.ts fetches the same way). */
+export const FETCH_SETTINGS = {
+  maxWaitTimeInMs: 250,
+  maxBytesPerPartition: 4 * 1024 * 1024,
+  maxBytes: 8 * 1024 * 1024,
+} as const;
+
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 export class PartitionConsumer {
@@ -141,9 +148,7 @@ export class PartitionConsumer {
       partitionAssigners: [pinnedPartitionAssigner(topic, partition)],
       sessionTimeout: 10_000,
       heartbeatInterval: 3000,
-      maxWaitTimeInMs: 250,
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxBytes: 8 * 1024 * 1024,
+      ...FETCH_SETTINGS,
     });
     if (this.state !== 'starting') return;
     this.consumer = consumer;

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { type Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
+import { drainTopicNames, ensureTopics } from '../config/ensure-topics.js';
 import { kafkaClientConfig } from '../config/kafka-client.js';
 import { createRedis } from '../config/redis-client.js';
 import { RoutemeterError } from '../errors/routemeter-error.js';
@@ -13,7 +14,6 @@ import { redirectSocketFactory } from './broker-redirect.js';
 import { createDrainAuth } from './drain-auth.js';
 import { createIngestHandler } from './drain-ingest.js';
 import { createDrainMetrics } from './drain-metrics.js';
-import { ensureDrainTopics } from './ensure-topics.js';
 import { FrameDedupe } from './frame-dedupe.js';
 import { registerCodec } from './kafka-codecs.js';
 import { ProducerThread } from './producer-thread.js';
@@ -91,7 +91,7 @@ export async function startDrain(
   );
   try {
     await admin.connect();
-    await ensureDrainTopics(admin, config.topics, drainLog);
+    await ensureTopics(admin, drainTopicNames(config.topics), config.topics.partitions, drainLog);
     await producer.connect();
   } catch (err) {
     await producer.disconnect();

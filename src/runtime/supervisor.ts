@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config/config.js';
+import { ensureTopics } from '../config/ensure-topics.js';
 import { createKafka } from '../config/kafka-client.js';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { deserializeError } from '../errors/serialize-error.js';
@@ -332,16 +333,7 @@ export async function ensureTopic(
   partitions: number,
   logger: Logger,
 ): Promise<number> {
-  const existing = await admin.listTopics();
-  if (!existing.includes(topic)) {
-    try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-      logger.info({ topic, partitions }, 'created topic');
-    } catch (err) {
-      // Another process may have created it at the same moment; fall through to the check.
-      logger.debug({ err: (err as Error).message }, 'createTopics');
-    }
-  }
+  await ensureTopics(admin, [topic], partitions, logger);
   const meta = await admin.fetchTopicMetadata({ topics: [topic] });
   const count = meta.topics[0]?.partitions.length ?? 0;
   if (count === 0) throw new RoutemeterError('RM_ERR_KAFKA_UNAVAILABLE', `topic ${topic} has no partitions`);

@@ -17,7 +17,7 @@
  */
 import { PartitionAggregator } from '../src/actors/partition-aggregator.js';
 import { RouteTemplater } from '../src/actors/route-template.js';
-import { createRouterEvent, type RouterEvent } from '../src/actors/router-event.js';
+import { createRouterEvent, type RouterEvent } from '../src/logplex/router-event.js';
 
 const EVENTS = 400_000;
 const START_MS = Date.UTC(2024, 0, 1);

@@ -61,7 +61,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { Redis } from 'ioredis';
-import type { CompressionName } from '../src/ingest/kafka-codecs.js';
+import type { CompressionName } from '../src/kafka/kafka-codecs.js';
 import { bareKafkajs, bareKafkajsThreads } from './support/consume-bare.js';
 import type { BreakdownResult } from './support/consume-breakdown.js';
 import { consumerPerformance } from './support/consume-java.js';

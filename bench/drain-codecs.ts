@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util';
 import kafkajs from 'kafkajs';
-import { type CompressionName, registerCodec } from '../src/ingest/kafka-codecs.js';
+import { type CompressionName, registerCodec } from '../src/kafka/kafka-codecs.js';
 import {
   BENCH_AUTHORIZATION,
   benchTopic,

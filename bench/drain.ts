@@ -22,10 +22,10 @@
  * Prints one comparable summary line at the end.
  */
 import { parseArgs } from 'node:util';
-import { createRouterEvent } from '../src/actors/router-event.js';
 import { buildBatchRecords } from '../src/ingest/batch-records.js';
-import { parseRfc3339 } from '../src/ingest/rfc3339-timestamp.js';
-import { parseRouterEvent } from '../src/ingest/router-line.js';
+import { parseRfc3339 } from '../src/logplex/rfc3339-timestamp.js';
+import { createRouterEvent } from '../src/logplex/router-event.js';
+import { parseRouterEvent } from '../src/logplex/router-line.js';
 import {
   BENCH_AUTHORIZATION,
   benchTopic,

@@ -9,9 +9,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
-import { createRouterEvent } from '../../src/actors/router-event.js';
-import { parseRouterEvent } from '../../src/ingest/router-line.js';
-import { pinnedPartitionAssigner } from '../../src/runtime/pinned-partition-assigner.js';
+import { pinnedPartitionAssigner } from '../../src/kafka/pinned-partition-assigner.js';
+import { createRouterEvent } from '../../src/logplex/router-event.js';
+import { parseRouterEvent } from '../../src/logplex/router-line.js';
 import { BARE_SLOTS, type BareWorkerData, RUNTIME_FETCH } from './consume-bare.js';
 
 if (!parentPort) throw new Error('consume-bare-worker.ts must run in a worker thread');

@@ -15,8 +15,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { SingleBar } from 'cli-progress';
-import { createRouterEvent } from '../../src/actors/router-event.js';
-import { parseRouterEvent } from '../../src/ingest/router-line.js';
+import { createRouterEvent } from '../../src/logplex/router-event.js';
+import { parseRouterEvent } from '../../src/logplex/router-line.js';
 import { FETCH_SETTINGS } from '../../src/runtime/partition-consumer.js';
 import {
   benchKafka,

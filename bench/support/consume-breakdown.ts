@@ -28,11 +28,11 @@
 import { Redis } from 'ioredis';
 import { PartitionAggregator } from '../../src/actors/partition-aggregator.js';
 import { RouteTemplater } from '../../src/actors/route-template.js';
-import { createRouterEvent } from '../../src/actors/router-event.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLineGenerator } from '../../src/gen/line-generator.js';
-import { murmur2 } from '../../src/ingest/key-partitioner.js';
-import { parseRouterEvent } from '../../src/ingest/router-line.js';
+import { murmur2 } from '../../src/kafka/key-partitioner.js';
+import { createRouterEvent } from '../../src/logplex/router-event.js';
+import { parseRouterEvent } from '../../src/logplex/router-line.js';
 import { sampleRoutes } from '../../src/runtime/route-samples.js';
 import { encodeFlush } from '../../src/sinks/redis/flush-partition.js';
 import { RedisPartitionStore } from '../../src/sinks/redis/redis-partition-store.js';

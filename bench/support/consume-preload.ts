@@ -16,9 +16,9 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { SingleBar } from 'cli-progress';
 import type { CompressionTypes, Message, Producer } from 'kafkajs';
-import { type CompressionName, registerCodec } from '../../src/ingest/kafka-codecs.js';
-import { installFastRecordEncoder } from '../../src/ingest/kafkajs-record-encoder.js';
-import { murmur2 } from '../../src/ingest/key-partitioner.js';
+import { type CompressionName, registerCodec } from '../../src/kafka/kafka-codecs.js';
+import { installFastRecordEncoder } from '../../src/kafka/kafkajs-record-encoder.js';
+import { murmur2 } from '../../src/kafka/key-partitioner.js';
 import type { PreloadWorkerData, PreloadWorkerMessage } from './consume-preload-worker.js';
 import { benchKafka, fmtInt, type Stack, sleep, withAdmin } from './consume-stack.js';
 

@@ -25,10 +25,10 @@
  */
 import { PartitionAggregator } from '../../src/actors/partition-aggregator.js';
 import { RouteTemplater } from '../../src/actors/route-template.js';
-import { createRouterEvent } from '../../src/actors/router-event.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createLineGenerator } from '../../src/gen/line-generator.js';
-import { parseRouterEvent } from '../../src/ingest/router-line.js';
+import { createRouterEvent } from '../../src/logplex/router-event.js';
+import { parseRouterEvent } from '../../src/logplex/router-line.js';
 
 export interface RouteMemoryOptions {
   seed: number;

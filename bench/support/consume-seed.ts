@@ -15,8 +15,8 @@
 import { SingleBar } from 'cli-progress';
 import { Redis } from 'ioredis';
 import { RouteTemplater } from '../../src/actors/route-template.js';
-import { createRouterEvent } from '../../src/actors/router-event.js';
-import { parseRouterEvent } from '../../src/ingest/router-line.js';
+import { createRouterEvent } from '../../src/logplex/router-event.js';
+import { parseRouterEvent } from '../../src/logplex/router-line.js';
 import {
   benchKafka,
   deleteGroups,

@@ -1,9 +1,8 @@
-import type { Config } from '../config/config.js';
 import { RoutemeterError } from '../errors/routemeter-error.js';
+import type { RouterEvent } from '../logplex/router-event.js';
 import type { PartitionDrain, WindowDelta } from './flush-batch.js';
 import { RouteActor } from './route-actor.js';
 import { type RoutePattern, RouteTemplater } from './route-template.js';
-import type { RouterEvent } from './router-event.js';
 import { WindowPool } from './window-pool.js';
 import { WindowState } from './window-state.js';
 
@@ -119,7 +118,7 @@ export class PartitionAggregator {
 
   static fromConfig(
     runtime: Pick<
-      Config['runtime'],
+      AggregatorOptions,
       'windowSeconds' | 'rollupSeconds' | 'allowedLatenessSeconds' | 'routeCapPerApp' | 'routePatterns'
     >,
     init: Pick<AggregatorOptions, 'templater' | 'watermarkMs' | 'clock' | 'maxFutureSkewSeconds'> = {},

@@ -1,4 +1,4 @@
-import type { RouterEvent } from './router-event.js';
+import type { RouterEvent } from '../logplex/router-event.js';
 import type { WindowPool } from './window-pool.js';
 import type { WindowState } from './window-state.js';
 

@@ -1,7 +1,7 @@
 import type { JsHistogram } from 'hdr-histogram-js';
+import type { RouterEvent } from '../logplex/router-event.js';
 import type { WindowDelta } from './flush-batch.js';
 import { createLatencyHistogram, MAX_RECORDED_MS, recordLatency } from './latency-histogram.js';
-import type { RouterEvent } from './router-event.js';
 import { encodeSparseHistogram } from './sparse-histogram.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
-import { createRedis } from '../config/redis-client.js';
 import { listApps } from '../query/list-apps.js';
+import { createRedis } from '../sinks/redis/redis-client.js';
 
 export function registerAppsCommand(program: Command): void {
   program

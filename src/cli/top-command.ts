@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
-import { createRedis } from '../config/redis-client.js';
 import { resolutionsFromConfig } from '../query/choose-resolution.js';
 import { MergePool } from '../query/merge-pool.js';
+import { createRedis } from '../sinks/redis/redis-client.js';
 import { runTop, TOP_SORTS, type TopSort } from './top.js';
 
 export function registerTopCommand(program: Command): void {

@@ -38,6 +38,10 @@ export const ERROR_CODES = {
   },
   RM_ERR_PROTOCOL: { canRetry: false, description: 'an unknown message crossed the main/worker boundary' },
   RM_ERR_SHUTDOWN_TIMEOUT: { canRetry: false, description: 'shutdown did not finish in time' },
+  RM_ERR_BUILD_MISSING: {
+    canRetry: false,
+    description: 'a compiled worker script is missing from dist/ (run `npm run build`)',
+  },
   RM_ERR_STACK: { canRetry: false, description: 'the local Kafka/Redis stack could not be managed' },
 } as const satisfies Record<string, { canRetry: boolean; description: string }>;
 

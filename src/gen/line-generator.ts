@@ -1,5 +1,5 @@
-import { formatRouterLine } from '../ingest/router-line-format.js';
-import { formatSyslogLine } from '../ingest/syslog-frame-format.js';
+import { formatRouterLine } from '../logplex/router-line-format.js';
+import { formatSyslogLine } from '../logplex/syslog-frame-format.js';
 import { createPrng, type Prng } from './prng.js';
 import { type AppShape, buildCatalog, type ParamKind, type RouteShape } from './route-catalog.js';
 import { createZipfSampler } from './zipf-sampler.js';

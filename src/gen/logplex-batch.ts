@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { formatSyslogFrame } from '../ingest/syslog-frame-format.js';
+import { formatSyslogFrame } from '../logplex/syslog-frame-format.js';
 
 /**
  * One logplex POST as Heroku's logplex sends it: octet-counted frames and the

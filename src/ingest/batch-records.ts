@@ -1,6 +1,3 @@
-import { parseL10Dropped } from './l10-overflow.js';
-import { classifyLine, LineKind } from './line-kind.js';
-import { createFramingStats, type FramingStats, scanFrames } from './logplex-framing.js';
 import {
   KEY_DRAIN_TOKEN,
   RECORD_HEADERS,
@@ -8,9 +5,12 @@ import {
   type RecordSlab,
   TOPIC_PLATFORM,
   TOPIC_ROUTER,
-} from './record-slab.js';
-import { findRouterHost } from './router-line.js';
-import { createSyslogHeader, parseSyslogHeader } from './syslog-header.js';
+} from '../kafka/record-slab.js';
+import { parseL10Dropped } from '../logplex/l10-overflow.js';
+import { classifyLine, LineKind } from '../logplex/line-kind.js';
+import { createFramingStats, type FramingStats, scanFrames } from '../logplex/logplex-framing.js';
+import { findRouterHost } from '../logplex/router-line.js';
+import { createSyslogHeader, parseSyslogHeader } from '../logplex/syslog-header.js';
 
 export { RECORD_HEADERS };
 

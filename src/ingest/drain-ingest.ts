@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isRoutemeterError } from '../errors/routemeter-error.js';
+import type { RecordSlab } from '../kafka/record-slab.js';
 import type { Logger } from '../telemetry/logger.js';
 import { type BatchRecords, buildBatchRecords } from './batch-records.js';
 import type { DrainAuth } from './drain-auth.js';
 import type { BatchFailureReason, DrainMetrics } from './drain-metrics.js';
 import type { Claim, FrameDedupe } from './frame-dedupe.js';
 import type { RecordBatcher } from './record-batcher.js';
-import type { RecordSlab } from './record-slab.js';
 
 /**
  * One logplex POST, from headers to answer:

@@ -4,21 +4,21 @@ import type { Redis } from 'ioredis';
 import { type Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
-import { drainTopicNames, ensureTopics } from '../config/ensure-topics.js';
-import { kafkaClientConfig } from '../config/kafka-client.js';
-import { createRedis } from '../config/redis-client.js';
 import { RoutemeterError } from '../errors/routemeter-error.js';
+import { redirectSocketFactory } from '../kafka/broker-redirect.js';
+import { drainTopicNames, ensureTopics } from '../kafka/ensure-topics.js';
+import { kafkaClientConfig } from '../kafka/kafka-client.js';
+import { registerCodec } from '../kafka/kafka-codecs.js';
+import { ProducerThread } from '../kafka/producer-thread.js';
+import type { RecordSlab } from '../kafka/record-slab.js';
+import { createRedis } from '../sinks/redis/redis-client.js';
 import { type Logger, redactUrl } from '../telemetry/logger.js';
 import { withTimeout } from '../util/with-timeout.js';
-import { redirectSocketFactory } from './broker-redirect.js';
 import { createDrainAuth } from './drain-auth.js';
 import { createIngestHandler } from './drain-ingest.js';
 import { createDrainMetrics } from './drain-metrics.js';
 import { FrameDedupe } from './frame-dedupe.js';
-import { registerCodec } from './kafka-codecs.js';
-import { ProducerThread } from './producer-thread.js';
 import { RecordBatcher } from './record-batcher.js';
-import type { RecordSlab } from './record-slab.js';
 
 /**
  * `routemeter drain`: the HTTPS log drain endpoint logplex posts to (node:http, keep-alive).

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { resolveWorkerScript } from '../util/worker-script.js';
 import { type MergeOptions, mergeRouteFields, type WindowHash } from './merge-route-fields.js';
 import type { MergeTask } from './merge-route-fields-task.js';
 import type { RouteStats } from './route-stats.js';
@@ -22,7 +21,7 @@ export class MergePool {
 
   constructor(options: { maxThreads?: number } = {}) {
     this.pool = new Piscina({
-      filename: taskScript(),
+      filename: resolveWorkerScript(import.meta.url, 'merge-route-fields-task.js').href,
       minThreads: 0,
       maxThreads: options.maxThreads ?? 2,
       idleTimeout: 30_000,
@@ -41,15 +40,4 @@ export class MergePool {
   close(): Promise<void> {
     return this.pool.destroy();
   }
-}
-
-/** The compiled task file (piscina loads JavaScript); from TypeScript sources, the one in dist/. */
-function taskScript(): string {
-  const here = new URL('./merge-route-fields-task.js', import.meta.url);
-  if (!import.meta.url.endsWith('.ts')) return here.href;
-  const compiled = new URL('../../dist/src/query/merge-route-fields-task.js', import.meta.url);
-  if (!existsSync(fileURLToPath(compiled))) {
-    throw new Error('dist/src/query/merge-route-fields-task.js is missing: run `npm run build` first');
-  }
-  return compiled.href;
 }

@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { FlushBatch } from '../actors/flush-batch.js';
-import { createRouterEvent } from '../actors/router-event.js';
 import { isRoutemeterError } from '../errors/routemeter-error.js';
 import { serializeError } from '../errors/serialize-error.js';
+import { pinnedPartitionAssigner } from '../kafka/pinned-partition-assigner.js';
+import { createRouterEvent } from '../logplex/router-event.js';
 import type { Logger } from '../telemetry/logger.js';
 import { withTimeout } from '../util/with-timeout.js';
 import type {
@@ -12,7 +13,6 @@ import type {
   PartitionStorePort,
   RecordParser,
 } from './partition-ports.js';
-import { pinnedPartitionAssigner } from './pinned-partition-assigner.js';
 import type { RouteSample, WorkerToMain } from './protocol.js';
 import { backoffDelay, DEFAULT_POLICY } from './supervision-decider.js';
 import { Field, type PartitionCounters } from './worker-metrics.js';

@@ -1,5 +1,5 @@
 import type { FlushBatch, PartitionDrain } from '../actors/flush-batch.js';
-import type { RouterEvent } from '../actors/router-event.js';
+import type { RouterEvent } from '../logplex/router-event.js';
 
 /**
  * The edges a `PartitionConsumer` talks through. The consumer owns the loop;

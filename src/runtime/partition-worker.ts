@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
 import type { Config } from '../config/config.js';
-import { createKafka } from '../config/kafka-client.js';
 import { serializeError } from '../errors/serialize-error.js';
-import { registerAllCodecs } from '../ingest/kafka-codecs.js';
+import { createKafka } from '../kafka/kafka-client.js';
+import { registerAllCodecs } from '../kafka/kafka-codecs.js';
 import { createLogger } from '../telemetry/logger.js';
 import { PartitionConsumer } from './partition-consumer.js';
 import { assertNever, type MainToWorker, type WorkerToMain } from './protocol.js';

@@ -1,8 +1,8 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import { type MetricsServer, startMetricsServer } from '../sinks/prometheus/metrics-server.js';
-import { RuntimeMetrics } from '../sinks/prometheus/runtime-metrics.js';
 import { type Logger, redactUrl } from '../telemetry/logger.js';
+import { RuntimeMetrics } from './runtime-metrics.js';
 import { Supervisor } from './supervisor.js';
 
 /**

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config/config.js';
-import { ensureTopics } from '../config/ensure-topics.js';
-import { createKafka } from '../config/kafka-client.js';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { deserializeError } from '../errors/serialize-error.js';
+import { ensureTopics } from '../kafka/ensure-topics.js';
+import { createKafka } from '../kafka/kafka-client.js';
 import type { Logger } from '../telemetry/logger.js';
 import { GroupMembership } from './group-membership.js';
 import type { PartitionWorkerData } from './partition-worker.js';

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { deserializeError } from '../errors/serialize-error.js';
+import { resolveWorkerScript } from '../util/worker-script.js';
 import type { PartitionWorkerData } from './partition-worker.js';
 import type { MainToWorker, WorkerToMain } from './protocol.js';
 
@@ -25,7 +24,9 @@ export class WorkerHost {
   ) {}
 
   start(): void {
-    const worker = new Worker(workerScript(), { workerData: this.data });
+    const worker = new Worker(resolveWorkerScript(import.meta.url, 'partition-worker.js'), {
+      workerData: this.data,
+    });
     this.worker = worker;
     worker.on('message', (msg: WorkerToMain) => {
       if (msg.code === 'fatal') this.lastError = deserializeError(msg.error);
@@ -61,19 +62,4 @@ export class WorkerHost {
     this.worker = null;
     if (worker) await worker.terminate();
   }
-}
-
-/**
- * Worker threads load JavaScript. In production this file is dist/src/runtime/
- * worker-host.js and the worker sits beside it; when the TypeScript sources run
- * under a test runner, the compiled worker in dist/ is used instead.
- */
-export function workerScript(): URL {
-  const here = new URL('./partition-worker.js', import.meta.url);
-  if (!import.meta.url.endsWith('.ts')) return here;
-  const compiled = new URL('../../dist/src/runtime/partition-worker.js', import.meta.url);
-  if (!existsSync(fileURLToPath(compiled))) {
-    throw new Error('dist/src/runtime/partition-worker.js is missing: run `npm run build` first');
-  }
-  return compiled;
 }

@@ -3,8 +3,8 @@ import type { WindowDelta } from '../../src/actors/flush-batch.js';
 import { createLatencyHistogram } from '../../src/actors/latency-histogram.js';
 import { OVERFLOW_ROUTE, PartitionAggregator } from '../../src/actors/partition-aggregator.js';
 import { RouteTemplater } from '../../src/actors/route-template.js';
-import type { RouterEvent } from '../../src/actors/router-event.js';
 import { decodeSparseHistogramInto, mergeSparseHistograms } from '../../src/actors/sparse-histogram.js';
+import type { RouterEvent } from '../../src/logplex/router-event.js';
 import { event, generateEvents } from './router-events.js';
 
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0); // a roll-up boundary

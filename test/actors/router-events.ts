@@ -1,4 +1,4 @@
-import { createRouterEvent, type RouterEvent } from '../../src/actors/router-event.js';
+import { createRouterEvent, type RouterEvent } from '../../src/logplex/router-event.js';
 
 /** Test fixtures: deterministic router events (not a test file itself). */
 export function event(fields: Partial<RouterEvent>): RouterEvent {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createRouterEvent } from '../../src/actors/router-event.js';
 import { createLineGenerator } from '../../src/gen/line-generator.js';
-import { parseRouterEvent, parseRouterLine } from '../../src/ingest/router-line.js';
-import { createSyslogHeader, parseSyslogHeader } from '../../src/ingest/syslog-header.js';
+import { createRouterEvent } from '../../src/logplex/router-event.js';
+import { parseRouterEvent, parseRouterLine } from '../../src/logplex/router-line.js';
+import { createSyslogHeader, parseSyslogHeader } from '../../src/logplex/syslog-header.js';
 
 describe('createLineGenerator', () => {
   it('is deterministic for a seed', () => {

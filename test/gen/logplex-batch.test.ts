@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLineGenerator } from '../../src/gen/line-generator.js';
 import { buildLogplexBatch } from '../../src/gen/logplex-batch.js';
-import { scanFrames } from '../../src/ingest/logplex-framing.js';
+import { scanFrames } from '../../src/logplex/logplex-framing.js';
 
 describe('buildLogplexBatch', () => {
   it('writes octet-counted frames and the Logplex-* headers', () => {

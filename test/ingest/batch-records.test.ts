@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type BatchContext, buildBatchRecords, RECORD_HEADERS } from '../../src/ingest/batch-records.js';
-import { slabsToTopicMessages } from '../../src/ingest/record-slab.js';
-import { formatLogplexBody } from '../../src/ingest/syslog-frame-format.js';
+import { slabsToTopicMessages } from '../../src/kafka/record-slab.js';
+import { formatLogplexBody } from '../../src/logplex/syslog-frame-format.js';
 import {
   L10_LINE,
   RUNTIME_METRICS_MESSAGE,
@@ -9,7 +9,7 @@ import {
   SAMPLE_FRAMES,
   SAMPLE_MESSAGES,
   sampleBody,
-} from './samples.js';
+} from '../logplex/samples.js';
 
 const ctx: BatchContext = {
   drainToken: 'd.abc',

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createLineGenerator } from '../../src/gen/line-generator.js';
 import { buildLogplexBatch, type LogplexBatch } from '../../src/gen/logplex-batch.js';
 import { RECORD_HEADERS } from '../../src/ingest/batch-records.js';
-import { formatLogplexBody } from '../../src/ingest/syslog-frame-format.js';
+import { formatLogplexBody } from '../../src/logplex/syslog-frame-format.js';
+import { L10_LINE, SAMPLE_FRAMES } from '../logplex/samples.js';
 import { kafkaBrokers } from '../support/kafka.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import { AUTH, post, readTopic, useDrain } from './drain-fixture.js';
-import { L10_LINE, SAMPLE_FRAMES } from './samples.js';
-import { startTcpProxy } from './tcp-proxy.js';
 
 function batchOf(n: number, seed: number, token = 'd.int-test'): { batch: LogplexBatch; lines: string[] } {
   const gen = createLineGenerator({ seed, appOutputRate: 0, runtimeMetricsRate: 0 });

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { PartitionAggregator } from '../../src/actors/partition-aggregator.js';
-import type { RouterEvent } from '../../src/actors/router-event.js';
+import type { RouterEvent } from '../../src/logplex/router-event.js';
 import { claimPartition } from '../../src/sinks/redis/claim-partition.js';
 import { flushPartition } from '../../src/sinks/redis/flush-partition.js';
 import { retentionFromConfig } from '../../src/sinks/redis/retention.js';

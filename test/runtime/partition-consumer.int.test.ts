@@ -1,9 +1,9 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { runRuntime } from '../../src/runtime/run-runtime.js';
 import { claimPartition } from '../../src/sinks/redis/claim-partition.js';
-import { startTcpProxy } from '../ingest/tcp-proxy.js';
 import { useTopic, waitFor } from '../support/kafka.js';
 import { makeRouterLines } from '../support/router-lines.js';
+import { startTcpProxy } from '../support/tcp-proxy.js';
 import {
   deleteKeys,
   testLogger as logger,

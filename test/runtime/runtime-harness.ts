@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import { onTestFinished } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/config.js';
-import { createRedis } from '../../src/config/redis-client.js';
 import { type RunningRuntime, runRuntime } from '../../src/runtime/run-runtime.js';
 import { unpackStats } from '../../src/sinks/redis/packed-values.js';
 import { readOffsets } from '../../src/sinks/redis/read-offsets.js';
+import { createRedis } from '../../src/sinks/redis/redis-client.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { testKafka, uniqueName, waitFor, withAdmin } from '../support/kafka.js';
 import { type OracleLine, oracle } from '../support/router-lines.js';

@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
+import type { Config } from '../config/config.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { Config } from './config.js';
 
 /**
  * Creates the topics that are missing, with `partitions` partitions (names

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRouterEvent } from '../../src/actors/router-event.js';
-import { findRouterHost, parseMs, parseRouterEvent, parseRouterLine } from '../../src/ingest/router-line.js';
-import { formatRouterLine } from '../../src/ingest/router-line-format.js';
-import { formatSyslogLine } from '../../src/ingest/syslog-frame-format.js';
+import { createRouterEvent } from '../../src/logplex/router-event.js';
+import { findRouterHost, parseMs, parseRouterEvent, parseRouterLine } from '../../src/logplex/router-line.js';
+import { formatRouterLine } from '../../src/logplex/router-line-format.js';
+import { formatSyslogLine } from '../../src/logplex/syslog-frame-format.js';
 import { L10_LINE, routerLine, SAMPLE_FRAMES, SAMPLE_MESSAGES } from './samples.js';
 
 function event(line: string) {

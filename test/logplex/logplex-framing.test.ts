@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createFramingStats, iterateFrames, scanFrames } from '../../src/ingest/logplex-framing.js';
-import { formatLogplexBody, formatSyslogFrame } from '../../src/ingest/syslog-frame-format.js';
+import { createFramingStats, iterateFrames, scanFrames } from '../../src/logplex/logplex-framing.js';
+import { formatLogplexBody, formatSyslogFrame } from '../../src/logplex/syslog-frame-format.js';
 import { L10_LINE, SAMPLE_FRAMES, sampleBody } from './samples.js';
 
 function frames(body: Buffer | string) {

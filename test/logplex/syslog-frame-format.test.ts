@@ -3,7 +3,7 @@ import {
   formatLogplexBody,
   formatSyslogFrame,
   formatSyslogLine,
-} from '../../src/ingest/syslog-frame-format.js';
+} from '../../src/logplex/syslog-frame-format.js';
 import { SAMPLE_FRAMES } from './samples.js';
 
 describe('syslog frame format', () => {

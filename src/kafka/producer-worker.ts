@@ -1,9 +1,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Kafka } from 'kafkajs';
-import { kafkaClientConfig } from '../config/kafka-client.js';
 import { serializeError } from '../errors/serialize-error.js';
 import { redirectSocketFactory } from './broker-redirect.js';
 import { DrainProducer, type ProducerLogger } from './drain-producer.js';
+import { kafkaClientConfig } from './kafka-client.js';
 import { registerCodec } from './kafka-codecs.js';
 import { installFastRecordEncoder } from './kafkajs-record-encoder.js';
 import type { MainToProducer, ProducerToMain, ProducerWorkerData } from './producer-protocol.js';

@@ -1,8 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { RouteSample, WorkerToMain } from '../../runtime/protocol.js';
-import type { RuntimeEvents } from '../../runtime/runtime-events.js';
-import type { Directive, Failure } from '../../runtime/supervision-decider.js';
-import { Field, type PartitionCounters } from '../../runtime/worker-metrics.js';
+import type { RouteSample, WorkerToMain } from './protocol.js';
+import type { RuntimeEvents } from './runtime-events.js';
+import type { Directive, Failure } from './supervision-decider.js';
+import { Field, type PartitionCounters } from './worker-metrics.js';
 
 /**
  * Prometheus metrics of `routemeter run`. Per-record counts come from the

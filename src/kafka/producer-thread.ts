@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { deserializeError } from '../errors/serialize-error.js';
 import type { Logger } from '../telemetry/logger.js';
+import { resolveWorkerScript } from '../util/worker-script.js';
 import type { MainToProducer, ProducerToMain, ProducerWorkerData } from './producer-protocol.js';
 import { ownBody, type RecordSlab } from './record-slab.js';
 
@@ -20,20 +19,6 @@ import { ownBody, type RecordSlab } from './record-slab.js';
  * does not spin.
  */
 const RESPAWN_MIN_INTERVAL_MS = 1000;
-
-/** Worker threads load JavaScript: under a TypeScript test runner the compiled worker in dist/ is used. */
-function workerScript(): URL {
-  const here = new URL('./producer-worker.js', import.meta.url);
-  if (!import.meta.url.endsWith('.ts')) return here;
-  const compiled = new URL('../../dist/src/ingest/producer-worker.js', import.meta.url);
-  if (!existsSync(fileURLToPath(compiled))) {
-    throw new RoutemeterError(
-      'RM_ERR_CONFIG',
-      'dist/src/ingest/producer-worker.js is missing: run `npm run build`',
-    );
-  }
-  return compiled;
-}
 
 export class ProducerThread {
   readonly #data: ProducerWorkerData;
@@ -56,7 +41,9 @@ export class ProducerThread {
       return Promise.reject(new RoutemeterError('RM_ERR_KAFKA_UNAVAILABLE', 'producer thread restarting'));
     }
     this.#lastStart = Date.now();
-    const worker = new Worker(workerScript(), { workerData: this.#data });
+    const worker = new Worker(resolveWorkerScript(import.meta.url, 'producer-worker.js'), {
+      workerData: this.#data,
+    });
     this.#worker = worker;
     worker.on('message', (msg: ProducerToMain) => this.#onMessage(msg));
     worker.on('error', (err) => this.#onDeath(worker, err));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyLine, LineKind } from '../../src/ingest/line-kind.js';
-import { createSyslogHeader, parseSyslogHeader } from '../../src/ingest/syslog-header.js';
+import { classifyLine, LineKind } from '../../src/logplex/line-kind.js';
+import { createSyslogHeader, parseSyslogHeader } from '../../src/logplex/syslog-header.js';
 import { L10_LINE, RUNTIME_METRICS_MESSAGE, SAMPLE_FRAMES } from './samples.js';
 
 function kind(line: string) {

@@ -1,5 +1,5 @@
 import { Kafka, type KafkaConfig, logLevel as KafkaLogLevel } from 'kafkajs';
-import type { Config } from './config.js';
+import type { Config } from '../config/config.js';
 
 /**
  * Builds the kafkajs client from the config. With `kafka+ssl://`, the chain is

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { daysFromCivil, formatRfc3339, parseRfc3339 } from '../../src/ingest/rfc3339-timestamp.js';
+import { daysFromCivil, formatRfc3339, parseRfc3339 } from '../../src/logplex/rfc3339-timestamp.js';
 
 const parse = (s: string) => parseRfc3339(Buffer.from(s), 0, Buffer.byteLength(s));
 

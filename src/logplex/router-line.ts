@@ -1,5 +1,5 @@
-import type { RouterEvent } from '../actors/router-event.js';
 import { createKeyValueCursor, nextPair, parseIntValue } from './key-value-scanner.js';
+import type { RouterEvent } from './router-event.js';
 import { bytesEqual, createSyslogHeader, parseSyslogHeader } from './syslog-header.js';
 
 /**

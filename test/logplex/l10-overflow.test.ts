@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseL10Dropped } from '../../src/ingest/l10-overflow.js';
+import { parseL10Dropped } from '../../src/logplex/l10-overflow.js';
 
 const p = (s: string) => parseL10Dropped(Buffer.from(s), 0, Buffer.byteLength(s));
 

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Config } from './config.js';
+import type { Config } from '../../config/config.js';
 
 /**
  * Builds an ioredis client from `REDIS_URL`. With `rediss://`, TLS verifies the

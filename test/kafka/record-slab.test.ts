@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildBatchRecords } from '../../src/ingest/batch-records.js';
-import { ownBody, RECORD_HEADERS, slabsToTopicMessages } from '../../src/ingest/record-slab.js';
-import { formatLogplexBody } from '../../src/ingest/syslog-frame-format.js';
-import { L10_LINE, SAMPLE_FRAMES } from './samples.js';
+import { ownBody, RECORD_HEADERS, slabsToTopicMessages } from '../../src/kafka/record-slab.js';
+import { formatLogplexBody } from '../../src/logplex/syslog-frame-format.js';
+import { L10_LINE, SAMPLE_FRAMES } from '../logplex/samples.js';
 
 const ctx = {
   drainToken: 'd.t',

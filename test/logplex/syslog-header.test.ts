@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createSyslogHeader, parseSyslogHeader, syslogHeaderFields } from '../../src/ingest/syslog-header.js';
+import {
+  createSyslogHeader,
+  parseSyslogHeader,
+  syslogHeaderFields,
+} from '../../src/logplex/syslog-header.js';
 import { L10_LINE, SAMPLE_FRAMES } from './samples.js';
 
 function parse(line: string) {

@@ -1,7 +1,7 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { createLineGenerator } from '../../src/gen/line-generator.js';
-import { registerAllCodecs, registerCodec } from '../../src/ingest/kafka-codecs.js';
+import { registerAllCodecs, registerCodec } from '../../src/kafka/kafka-codecs.js';
 
 const { CompressionCodecs, CompressionTypes } = kafkajs;
 

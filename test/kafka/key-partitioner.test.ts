@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KeyPartitioner, murmur2 } from '../../src/ingest/key-partitioner.js';
+import { KeyPartitioner, murmur2 } from '../../src/kafka/key-partitioner.js';
 
 const require = createRequire(import.meta.url);
 const kafkajsMurmur2 = require('kafkajs/src/producer/partitioners/default/murmur2.js') as (

@@ -1,10 +1,7 @@
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createFastRecordEncoder,
-  installFastRecordEncoder,
-} from '../../src/ingest/kafkajs-record-encoder.js';
+import { createFastRecordEncoder, installFastRecordEncoder } from '../../src/kafka/kafkajs-record-encoder.js';
 
 const require = createRequire(import.meta.url);
 const Encoder = require('kafkajs/src/protocol/encoder.js');

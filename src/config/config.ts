@@ -41,6 +41,7 @@ export const DEFAULTS = {
   RESTART_WINDOW_MS: 60_000,
   SHUTDOWN_TIMEOUT_MS: 25_000,
   PROM_ROUTE_LIMIT: 200,
+  API_RATE_LIMIT_PER_MINUTE: 600,
   LOG_LEVEL: 'info',
 } as const;
 
@@ -101,6 +102,11 @@ const schema = z.object({
   RESTART_WINDOW_MS: int(1000).default(DEFAULTS.RESTART_WINDOW_MS),
   SHUTDOWN_TIMEOUT_MS: int(1000, 29_000).default(DEFAULTS.SHUTDOWN_TIMEOUT_MS),
   PROM_ROUTE_LIMIT: int(0).default(DEFAULTS.PROM_ROUTE_LIMIT),
+  API_TOKENS: csv.optional(),
+  API_USERS: csv.optional(),
+  API_ALLOW_OPEN: bool.default(false),
+  API_RATE_LIMIT_PER_MINUTE: int(1).default(DEFAULTS.API_RATE_LIMIT_PER_MINUTE),
+  API_CORS_ORIGINS: csv.optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default(DEFAULTS.LOG_LEVEL),
@@ -150,6 +156,19 @@ export interface Config {
     shutdownTimeoutMs: number;
     promRouteLimit: number;
   };
+  /** `routemeter serve`: the query API and dashboard (src/api) */
+  api: {
+    /** bearer tokens; `apps` null = every app, else only these (others answer 404) */
+    tokens: Array<{ token: string; apps: string[] | null }>;
+    /** HTTP Basic users (every app) */
+    users: Array<{ user: string; password: string }>;
+    /** explicitly serve the API without credentials */
+    allowOpen: boolean;
+    /** requests per minute per client (token, user, or IP when open) */
+    rateLimitPerMinute: number;
+    /** origins allowed by CORS; empty = no CORS headers at all */
+    corsOrigins: string[];
+  };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -184,10 +203,41 @@ function parseRoutePatterns(raw: string | undefined): Array<{ pattern: string; p
   return result.data;
 }
 
-function parseUsers(list: string[] | undefined): Array<{ user: string; password: string }> {
+/** `API_TOKENS`: `token` (every app) or `token:app1|app2` (only those apps), comma-separated. */
+function parseTokens(list: string[] | undefined): Array<{ token: string; apps: string[] | null }> {
   return (list ?? []).map((entry) => {
     const i = entry.indexOf(':');
-    if (i <= 0) throw new RoutemeterError('RM_ERR_CONFIG', 'DRAIN_USERS: each entry must be user:password');
+    const token = i < 0 ? entry : entry.slice(0, i);
+    const apps =
+      i < 0
+        ? null
+        : entry
+            .slice(i + 1)
+            .split('|')
+            .filter((a) => a.length > 0);
+    if (token.length < 16)
+      throw new RoutemeterError('RM_ERR_CONFIG', 'API_TOKENS: each token must be at least 16 characters', {
+        details: { variable: 'API_TOKENS' },
+      });
+    if (apps !== null && apps.length === 0)
+      throw new RoutemeterError(
+        'RM_ERR_CONFIG',
+        'API_TOKENS: token:apps needs at least one app after the colon',
+        {
+          details: { variable: 'API_TOKENS' },
+        },
+      );
+    return { token, apps };
+  });
+}
+
+function parseUsers(
+  list: string[] | undefined,
+  variable = 'DRAIN_USERS',
+): Array<{ user: string; password: string }> {
+  return (list ?? []).map((entry) => {
+    const i = entry.indexOf(':');
+    if (i <= 0) throw new RoutemeterError('RM_ERR_CONFIG', `${variable}: each entry must be user:password`);
     return { user: entry.slice(0, i), password: entry.slice(i + 1) };
   });
 }
@@ -250,6 +300,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       restartWindowMs: e.RESTART_WINDOW_MS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
       promRouteLimit: e.PROM_ROUTE_LIMIT,
+    },
+    api: {
+      tokens: parseTokens(e.API_TOKENS),
+      users: parseUsers(e.API_USERS, 'API_USERS'),
+      allowOpen: e.API_ALLOW_OPEN,
+      rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+      corsOrigins: e.API_CORS_ORIGINS ?? [],
     },
     logLevel: e.LOG_LEVEL,
   };

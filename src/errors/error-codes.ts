@@ -42,6 +42,10 @@ export const ERROR_CODES = {
     canRetry: false,
     description: 'a compiled worker script is missing from dist/ (run `npm run build`)',
   },
+  RM_ERR_QUERY_PARAM: {
+    canRetry: false,
+    description: 'an API query parameter is malformed or out of bounds',
+  },
   RM_ERR_STACK: { canRetry: false, description: 'the local Kafka/Redis stack could not be managed' },
 } as const satisfies Record<string, { canRetry: boolean; description: string }>;
 

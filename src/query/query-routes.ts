@@ -3,7 +3,7 @@ import { RoutemeterError } from '../errors/routemeter-error.js';
 import { toRedisError } from '../sinks/redis/redis-errors.js';
 import { windowIndexKey, windowKey } from '../sinks/redis/redis-keys.js';
 import { chooseResolution, DEFAULT_RESOLUTIONS, type QueryResolutions } from './choose-resolution.js';
-import { mergeRouteFields, type WindowHash } from './merge-route-fields.js';
+import { type MergeOptions, mergeRouteFields, type WindowHash } from './merge-route-fields.js';
 import type { RouteStats } from './route-stats.js';
 
 export interface RouteQuery {
@@ -27,8 +27,14 @@ export interface RouteWindows {
   /** start of the first window read (the range start, aligned down to the resolution) */
   fromMs: number;
   toMs: number;
-  /** toMs − fromMs: what rpm is computed over */
+  /** toMs − fromMs: the range read */
   spanMs: number;
+  /**
+   * The time the data covers, what rpm is computed over: from the start of the first
+   * window with data to the end of the last one (or toMs, if earlier). 22 requests in
+   * the first 12 s of a 5-minute range are 110 rpm, not 4.4. 0 when nothing was read.
+   */
+  coveredMs: number;
   /** window starts (s) that had data */
   windowStarts: number[];
   hashes: WindowHash[];
@@ -76,6 +82,7 @@ export async function readRouteWindows(
       fromMs: alignedFrom * 1000,
       toMs,
       spanMs: toMs - alignedFrom * 1000,
+      coveredMs: coveredMs(windowStarts, resolution, toMs),
       windowStarts,
       hashes,
     };
@@ -84,8 +91,28 @@ export async function readRouteWindows(
   }
 }
 
-/** Routes of an app over a time range, busiest first. */
-export async function queryRoutes(redis: Redis, prefix: string, query: RouteQuery): Promise<RouteStats[]> {
+/** First window start with data → end of the last window with data (capped at toMs), in ms. */
+export function coveredMs(windowStarts: readonly number[], resolutionSeconds: number, toMs: number): number {
+  if (windowStarts.length === 0) return 0;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const s of windowStarts) {
+    if (s < first) first = s;
+    if (s > last) last = s;
+  }
+  return Math.max(1, Math.min(toMs, (last + resolutionSeconds) * 1000) - first * 1000);
+}
+
+/** How a caller merges window hashes: inline (mergeRouteFields) or on a MergePool. */
+export type MergeFn = (hashes: WindowHash[], options: MergeOptions) => Promise<RouteStats[]> | RouteStats[];
+
+/** Routes of an app over a time range, busiest first; rpm over the time the data covers. */
+export async function queryRoutes(
+  redis: Redis,
+  prefix: string,
+  query: RouteQuery,
+  merge: MergeFn = mergeRouteFields,
+): Promise<RouteStats[]> {
   const windows = await readRouteWindows(redis, prefix, query);
-  return mergeRouteFields(windows.hashes, { app: windows.app, spanMs: windows.spanMs });
+  return merge(windows.hashes, { app: windows.app, spanMs: windows.coveredMs });
 }

@@ -116,14 +116,12 @@ export async function startApi(
       // A Basic challenge lets a browser ask a person for API_USERS credentials.
       if (config.api.users.length > 0)
         reply.header('www-authenticate', 'Basic realm="routemeter", charset="UTF-8"');
-      return reply
-        .code(401)
-        .send({
-          error: {
-            code: result.reason,
-            message: 'credentials required: Authorization: Bearer <token> or Basic',
-          },
-        });
+      return reply.code(401).send({
+        error: {
+          code: result.reason,
+          message: 'credentials required: Authorization: Bearer <token> or Basic',
+        },
+      });
     }
     req.principal = result.principal;
   });

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
+import { isRoutemeterError } from '../errors/routemeter-error.js';
 import { resolutionsFromConfig } from '../query/choose-resolution.js';
 import { MergePool } from '../query/merge-pool.js';
 import { createRedis } from '../sinks/redis/redis-client.js';
@@ -8,7 +9,9 @@ import { runTop, TOP_SORTS, type TopSort } from './top.js';
 export function registerTopCommand(program: Command): void {
   program
     .command('top')
-    .description('live per-route latency table for one app (count, rpm, avg, p50/p95/p99, max, errors)')
+    .description(
+      'live per-route table for one app: requests, rpm, p50/p95/p99 (ms), status classes, error rate',
+    )
     .requiredOption('--app <host>', "the app's host, as in the router's host= field")
     .option('--since <seconds>', 'time range to show, ending now', '300')
     .option('--interval <ms>', 'refresh interval', '2000')
@@ -43,6 +46,11 @@ export function registerTopCommand(program: Command): void {
             signal: controller.signal,
             merge: (hashes, options) => pool.merge(hashes, options),
           });
+        } catch (err) {
+          // a person typed the app name: answer like a command line tool, not with a JSON log line
+          if (!isRoutemeterError(err, 'RM_ERR_UNKNOWN_APP')) throw err;
+          process.stderr.write(`routemeter top: ${err.message}\n`);
+          process.exitCode = 1;
         } finally {
           await pool.close();
           redis.disconnect();

@@ -46,6 +46,7 @@ export const ERROR_CODES = {
     canRetry: false,
     description: 'an API query parameter is malformed or out of bounds',
   },
+  RM_ERR_UNKNOWN_APP: { canRetry: false, description: 'routemeter has no data for the app asked for' },
   RM_ERR_STACK: { canRetry: false, description: 'the local Kafka/Redis stack could not be managed' },
 } as const satisfies Record<string, { canRetry: boolean; description: string }>;
 

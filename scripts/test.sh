@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 npm run build
+# headless Chromium for the dashboard's browser tests (test/api/dashboard-page.int.test.ts)
+bash scripts/install-browser.sh >/dev/null
 bash scripts/stack.sh up
 # shellcheck disable=SC1091
 source .stack/env

@@ -21,6 +21,8 @@ export interface StartTestApiOptions {
   now?: () => number;
   /** where cleanups go (default: onTestFinished); a describe sharing one server passes its own */
   onCleanup?: (fn: () => Promise<void>) => void;
+  /** read this existing prefix (written by a runtime under test) instead of a fresh one */
+  prefix?: string;
   /** called with the fresh Redis prefix before the server starts (seed data here) */
   seed?: (redis: ReturnType<typeof testRedis>['redis'], prefix: string) => Promise<void>;
 }
@@ -30,8 +32,10 @@ export async function startTestApi(
   options: StartTestApiOptions = {},
 ): Promise<ApiFixture> {
   const onCleanup = options.onCleanup ?? ((fn) => onTestFinished(fn));
-  const { redis, prefix, cleanup } = testRedis();
-  onCleanup(cleanup);
+  const fresh = testRedis();
+  const { redis } = fresh;
+  const prefix = options.prefix ?? fresh.prefix;
+  onCleanup(options.prefix === undefined ? fresh.cleanup : () => redis.quit().then(() => {}));
   await options.seed?.(redis, prefix);
   const config = loadConfig({
     REDIS_URL: process.env.REDIS_URL,

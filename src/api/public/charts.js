@@ -60,6 +60,7 @@ export class ChartGroup {
     const n = answer.data[Object.keys(answer.data)[0]]?.length ?? 0;
     const start = Date.parse(answer.start_time) / 1000;
     const xs = Array.from({ length: n }, (_, i) => start + i * answer.step_seconds);
+    const pending = [];
     for (const chart of CHARTS) {
       const series =
         chart.series ??
@@ -67,32 +68,36 @@ export class ChartGroup {
           .filter((k) => k.startsWith('codes.'))
           .map((key, i) => ({ key, label: key.slice(6), color: CODE_COLORS()[i % CODE_COLORS().length] }));
       const signature = series.map((s) => s.key).join(',');
-      let entry = this.plots.get(chart.id);
-      if (entry && entry.signature !== signature) {
-        entry.plot.destroy();
-        entry.box.remove();
-        this.plots.delete(chart.id);
-        entry = undefined;
-      }
       const data = [
         xs,
         ...series.map((s) => (answer.data[s.key] ?? []).map((v) => (v === null ? null : v * (s.scale ?? 1)))),
       ];
-      if (entry) {
+      const entry = this.plots.get(chart.id);
+      if (entry && entry.signature === signature) {
         entry.plot.setData(data);
         continue;
       }
-      const box = document.createElement('figure');
-      box.className = 'chart';
-      box.dataset.chart = chart.id;
-      box.style.margin = '0';
-      const title = document.createElement('h3');
-      title.textContent = series.length === 0 ? `${chart.title}: none in range` : chart.title;
-      box.append(title);
-      this.container.append(box);
+      entry?.plot.destroy();
+      const box = entry?.box ?? this.figure(chart.id);
+      box.querySelector('h3').textContent =
+        series.length === 0 ? `${chart.title}: none in range` : chart.title;
+      box.querySelector('.uplot')?.remove();
+      pending.push({ chart, series, data, box, signature });
+    }
+    // Every figure is in the grid before any is measured: a lone first figure would span the row.
+    for (const { chart, series, data, box, signature } of pending) {
       const plot = new uPlot(options(chart, series, box, this.onFirstDraw), data, box);
       this.plots.set(chart.id, { plot, box, signature });
     }
+  }
+
+  figure(id) {
+    const box = document.createElement('figure');
+    box.className = 'chart';
+    box.dataset.chart = id;
+    box.append(document.createElement('h3'));
+    this.container.append(box);
+    return box;
   }
 }
 

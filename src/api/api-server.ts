@@ -57,6 +57,7 @@ export interface StartApiOptions {
 }
 
 const READY_TIMEOUT_MS = 2000;
+const CLOSE_GRACE_MS = 10_000;
 
 export async function startApi(
   config: Config,
@@ -186,7 +187,14 @@ export async function startApi(
     port,
     app,
     close: async () => {
-      await app.close();
+      // In-flight requests get CLOSE_GRACE_MS to finish; a client that stops reading a
+      // response must not hold the process past Heroku's 30 s, so then every socket goes.
+      const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(force);
+      }
       if (ownRedis) redis.disconnect();
     },
   };

@@ -18,6 +18,7 @@ export function registerTopCommand(program: Command): void {
     .option('--limit <n>', 'rows shown', '20')
     .option('--sort <key>', `sort by: ${TOP_SORTS.join(', ')}`, 'count')
     .option('--once', 'print one table and exit')
+    .option('--note <text>', 'a line printed under every frame')
     .action(
       async (opts: {
         app: string;
@@ -26,6 +27,7 @@ export function registerTopCommand(program: Command): void {
         limit: string;
         sort: string;
         once?: boolean;
+        note?: string;
       }) => {
         const config = loadConfig();
         const redis = createRedis(config);
@@ -42,6 +44,7 @@ export function registerTopCommand(program: Command): void {
             limit: Number(opts.limit),
             sort: opts.sort as TopSort,
             once: opts.once === true,
+            ...(opts.note ? { note: opts.note } : {}),
             resolutions: resolutionsFromConfig(config.runtime),
             signal: controller.signal,
             merge: (hashes, options) => pool.merge(hashes, options),

@@ -34,6 +34,8 @@ export interface TopOptions {
   now?: () => number;
   /** where merges run (a MergePool); inline when absent */
   merge?: MergeFn;
+  /** a line under every frame (the demo puts the dashboard's URL there) */
+  note?: string;
 }
 
 const CLEAR_SCREEN = '\x1b[2J\x1b[H';
@@ -76,7 +78,8 @@ export async function runTop(options: TopOptions): Promise<void> {
       `last ${sinceSeconds}s (data covers ${covered}s) at ${windows.resolutionSeconds}s resolution · ` +
       `by ${sort} · ${new Date(toMs).toISOString().slice(11, 19)}Z`;
     const table = renderTopTable(stats, { limit, sort, color: out.isTTY === true, columns });
-    return `${title}\n${table}\n${topLegend(columns)}\n`;
+    const note = options.note ? `\n${options.note}\n` : '';
+    return `${title}\n${table}\n${topLegend(columns)}\n${note}`;
   };
 
   if (options.once) {

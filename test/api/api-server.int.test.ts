@@ -174,7 +174,7 @@ describe('routemeter serve: the JSON API', () => {
     [`since=${new Date(T1).toISOString()}&until=${new Date(T0).toISOString()}`, 'until'],
     ['since=-1h&step=7s', 'step'],
     ['since=-7d&step=10s', 'step'],
-    ['since=-3d&step=30s', 'step'],
+    ['since=-3d&until=-68h&step=30s', 'step'],
     ['metrics=latency,colour', 'metrics'],
   ])('400 naming the parameter: %s', async (query, parameter) => {
     const res = await fx.get(`/api/v1/apps/${APP}/series?${query}`);

@@ -32,7 +32,9 @@ describe('query plan', () => {
   });
 
   it('short windows only where they are kept', () => {
-    expect(() => planSeries({ since: '-3d', until: '-68h', step: '30s' }, NOW, R)).toThrow(/^step: .*kept 48 h/);
+    expect(() => planSeries({ since: '-3d', until: '-68h', step: '30s' }, NOW, R)).toThrow(
+      /^step: .*kept 48 h/,
+    );
   });
 
   it.each([

@@ -7,6 +7,7 @@ import { ERROR_RATE_DEFINITION } from '../query/error-rate.js';
 import { type MergeFn, readRouteWindows } from '../query/query-routes.js';
 import { querySeries, SERIES_GROUPS, type SeriesGroup } from '../query/query-series.js';
 import type { RouteStats } from '../query/route-stats.js';
+import { finalHorizonMs, type StepCache } from '../query/step-cache.js';
 import { canSeeApp } from './api-auth.js';
 import { MAX_APPS_RANGE_SECONDS, planRange, planRoutes, planSeries } from './query-plan.js';
 import type { ResponseCache } from './response-cache.js';
@@ -28,6 +29,10 @@ export const FRESHNESS_MS = 5000;
 export interface ApiDeps {
   redis: Redis;
   prefix: string;
+  /** the router topic and the lateness the runtime uses: which windows are final (StepCache) */
+  routerTopic: string;
+  allowedLatenessSeconds: number;
+  stepCache: StepCache;
   resolutions: QueryResolutions;
   merge: MergeFn;
   cache: ResponseCache;
@@ -117,15 +122,29 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const route = q.route === undefined || q.route === '' ? undefined : q.route;
     if (!(await visibleApp(req, name))) return notFound(reply, name);
     const key = `series|${name}|${route ?? ''}|${groups.join(',')}|${plan.fromMs}|${plan.toMs}|${plan.stepSeconds}`;
-    return send(req, reply, key, async () => ({
-      app: name,
-      ...(await querySeries(
+    return send(req, reply, key, async () => {
+      const finalBeforeMs = await finalHorizonMs(
         redis,
         prefix,
-        { app: name, ...plan, ...(route ? { route } : {}), groups, nowMs: now },
+        deps.routerTopic,
+        deps.allowedLatenessSeconds,
+      );
+      const series = await querySeries(
+        redis,
+        prefix,
+        {
+          app: name,
+          ...plan,
+          ...(route ? { route } : {}),
+          groups,
+          nowMs: now,
+          stepCache: deps.stepCache,
+          finalBeforeMs,
+        },
         merge,
-      )),
-    }));
+      );
+      return { app: name, ...series };
+    });
   });
 }
 

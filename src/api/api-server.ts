@@ -10,6 +10,7 @@ import { isRoutemeterError } from '../errors/routemeter-error.js';
 import { resolutionsFromConfig } from '../query/choose-resolution.js';
 import { mergeRouteFields } from '../query/merge-route-fields.js';
 import type { MergeFn } from '../query/query-routes.js';
+import { StepCache } from '../query/step-cache.js';
 import { createRedis } from '../sinks/redis/redis-client.js';
 import type { Logger } from '../telemetry/logger.js';
 import { withTimeout } from '../util/with-timeout.js';
@@ -69,7 +70,7 @@ export async function startApi(
   const ownRedis = options.redis === undefined;
   const redis =
     options.redis ??
-    createRedis(config, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 5000 });
+    createRedis(config, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 10_000 });
   redis.on('error', (err: Error) => log.debug({ event: 'api.redis_error', err: err.message }));
   if (ownRedis)
     await redis.connect().catch((err: Error) => log.warn({ err: err.message }, 'Redis unreachable at start'));
@@ -154,6 +155,9 @@ export async function startApi(
   registerApiRoutes(app, {
     redis,
     prefix: config.redis.prefix,
+    routerTopic: config.topics.router,
+    allowedLatenessSeconds: config.runtime.allowedLatenessSeconds,
+    stepCache: new StepCache(),
     resolutions: resolutionsFromConfig(config.runtime),
     merge,
     cache: new ResponseCache(FRESHNESS_MS),

@@ -67,7 +67,7 @@ export function renderTopTable(stats: readonly RouteStats[], options: TopTableOp
   // one character kept free: a line exactly as wide as the terminal wraps on some terminals
   const routeWidth = Math.max(12, width - 1 - fixed);
   const line = (route: string, cells: string[], codes: string) =>
-    fit(route, routeWidth).padEnd(routeWidth) +
+    cutMiddle(route, routeWidth).padEnd(routeWidth) +
     cells.map((c, i) => c.padStart(columns[i]!.width)).join('') +
     (wide ? ` ${codes.slice(0, CODES_WIDTH)}` : '');
   const head = line(
@@ -103,7 +103,7 @@ function ms(v: number | null): string {
 }
 
 /** Cuts a too-long route in the middle, keeping its method and its last segment readable. */
-function fit(text: string, width: number): string {
+function cutMiddle(text: string, width: number): string {
   if (text.length < width) return text;
   const keep = width - 2;
   const head = Math.ceil(keep / 2);

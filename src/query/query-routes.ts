@@ -40,6 +40,8 @@ export interface RouteWindows {
   hashes: WindowHash[];
 }
 
+const READ_CHUNK = 500;
+
 export async function readRouteWindows(
   redis: Redis,
   prefix: string,
@@ -63,9 +65,15 @@ export async function readRouteWindows(
     const starts = (
       await redis.zrangebyscore(windowIndexKey(prefix, resolution, app), alignedFrom, `(${toMs / 1000}`)
     ).map(Number);
-    const pipeline = redis.pipeline();
-    for (const start of starts) pipeline.hgetallBuffer(windowKey(prefix, resolution, app, start));
-    const replies = starts.length === 0 ? [] : ((await pipeline.exec()) ?? []);
+    // Pipelines of READ_CHUNK hashes, one after another: a week of roll-ups is 10,080 hashes,
+    // and one pipeline that size would hold the reply parser (and every command's timeout) at once.
+    const replies: Array<[Error | null, unknown]> = [];
+    for (let i = 0; i < starts.length; i += READ_CHUNK) {
+      const pipeline = redis.pipeline();
+      for (const start of starts.slice(i, i + READ_CHUNK))
+        pipeline.hgetallBuffer(windowKey(prefix, resolution, app, start));
+      replies.push(...((await pipeline.exec()) ?? []));
+    }
     const hashes: WindowHash[] = [];
     const windowStarts: number[] = [];
     replies.forEach(([err, hash], i) => {

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { mergeRouteFields, type WindowHash } from './merge-route-fields.js';
 import { type MergeFn, type RouteQuery, type RouteWindows, readRouteWindows } from './query-routes.js';
 import type { RouteStats } from './route-stats.js';
+import type { StepCache } from './step-cache.js';
 
 /**
  * Time series of one app (or one route of it) at a step, in the shape Heroku's
@@ -30,6 +31,9 @@ export interface SeriesQuery extends RouteQuery {
   groups?: readonly SeriesGroup[];
   /** the most frequent router codes get a series each (default 8) */
   codesLimit?: number;
+  /** keeps steps that end before `finalBeforeMs` between calls (see StepCache) */
+  stepCache?: StepCache;
+  finalBeforeMs?: number;
 }
 
 export interface SeriesResult {
@@ -55,14 +59,47 @@ export async function querySeries(
 ): Promise<SeriesResult> {
   const stepMs = query.stepSeconds * 1000;
   const startMs = Math.floor(query.fromMs / stepMs) * stepMs;
-  const windows = await readRouteWindows(redis, prefix, { ...query, fromMs: startMs });
-  return foldSeries(windows, { ...query, startMs }, merge);
+  // Only the steps not already folded and final are read from Redis.
+  // Cached steps are taken once, here: the fold must not consult the cache again (an entry
+  // expiring in between would leave a step that was not read).
+  const known = new Map<number, RouteStats | null>();
+  let readFromMs = startMs;
+  if (query.stepCache && query.finalBeforeMs !== undefined) {
+    while (readFromMs + stepMs <= Math.min(query.finalBeforeMs, query.toMs)) {
+      const hit = query.stepCache.get(stepKey(query, readFromMs));
+      if (hit === undefined) break;
+      known.set(readFromMs, hit);
+      readFromMs += stepMs;
+    }
+  }
+  const windows =
+    readFromMs < query.toMs
+      ? await readRouteWindows(redis, prefix, { ...query, fromMs: readFromMs })
+      : emptyWindows(query);
+  return foldSeries(windows, { ...query, startMs, knownSteps: known }, merge);
+}
+
+function stepKey(query: SeriesQuery, stepStartMs: number): string {
+  return `${query.app}\n${query.route ?? ''}\n${query.resolution ?? ''}\n${query.stepSeconds}\n${stepStartMs}`;
+}
+
+function emptyWindows(query: SeriesQuery): RouteWindows {
+  return {
+    app: query.app,
+    resolutionSeconds: query.resolution ?? 0,
+    fromMs: query.toMs,
+    toMs: query.toMs,
+    spanMs: 0,
+    coveredMs: 0,
+    windowStarts: [],
+    hashes: [],
+  };
 }
 
 /** Groups the windows into steps and merges each step (pure apart from `merge`). */
 export async function foldSeries(
   windows: RouteWindows,
-  query: SeriesQuery & { startMs: number },
+  query: SeriesQuery & { startMs: number; knownSteps?: ReadonlyMap<number, RouteStats | null> },
   merge: MergeFn = mergeRouteFields,
 ): Promise<SeriesResult> {
   const stepMs = query.stepSeconds * 1000;
@@ -73,20 +110,30 @@ export async function foldSeries(
     const b = Math.floor((start * 1000 - startMs) / stepMs);
     if (b >= 0 && b < steps) buckets[b]!.push(windows.hashes[i]!);
   });
+  const cache = query.stepCache;
+  const finalBefore = query.finalBeforeMs ?? Number.NEGATIVE_INFINITY;
   const merged: Array<RouteStats | null> = await Promise.all(
     buckets.map(async (hashes, b) => {
-      if (hashes.length === 0) return null;
       const from = startMs + b * stepMs;
-      const spanMs = Math.min(from + stepMs, toMs) - from;
-      const stats = await merge(hashes, {
-        app: windows.app,
-        spanMs,
-        mergeAs: ALL,
-        ...(query.route !== undefined ? { route: query.route } : {}),
-      });
-      return stats[0] ?? null;
+      const known = query.knownSteps?.get(from);
+      if (known !== undefined) return known;
+      const stats = await mergeStep(hashes, from);
+      if (cache !== undefined && from + stepMs <= Math.min(finalBefore, toMs))
+        cache.set(stepKey(query, from), stats);
+      return stats;
     }),
   );
+  async function mergeStep(hashes: WindowHash[], from: number): Promise<RouteStats | null> {
+    if (hashes.length === 0) return null;
+    const spanMs = Math.min(from + stepMs, toMs) - from;
+    const stats = await merge(hashes, {
+      app: windows.app,
+      spanMs,
+      mergeAs: ALL,
+      ...(query.route !== undefined ? { route: query.route } : {}),
+    });
+    return stats[0] ?? null;
+  }
 
   const groups = new Set(query.groups ?? SERIES_GROUPS);
   const data: Record<string, Array<number | null>> = {};

@@ -32,7 +32,7 @@ const CHARTS = [
     series: [{ key: 'error_rate', label: 'error %', color: '--err', scale: 100 }],
     format: (v) => v.toFixed(2),
   },
-  { id: 'codes', title: 'router codes (per step)', series: null, format: (v) => v.toFixed(0) },
+  { id: 'codes', title: 'router codes (per step)', series: null, format: (v) => v.toFixed(0), integer: true },
 ];
 
 /** Holds the uPlot instances of one container and redraws them from series answers. */
@@ -116,7 +116,17 @@ function options(chart, series, box, onFirstDraw) {
     ...size(box),
     cursor: { drag: { x: false, y: false } },
     scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-    axes: [axis, { ...axis, values: (_u, ticks) => ticks.map((t) => chart.format(t)) }],
+    axes: [
+      axis,
+      {
+        ...axis,
+        // counts have whole ticks only; the label column is as wide as its longest label
+        ...(chart.integer ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] } : {}),
+        values: (_u, ticks) => ticks.map((t) => chart.format(t)),
+        size: (_u, values) =>
+          Math.max(px * 3, ...(values ?? []).map((v) => String(v).length * px * 0.62 + px * 1.5)),
+      },
+    ],
     series: [
       {},
       ...series.map((s) => ({

@@ -3,6 +3,7 @@ import type { RouterEvent } from '../logplex/router-event.js';
 import type { PartitionDrain, WindowDelta } from './flush-batch.js';
 import { RouteActor } from './route-actor.js';
 import { type RoutePattern, RouteTemplater } from './route-template.js';
+import { checkWindowOptions, requireInt } from './window-options.js';
 import { WindowPool } from './window-pool.js';
 import { WindowState } from './window-state.js';
 
@@ -135,16 +136,8 @@ export class PartitionAggregator {
 
   constructor(options: AggregatorOptions) {
     const { windowSeconds, rollupSeconds, allowedLatenessSeconds, routeCapPerApp } = options;
-    requireInt('WINDOW_SECONDS (windowSeconds)', windowSeconds, 1);
-    requireInt('ROLLUP_SECONDS (rollupSeconds)', rollupSeconds, 1);
-    requireInt('ALLOWED_LATENESS_SECONDS (allowedLatenessSeconds)', allowedLatenessSeconds, 0);
+    checkWindowOptions(options);
     requireInt('ROUTE_CAP_PER_APP (routeCapPerApp)', routeCapPerApp, 1);
-    if (rollupSeconds % windowSeconds !== 0) {
-      throw new RoutemeterError(
-        'RM_ERR_CONFIG',
-        `ROLLUP_SECONDS (rollupSeconds) must be a multiple of WINDOW_SECONDS (windowSeconds), got ${rollupSeconds} and ${windowSeconds}`,
-      );
-    }
     const watermarkMs = options.watermarkMs ?? 0;
     if (!Number.isFinite(watermarkMs) || watermarkMs < 0) {
       throw new RoutemeterError(
@@ -364,12 +357,6 @@ export class PartitionAggregator {
     }
     if (this.ownsTemplater) bytes += this.templater.cachedPaths * TEMPLATE_CACHE_ENTRY_BYTES;
     return bytes;
-  }
-}
-
-function requireInt(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) {
-    throw new RoutemeterError('RM_ERR_CONFIG', `${name} must be an integer >= ${min}, got ${value}`);
   }
 }
 

@@ -14,7 +14,9 @@ import { buildLogplexBatch, type LogplexBatch } from './logplex-batch.js';
  *                                                     │  (up to `attempts` in all, as logplex: 3)
  *                                                     └─ other 4xx: dropped (logplex drops them too)
  *
- * Lines carry the current time as their syslog timestamp.
+ * Lines carry the current time as their syslog timestamp. Among them, unless
+ * `dynoSamples` is false, every dyno of every app reports memory and load every 20 s,
+ * in the same batches and with the same drain token as the router lines.
  */
 export interface GenOptions {
   /** drain URL, with credentials as userinfo: `http://user:pass@127.0.0.1:5000/logs` */
@@ -35,6 +37,11 @@ export interface GenOptions {
   seed?: number;
   apps?: number;
   routes?: number;
+  /**
+   * dyno samples among the lines (default true): memory and load every 20 s per dyno,
+   * R14s and restarts (`dyno-fleet.ts`); they count towards `totalLines` and `batchLines`
+   */
+  dynoSamples?: boolean;
   /** progress bar on stderr (default: when stderr is a TTY) */
   progress?: boolean;
   signal?: AbortSignal;
@@ -67,6 +74,7 @@ export async function runGen(options: GenOptions): Promise<GenResult> {
     seed: options.seed ?? Date.now() % 2 ** 31,
     apps: options.apps,
     routes: options.routes,
+    dynoSamples: options.dynoSamples ?? true,
     clock: Date.now,
   };
   const next = createLineGenerator(genOpts);

@@ -15,6 +15,10 @@ export function registerGenCommand(program: Command): void {
     .option('--routes <n>', 'route shapes per app', '25')
     .option('--seed <n>', 'PRNG seed (same seed, same traffic)', '1')
     .option('--token <token>', 'Logplex-Drain-Token header', 'd.00000000-0000-4000-8000-000000000000')
+    .option(
+      '--token-per-app',
+      'one Logplex-Drain-Token per app (one drain per app, as on Heroku), split batches by app',
+    )
     .option('--no-dynos', 'no dyno samples (memory and load every 20 s per dyno, R14s, restarts)')
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (opts: Record<string, string | boolean | undefined>) => {
@@ -35,6 +39,7 @@ export function registerGenCommand(program: Command): void {
         seed: Number(opts.seed),
         drainToken: String(opts.token),
         dynoSamples: opts.dynos !== false,
+        tokenPerApp: opts.tokenPerApp === true,
         progress: opts.progress !== false,
         signal: controller.signal,
       });

@@ -130,6 +130,12 @@ describe('dashboard page in headless Chromium', () => {
     base = `http://127.0.0.1:${api.api.port}`;
     browser = await launchBrowser();
     cleanups.unshift(() => browser.close());
+    // the page's own errors in the test log, to explain a failed wait
+    browser.on('targetcreated', async (target) => {
+      const page = await target.page();
+      page?.on('pageerror', (e) => console.error(`page error: ${String(e)}`));
+      page?.on('console', (m) => m.type() === 'error' && console.error(`page console: ${m.text()}`));
+    });
   });
   afterAll(async () => {
     for (const fn of cleanups) await fn().catch(() => {});
@@ -145,7 +151,13 @@ describe('dashboard page in headless Chromium', () => {
     const started = Date.now();
     await page.goto(`${base}/#token=${TOKEN}&app=${APP}&range=1h`);
     await page.waitForSelector('#routes tbody tr[data-route]');
-    await page.waitForFunction(() => performance.getEntriesByName('routemeter:first-chart').length > 0);
+    // the first chart, or the page's own error message (shown in its status line)
+    await page.waitForFunction(
+      () =>
+        performance.getEntriesByName('routemeter:first-chart').length > 0 ||
+        document.querySelector('#status').textContent.startsWith('error'),
+    );
+    expect(await page.$eval('#status', (e: { textContent: string }) => e.textContent)).not.toMatch(/^error/);
     const firstChartMs = await page.evaluate(
       () => performance.getEntriesByName('routemeter:first-chart')[0]!.startTime,
     );

@@ -107,8 +107,12 @@ function size(box) {
 }
 
 function options(chart, series, box, onFirstDraw) {
+  // axis labels follow the page's type size, which grows on a wall screen
+  const px = Math.round(Number.parseFloat(getComputedStyle(document.documentElement).fontSize) * 0.75);
   const axis = {
     stroke: css('--muted'),
+    font: `${px}px system-ui, sans-serif`,
+    size: px * 3.5,
     grid: { stroke: css('--grid'), width: 1 },
     ticks: { stroke: css('--grid') },
   };
@@ -123,8 +127,12 @@ function options(chart, series, box, onFirstDraw) {
         // counts have whole ticks only; the label column is as wide as its longest label
         ...(chart.integer ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] } : {}),
         values: (_u, ticks) => ticks.map((t) => chart.format(t)),
-        size: (_u, values) =>
-          Math.max(px * 3, ...(values ?? []).map((v) => String(v).length * px * 0.62 + px * 1.5)),
+        // uPlot re-runs its layout while sizes change: keep the answer after the first cycles
+        // (its documented pattern), or a label-dependent size can oscillate
+        size: (u, values, axisIdx, cycleNum) =>
+          cycleNum > 1
+            ? u.axes[axisIdx]._size
+            : Math.max(px * 3, ...(values ?? []).map((v) => String(v).length * px * 0.62 + px * 1.5)),
       },
     ],
     series: [

@@ -30,6 +30,7 @@ import {
   windowKey,
 } from '../src/sinks/redis/redis-keys.js';
 import { createLogger } from '../src/telemetry/logger.js';
+import { deleteRedisPrefix } from './support/consume-stack.js';
 import { stackEnv } from './support/stack-env.js';
 
 const REQUESTS = Number(process.argv[process.argv.indexOf('--requests') + 1]) || 100;
@@ -192,12 +193,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await pool.close();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteRedisPrefix(redis, prefix);
     redis.disconnect();
   }
 }

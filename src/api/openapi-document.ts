@@ -7,6 +7,16 @@ import { MAX_APPS_RANGE_SECONDS, MAX_POINTS, MAX_RANGE_SECONDS } from './query-p
  * Schema 2020-12; test/api/openapi-document.int.test.ts validates real responses
  * against them (ajv), so the document cannot drift from what the API answers.
  */
+/** A closed object: every property required, no others (what the API answers). */
+function strict<P extends Record<string, unknown>>(properties: P) {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: Object.keys(properties),
+    properties,
+  } as const;
+}
+
 const nullableNumber = { type: ['number', 'null'] } as const;
 const time = { type: 'string', format: 'date-time' } as const;
 
@@ -93,117 +103,60 @@ export function openApiDocument() {
             },
           },
         },
-        Apps: {
-          type: 'object',
-          required: ['start_time', 'end_time', 'apps'],
-          additionalProperties: false,
-          properties: {
-            start_time: time,
-            end_time: time,
-            apps: {
-              type: 'array',
-              items: {
-                type: 'object',
-                required: ['app', 'last_seen', 'requests', 'rpm', 'error_rate'],
-                additionalProperties: false,
-                properties: {
-                  app: { type: 'string' },
-                  last_seen: { ...time, description: 'start of the latest stored window' },
-                  requests: { type: 'integer', description: 'requests in the range' },
-                  rpm: { type: 'number', description: 'requests per minute over the time the data covers' },
-                  error_rate: { type: 'number', minimum: 0, maximum: 1 },
-                },
-              },
-            },
+        Apps: strict({
+          start_time: time,
+          end_time: time,
+          apps: {
+            type: 'array',
+            items: strict({
+              app: { type: 'string' },
+              last_seen: { ...time, description: 'start of the latest stored window' },
+              requests: { type: 'integer', description: 'requests in the range' },
+              rpm: { type: 'number', description: 'requests per minute over the time the data covers' },
+              error_rate: { type: 'number', minimum: 0, maximum: 1 },
+            }),
           },
-        },
-        Route: {
-          type: 'object',
-          additionalProperties: false,
-          required: [
-            'route',
-            'method',
-            'path',
-            'requests',
-            'rpm',
-            'avg_ms',
-            'p50_ms',
-            'p95_ms',
-            'p99_ms',
-            'max_ms',
-            'status',
-            'error_rate',
-            'codes',
-            'error_statuses',
-          ],
-          properties: {
-            route: { type: 'string', examples: ['GET /users/:id'] },
-            method: { type: 'string' },
-            path: { type: 'string', description: 'route template' },
-            requests: { type: 'integer' },
-            rpm: { type: 'number', description: 'requests per minute over the time the data covers' },
-            avg_ms: { ...nullableNumber, description: 'exact mean service time, ms' },
-            p50_ms: { ...nullableNumber, description: 'HDR quantile of service time (≤ 1% high), ms' },
-            p95_ms: nullableNumber,
-            p99_ms: nullableNumber,
-            max_ms: { ...nullableNumber, description: 'exact maximum service time, ms' },
-            status: statusClasses,
-            error_rate: { type: 'number', minimum: 0, maximum: 1, description: ERROR_RATE_DEFINITION },
-            codes: { ...codeCounts, description: 'router/platform codes (H12, …), most frequent first' },
-            error_statuses: { ...codeCounts, description: 'statuses >= 400, most frequent first' },
+        }),
+        Route: strict({
+          route: { type: 'string', examples: ['GET /users/:id'] },
+          method: { type: 'string' },
+          path: { type: 'string', description: 'route template' },
+          requests: { type: 'integer' },
+          rpm: { type: 'number', description: 'requests per minute over the time the data covers' },
+          avg_ms: { ...nullableNumber, description: 'exact mean service time, ms' },
+          p50_ms: { ...nullableNumber, description: 'HDR quantile of service time (≤ 1% high), ms' },
+          p95_ms: nullableNumber,
+          p99_ms: nullableNumber,
+          max_ms: { ...nullableNumber, description: 'exact maximum service time, ms' },
+          status: statusClasses,
+          error_rate: { type: 'number', minimum: 0, maximum: 1, description: ERROR_RATE_DEFINITION },
+          codes: { ...codeCounts, description: 'router/platform codes (H12, …), most frequent first' },
+          error_statuses: { ...codeCounts, description: 'statuses >= 400, most frequent first' },
+        }),
+        Routes: strict({
+          app: { type: 'string' },
+          start_time: time,
+          end_time: time,
+          resolution_seconds: { type: 'integer', description: 'stored window length read' },
+          covered_seconds: { type: 'number', description: 'time the data covers; rpm is over this' },
+          error_rate_definition: { type: 'string' },
+          routes: { type: 'array', items: { $ref: '#/components/schemas/Route' } },
+        }),
+        Series: strict({
+          app: { type: 'string' },
+          start_time: time,
+          end_time: time,
+          step: { type: 'string', examples: ['1m'] },
+          step_seconds: { type: 'integer' },
+          resolution_seconds: { type: 'integer' },
+          route: { type: ['string', 'null'] },
+          data: {
+            type: 'object',
+            description:
+              'one array per series, one value per step, null = no data: rpm.1xx…rpm.5xx (requests/min), p50_ms, p95_ms, p99_ms, max_ms, error_rate, codes.<H-code> (count per step)',
+            additionalProperties: { type: 'array', items: nullableNumber },
           },
-        },
-        Routes: {
-          type: 'object',
-          additionalProperties: false,
-          required: [
-            'app',
-            'start_time',
-            'end_time',
-            'resolution_seconds',
-            'covered_seconds',
-            'error_rate_definition',
-            'routes',
-          ],
-          properties: {
-            app: { type: 'string' },
-            start_time: time,
-            end_time: time,
-            resolution_seconds: { type: 'integer', description: 'stored window length read' },
-            covered_seconds: { type: 'number', description: 'time the data covers; rpm is over this' },
-            error_rate_definition: { type: 'string' },
-            routes: { type: 'array', items: { $ref: '#/components/schemas/Route' } },
-          },
-        },
-        Series: {
-          type: 'object',
-          additionalProperties: false,
-          required: [
-            'app',
-            'start_time',
-            'end_time',
-            'step',
-            'step_seconds',
-            'resolution_seconds',
-            'route',
-            'data',
-          ],
-          properties: {
-            app: { type: 'string' },
-            start_time: time,
-            end_time: time,
-            step: { type: 'string', examples: ['1m'] },
-            step_seconds: { type: 'integer' },
-            resolution_seconds: { type: 'integer' },
-            route: { type: ['string', 'null'] },
-            data: {
-              type: 'object',
-              description:
-                'one array per series, one value per step, null = no data: rpm.1xx…rpm.5xx (requests/min), p50_ms, p95_ms, p99_ms, max_ms, error_rate, codes.<H-code> (count per step)',
-              additionalProperties: { type: 'array', items: nullableNumber },
-            },
-          },
-        },
+        }),
       },
     },
     security: [{ bearer: [] }, { basic: [] }],

@@ -25,6 +25,7 @@ import { badParam } from './time-params.js';
  * computation (ResponseCache) and one ETag (a 304 for a refreshing wall screen).
  */
 export const FRESHNESS_MS = 5000;
+const CLOSED_AFTER_MS = 3_600_000;
 
 export interface ApiDeps {
   redis: Redis;
@@ -55,12 +56,15 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     req: FastifyRequest,
     reply: FastifyReply,
     key: string,
+    toMs: number,
     compute: () => Promise<unknown>,
   ) {
     const body = await cache.get(key, compute);
-    // Ranges that ended over an hour ago change only with very late data.
+    // A range with an absolute end over an hour ago changes only with very late data;
+    // anything ending at or near now changes with every flush.
     const q = req.query as Query;
-    const closed = q.until !== undefined && q.until !== 'now' && !q.until.startsWith('-');
+    const absolute = q.until !== undefined && q.until !== 'now' && !q.until.startsWith('-');
+    const closed = absolute && toMs < deps.now() - CLOSED_AFTER_MS;
     reply
       .header('etag', body.etag)
       .header('cache-control', `private, max-age=${closed ? 60 : FRESHNESS_MS / 1000}`)
@@ -74,7 +78,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const now = freshNow();
     const range = planRange(q, now, 900, MAX_APPS_RANGE_SECONDS);
     const principal = req.principal!;
-    return send(req, reply, `apps|${principal.id}|${range.fromMs}|${range.toMs}`, async () => {
+    return send(req, reply, `apps|${principal.id}|${range.fromMs}|${range.toMs}`, range.toMs, async () => {
       const apps = (await appSummaries(redis, prefix, { ...range, resolutions, nowMs: now }, merge)).filter(
         (a) => canSeeApp(principal, a.app),
       );
@@ -98,7 +102,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const now = freshNow();
     const plan = planRoutes(q, now, resolutions);
     if (!(await visibleApp(req, name))) return notFound(reply, name);
-    return send(req, reply, `routes|${name}|${plan.fromMs}|${plan.toMs}`, async () => {
+    return send(req, reply, `routes|${name}|${plan.fromMs}|${plan.toMs}`, plan.toMs, async () => {
       const windows = await readRouteWindows(redis, prefix, { app: name, ...plan });
       const routes = await merge(windows.hashes, { app: name, spanMs: windows.coveredMs });
       return {
@@ -122,7 +126,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     const route = q.route === undefined || q.route === '' ? undefined : q.route;
     if (!(await visibleApp(req, name))) return notFound(reply, name);
     const key = `series|${name}|${route ?? ''}|${groups.join(',')}|${plan.fromMs}|${plan.toMs}|${plan.stepSeconds}`;
-    return send(req, reply, key, async () => {
+    return send(req, reply, key, plan.toMs, async () => {
       const finalBeforeMs = await finalHorizonMs(
         redis,
         prefix,

@@ -45,7 +45,7 @@ function showStatus(text) {
 }
 
 async function loadApps() {
-  const { apps } = await getJson('/api/v1/apps', { since: '-1h' });
+  const { apps } = await getJson('/api/v1/apps', { since: '-5m' }); // cheap: 30 short windows per app
   const picker = $('app-picker');
   const names = apps.map((a) => a.app);
   if (state.app && !names.includes(state.app)) names.unshift(state.app);

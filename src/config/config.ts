@@ -117,6 +117,9 @@ const schema = z.object({
 
 type Env = z.infer<typeof schema>;
 
+/** Every environment variable the config reads (app.json and deploy/kubernetes are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export interface Config {
   port: number;
   metricsPort: number;

@@ -11,10 +11,12 @@
  *   - for N in --procs (1, 2, 3): N child processes `node dist/src/cli/main.js run`
  *     (WORKER_THREADS=--workers, FLUSH_INTERVAL_MS=1000, fresh group and key prefix),
  *     all spawned at once; polled every 100 ms with readOffsets:
- *       owned    spawn → every partition has flushed once (group formed, rebalances
- *                done, partitions claimed): the rebalance cost of a cold start
+ *       first    spawn → the first flush of any partition
+ *       flowing  spawn → every partition has flushed once (group formed, rebalances
+ *                done, every partition claimed by its final owner's thread): the
+ *                rebalance cost of a cold start
  *       done     spawn → every stored offset equals the high watermark
- *       rate     records / (done − owned): steady throughput of the whole fleet
+ *       rate     records / (done − first): throughput of the whole fleet
  *       CPU/rec  the children's user+system CPU (/proc/<pid>/stat, threads included)
  *                at `done`, divided by the records; Redis CPU/rec likewise
  *       claims   sum of the partitions' claim epochs: 12 when no partition changed hands
@@ -24,7 +26,7 @@
  *     fleet of --lag-procs processes, and a producer at --lag-rate lines/s for
  *     --lag-seconds; every second, the fleet group's committed offsets (what KEDA's
  *     Kafka scaler reads) and Redis's stored offsets against the high watermarks.
- *     The first 10 s are warm-up and not counted.
+ *     Sampling starts 5 s after every partition has a committed offset (warm-up).
  *
  *   npm run build && node dist/bench/fleet.js [--records 600000] [--procs 1,2,3] [--workers 2]
  *
@@ -78,7 +80,7 @@ const o = new Command()
   .option('--workers <n>', 'WORKER_THREADS per process', positiveInt('--workers'), 2)
   .option('--lag-procs <n>', 'processes during the steady-lag run (0 = skip it)', Number, 2)
   .option('--lag-rate <n>', 'lines/s produced during the steady-lag run', positiveInt('--lag-rate'), 2000)
-  .option('--lag-seconds <n>', 'length of the steady-lag run', positiveInt('--lag-seconds'), 40)
+  .option('--lag-seconds <n>', 'length of the steady-lag run after warm-up', positiveInt('--lag-seconds'), 60)
   .option('--redis-url <url>', 'use this Redis instead of a private one')
   .parse()
   .opts<{
@@ -94,6 +96,7 @@ const o = new Command()
 
 interface FleetRun {
   procs: number;
+  firstMs: number;
   ownedMs: number;
   doneMs: number;
   rate: number;
@@ -135,6 +138,10 @@ async function privateRedis(): Promise<{ url: string; stop(): void }> {
     }
   }
   probe.disconnect();
+  // never leave it behind, also when the bench is interrupted
+  process.once('exit', () => child.kill('SIGTERM'));
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
   return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
 }
 
@@ -171,10 +178,19 @@ function startFleet(stack: Stack, redisUrl: string, topic: string, group: string
     ALLOWED_LATENESS_SECONDS: String(3 * 365 * 86_400),
     LOG_LEVEL: 'warn',
   };
-  return Array.from({ length: n }, () =>
-    spawn(process.execPath, [MAIN, 'run'], { env, stdio: ['ignore', 'ignore', 'inherit'] }),
-  );
+  return Array.from({ length: n }, () => {
+    const child = spawn(process.execPath, [MAIN, 'run'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    live.add(child);
+    child.once('exit', () => live.delete(child));
+    return child;
+  });
 }
+
+/** run processes still alive: killed if the bench exits early */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
 
 async function stopFleet(children: ChildProcess[]): Promise<void> {
   await Promise.all(
@@ -206,6 +222,7 @@ async function runFleet(
   const redisCpu0 = await redisCpu(redis);
   const t0 = performance.now();
   const children = startFleet(stack, redisUrl, topic, group, prefix, n);
+  let firstMs = 0;
   let ownedMs = 0;
   let doneMs = 0;
   try {
@@ -215,6 +232,8 @@ async function runFleet(
         if (c.exitCode !== null) throw new Error(`a run process exited (${c.exitCode})`);
       const stored = await readOffsets(redis, prefix, topic);
       const flowing = stored.filter((s) => s.nextOffset !== null).length;
+      if (firstMs === 0 && stored.some((s) => Number(s.nextOffset ?? 0) > 0))
+        firstMs = performance.now() - t0;
       if (ownedMs === 0 && flowing === highs.size) ownedMs = performance.now() - t0;
       const done = [...highs].every(
         ([p, high]) => high === '0' || stored.find((s) => s.partition === p)?.nextOffset === high,
@@ -233,9 +252,10 @@ async function runFleet(
     const stored = await storedCount(redis, prefix, 60);
     return {
       procs: n,
+      firstMs,
       ownedMs,
       doneMs,
-      rate: o.records / ((doneMs - ownedMs) / 1000),
+      rate: o.records / ((doneMs - firstMs) / 1000),
       cpuUsPerRecord: (cpu * 1e6) / o.records,
       redisCpuUsPerRecord: (redisCpuUsed * 1e6) / o.records,
       claims,
@@ -293,10 +313,21 @@ async function steadyLag(stack: Stack, redis: Redis, redisUrl: string): Promise<
     }
   })();
   try {
+    // warm-up: every partition committed once (the group formed, every partition flowing)
+    const warm = performance.now();
+    for (;;) {
+      await sleep(1000);
+      const offsets = await withAdmin(stack, (admin) =>
+        admin.fetchOffsets({ groupId: group, topics: [topic] }),
+      );
+      if ((offsets[0]?.partitions ?? []).filter((p) => Number(p.offset) >= 0).length === o.partitions) break;
+      if (performance.now() - warm > 180_000)
+        throw new Error('the lag fleet did not commit every partition in 3 min');
+    }
+    await sleep(5000);
     const start = performance.now();
     while (performance.now() - start < o.lagSeconds * 1000) {
       await sleep(1000);
-      if (performance.now() - start < 10_000) continue;
       const [highs, offsets, stored] = await Promise.all([
         highWatermarks(stack, topic),
         withAdmin(stack, (admin) => admin.fetchOffsets({ groupId: group, topics: [topic] })),
@@ -366,7 +397,7 @@ try {
     const r = await runFleet(stack, redis, redisUrl, topic, n);
     runs.push(r);
     console.log(
-      `  ${n} process(es): owned ${(r.ownedMs / 1000).toFixed(1)} s, done ${(r.doneMs / 1000).toFixed(1)} s, ` +
+      `  ${n} process(es): first flush ${(r.firstMs / 1000).toFixed(1)} s, all flowing ${(r.ownedMs / 1000).toFixed(1)} s, done ${(r.doneMs / 1000).toFixed(1)} s, ` +
         `${fmtInt(r.rate)} rec/s, ${r.cpuUsPerRecord.toFixed(1)} µs CPU/rec (Redis ${r.redisCpuUsPerRecord.toFixed(2)}), ` +
         `claims ${r.claims}, peak RSS ${r.peakRssMb.toFixed(0)} MB, exact: ${r.stored === o.records ? 'yes' : `NO (${r.stored})`}`,
     );
@@ -383,18 +414,18 @@ try {
   }
   const base = runs[0]!;
   console.log(
-    '\n| processes | owned (s) | done (s) | rec/s | µs CPU/rec | Redis µs/rec | claims | peak RSS MB | exact |',
+    '\n| processes | first flush (s) | all flowing (s) | done (s) | rec/s | µs CPU/rec | Redis µs/rec | claims | peak RSS MB | exact |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of runs) {
     console.log(
-      `| ${r.procs} | ${(r.ownedMs / 1000).toFixed(1)} | ${(r.doneMs / 1000).toFixed(1)} | ${fmtInt(r.rate)} | ` +
+      `| ${r.procs} | ${(r.firstMs / 1000).toFixed(1)} | ${(r.ownedMs / 1000).toFixed(1)} | ${(r.doneMs / 1000).toFixed(1)} | ${fmtInt(r.rate)} | ` +
         `${r.cpuUsPerRecord.toFixed(1)} | ${r.redisCpuUsPerRecord.toFixed(2)} | ${r.claims} | ${r.peakRssMb.toFixed(0)} | ${r.stored === o.records ? 'yes' : 'NO'} |`,
     );
   }
   console.log(
     `fleet: ${runs.map((r) => `${r.procs}p ${r.cpuUsPerRecord.toFixed(1)} µs/rec (×${(r.cpuUsPerRecord / base.cpuUsPerRecord).toFixed(2)})`).join(', ')}; ` +
-      `owned ${runs.map((r) => `${(r.ownedMs / 1000).toFixed(1)}s`).join('/')}; ` +
+      `all flowing ${runs.map((r) => `${(r.ownedMs / 1000).toFixed(1)}s`).join('/')}; ` +
       `exact ${runs.every((r) => r.stored === o.records) ? 'all' : 'NOT ALL'}` +
       (lag ? `; committed lag max ${(lag.committed.max / o.lagRate).toFixed(1)} s of traffic` : ''),
   );

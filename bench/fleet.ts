@@ -19,6 +19,9 @@
  *       rate     records / (done − first): throughput of the whole fleet
  *       CPU/rec  the children's user+system CPU (/proc/<pid>/stat, threads included)
  *                at `done`, divided by the records; Redis CPU/rec likewise
+ *       startup  the children's CPU until the first flush (node, kafkajs, group joins):
+ *                a fixed cost per process that 600 K records do not amortise; `after`
+ *                is the CPU per record from the first flush to `done`
  *       claims   sum of the partitions' claim epochs: 12 when no partition changed hands
  *       peak RSS the largest VmHWM of one process
  *     then SIGTERM, and the exactness check: the stored 60 s counts add up to --records.
@@ -56,7 +59,7 @@ import {
   uniqueName,
   withAdmin,
 } from './support/consume-stack.js';
-import { storedCount } from './support/stored-count.js';
+import { bytesPerRouteWindow, storedCount } from './support/stored-count.js';
 
 const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU in 1/100 s
@@ -98,6 +101,8 @@ interface FleetRun {
   procs: number;
   firstMs: number;
   ownedMs: number;
+  startupCpuSeconds: number;
+  cpuUsPerRecordAfter: number;
   doneMs: number;
   rate: number;
   cpuUsPerRecord: number;
@@ -105,6 +110,8 @@ interface FleetRun {
   claims: number;
   peakRssMb: number;
   stored: number;
+  /** Redis bytes per (route, window) at the 10 s and 60 s resolutions */
+  bytesPerRouteWindow: [number, number];
 }
 
 async function freePort(): Promise<number> {
@@ -223,6 +230,8 @@ async function runFleet(
   const t0 = performance.now();
   const children = startFleet(stack, redisUrl, topic, group, prefix, n);
   let firstMs = 0;
+  let cpuAtFirst = 0;
+  let storedAtFirst = 0;
   let ownedMs = 0;
   let doneMs = 0;
   try {
@@ -232,8 +241,11 @@ async function runFleet(
         if (c.exitCode !== null) throw new Error(`a run process exited (${c.exitCode})`);
       const stored = await readOffsets(redis, prefix, topic);
       const flowing = stored.filter((s) => s.nextOffset !== null).length;
-      if (firstMs === 0 && stored.some((s) => Number(s.nextOffset ?? 0) > 0))
+      if (firstMs === 0 && stored.some((s) => Number(s.nextOffset ?? 0) > 0)) {
         firstMs = performance.now() - t0;
+        cpuAtFirst = children.reduce((a, c) => a + cpuSeconds(c.pid!), 0);
+        storedAtFirst = stored.reduce((a, s) => a + Number(s.nextOffset ?? 0), 0);
+      }
       if (ownedMs === 0 && flowing === highs.size) ownedMs = performance.now() - t0;
       const done = [...highs].every(
         ([p, high]) => high === '0' || stored.find((s) => s.partition === p)?.nextOffset === high,
@@ -250,10 +262,14 @@ async function runFleet(
     const claims = (await readOffsets(redis, prefix, topic)).reduce((a, s) => a + s.epoch, 0);
     await stopFleet(children);
     const stored = await storedCount(redis, prefix, 60);
+    const short = await bytesPerRouteWindow(redis, prefix, 10);
+    const rollup = await bytesPerRouteWindow(redis, prefix, 60);
     return {
       procs: n,
       firstMs,
       ownedMs,
+      startupCpuSeconds: cpuAtFirst,
+      cpuUsPerRecordAfter: ((cpu - cpuAtFirst) * 1e6) / (o.records - storedAtFirst),
       doneMs,
       rate: o.records / ((doneMs - firstMs) / 1000),
       cpuUsPerRecord: (cpu * 1e6) / o.records,
@@ -261,6 +277,7 @@ async function runFleet(
       claims,
       peakRssMb: rss,
       stored,
+      bytesPerRouteWindow: [short.bytes / short.routeWindows, rollup.bytes / rollup.routeWindows],
     };
   } finally {
     await stopFleet(children);
@@ -398,8 +415,10 @@ try {
     runs.push(r);
     console.log(
       `  ${n} process(es): first flush ${(r.firstMs / 1000).toFixed(1)} s, all flowing ${(r.ownedMs / 1000).toFixed(1)} s, done ${(r.doneMs / 1000).toFixed(1)} s, ` +
-        `${fmtInt(r.rate)} rec/s, ${r.cpuUsPerRecord.toFixed(1)} µs CPU/rec (Redis ${r.redisCpuUsPerRecord.toFixed(2)}), ` +
-        `claims ${r.claims}, peak RSS ${r.peakRssMb.toFixed(0)} MB, exact: ${r.stored === o.records ? 'yes' : `NO (${r.stored})`}`,
+        `${fmtInt(r.rate)} rec/s, ${r.cpuUsPerRecord.toFixed(1)} µs CPU/rec (startup ${r.startupCpuSeconds.toFixed(1)} s CPU, ` +
+        `then ${r.cpuUsPerRecordAfter.toFixed(1)} µs/rec; Redis ${r.redisCpuUsPerRecord.toFixed(2)}), ` +
+        `claims ${r.claims}, peak RSS ${r.peakRssMb.toFixed(0)} MB, ` +
+        `Redis ${r.bytesPerRouteWindow.map((b) => b.toFixed(0)).join('/')} B per route-window (10 s/60 s), exact: ${r.stored === o.records ? 'yes' : `NO (${r.stored})`}`,
     );
   }
   let lag: LagRun | null = null;
@@ -414,13 +433,13 @@ try {
   }
   const base = runs[0]!;
   console.log(
-    '\n| processes | first flush (s) | all flowing (s) | done (s) | rec/s | µs CPU/rec | Redis µs/rec | claims | peak RSS MB | exact |',
+    '\n| processes | first flush (s) | all flowing (s) | done (s) | rec/s | µs CPU/rec | startup CPU (s) | µs CPU/rec after | Redis µs/rec | claims | peak RSS MB | exact |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of runs) {
     console.log(
       `| ${r.procs} | ${(r.firstMs / 1000).toFixed(1)} | ${(r.ownedMs / 1000).toFixed(1)} | ${(r.doneMs / 1000).toFixed(1)} | ${fmtInt(r.rate)} | ` +
-        `${r.cpuUsPerRecord.toFixed(1)} | ${r.redisCpuUsPerRecord.toFixed(2)} | ${r.claims} | ${r.peakRssMb.toFixed(0)} | ${r.stored === o.records ? 'yes' : 'NO'} |`,
+        `${r.cpuUsPerRecord.toFixed(1)} | ${r.startupCpuSeconds.toFixed(1)} | ${r.cpuUsPerRecordAfter.toFixed(1)} | ${r.redisCpuUsPerRecord.toFixed(2)} | ${r.claims} | ${r.peakRssMb.toFixed(0)} | ${r.stored === o.records ? 'yes' : 'NO'} |`,
     );
   }
   console.log(

@@ -37,3 +37,28 @@ export async function storedCount(
   }
   return total;
 }
+
+/**
+ * Redis memory per (route, window) of one resolution: `MEMORY USAGE` of every window hash
+ * (all samples) divided by its routes (one stats field each). For sizing (docs/scaling.md).
+ */
+export async function bytesPerRouteWindow(
+  redis: RedisClient,
+  prefix: string,
+  resolutionSeconds: number,
+): Promise<{ bytes: number; routeWindows: number }> {
+  let bytes = 0;
+  let fields = 0;
+  for (const member of await redis.smembers(partitionsKey(prefix))) {
+    const { topic, partition } = parsePartitionMember(member);
+    const tag = partitionTag(topic, partition);
+    for (const app of await redis.zrange(partitionAppsKey(prefix, tag), 0, -1)) {
+      for (const s of await redis.zrange(windowIndexKey(prefix, tag, resolutionSeconds, app), 0, -1)) {
+        const key = windowKey(prefix, tag, resolutionSeconds, app, Number(s));
+        bytes += Number(await redis.call('MEMORY', 'USAGE', key, 'SAMPLES', '0'));
+        fields += (await redis.hkeys(key)).filter((f) => f.endsWith('|s')).length;
+      }
+    }
+  }
+  return { bytes, routeWindows: fields };
+}

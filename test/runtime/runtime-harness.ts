@@ -1,4 +1,4 @@
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { type RunningRuntime, runRuntime } from '../../src/runtime/run-runtime.js';
 import { unpackStats } from '../../src/sinks/redis/packed-values.js';
@@ -207,4 +207,15 @@ export async function useSeededRuntime(
     redis.disconnect();
   });
   return { config, redis, runtime };
+}
+
+/** Asserts that the stored totals equal the oracle's for every (app, route), listing the first differences. */
+export function expectExact(lines: OracleLine[], stored: Map<string, StoredTotals>) {
+  const got = storedTotals(stored);
+  const want = oracleTotals(lines);
+  const diffs = [...new Set([...got.keys(), ...want.keys()])]
+    .filter((k) => JSON.stringify(got.get(k)) !== JSON.stringify(want.get(k)))
+    .map((k) => `${k}: got ${JSON.stringify(got.get(k))} want ${JSON.stringify(want.get(k))}`);
+  expect(diffs.slice(0, 10)).toEqual([]);
+  expect(got).toEqual(want);
 }

@@ -81,6 +81,10 @@ describe('app.json and the Procfile', () => {
     ]);
     // Kafka and Redis come from the add-ons (the defaults point at localhost)
     for (const name of ['KAFKA_URL', 'REDIS_URL']) expect(provided, name).toContain(name);
+    // heroku-redis serves rediss:// with a self-signed certificate: without this, no process reaches Redis
+    if ((appJson.addons ?? []).some((a) => a.plan.startsWith('heroku-redis:'))) {
+      expect(appJson.env?.REDIS_TLS_VERIFY?.value).toBe('false');
+    }
     // the drain refuses to start without credentials unless explicitly open
     const drainReady = provided.has('DRAIN_USERS') && appJson.env?.DRAIN_USERS?.required === true;
     expect(drainReady || appJson.env?.DRAIN_ALLOW_OPEN?.value === 'true').toBe(true);

@@ -188,6 +188,8 @@ export async function startDrain(
     if (socket.writable) {
       const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      // A client that never reads nor closes (slowloris) would keep the half-closed socket.
+      setTimeout(() => socket.destroy(), 1000).unref();
     } else {
       socket.destroy();
     }

@@ -96,9 +96,14 @@ export async function readTopic(
   topic: string,
   count: number,
   timeoutMs = 30_000,
+  /** a private broker's address (default: the shared broker) */
+  broker?: string,
 ): Promise<Array<{ key: Buffer | null; value: Buffer; headers: Record<string, string>; partition: number }>> {
   const groupId = uniqueName('drain-read');
-  const consumer = testKafka({ clientId: 'routemeter-test-reader' }).consumer({ groupId });
+  const consumer = testKafka({
+    clientId: 'routemeter-test-reader',
+    ...(broker ? { brokers: [broker] } : {}),
+  }).consumer({ groupId });
   const out: Array<{
     key: Buffer | null;
     value: Buffer;
@@ -131,7 +136,7 @@ export async function readTopic(
     await new Promise((r) => setTimeout(r, 500));
   } finally {
     await consumer.disconnect();
-    await deleteGroup(groupId);
+    if (!broker) await deleteGroup(groupId);
   }
   return out;
 }

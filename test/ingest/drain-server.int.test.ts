@@ -119,6 +119,39 @@ describe('drain server (real Kafka and Redis)', () => {
     }
   });
 
+  it('a batch Kafka wrote but never acknowledged is not written twice by the retry (same producer identity)', async () => {
+    const [host, port] = kafkaBrokers()[0]!.split(':');
+    const proxy = await startTcpProxy({ host: host!, port: Number(port) });
+    const drain = await useDrain({ DRAIN_PRODUCE_TIMEOUT_MS: '2000' }, `127.0.0.1:${proxy.port}`);
+    try {
+      const a = batchOf(30, 40);
+      expect((await send(drain.url, a.batch)).status).toBe(204);
+      // the broker gets B and writes it; its answers are lost
+      proxy.dropAnswers(true);
+      const b = batchOf(30, 41);
+      expect((await send(drain.url, b.batch)).status).toBe(503);
+      await new Promise((r) => setTimeout(r, 3000));
+      // the connections break; the producer reconnects and resends B with the same sequence numbers
+      await proxy.cut();
+      proxy.dropAnswers(false);
+      await proxy.restore();
+      // logplex retries B (same frame id) until it is answered 2xx
+      let status = 0;
+      for (let i = 0; i < 40 && status !== 204; i++) {
+        status = (await send(drain.url, b.batch)).status;
+        if (status !== 204) await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(status).toBe(204);
+      const got = await readTopic(drain.routerTopic, 60);
+      const values = got.map((r) => r.value.toString());
+      expect(values.length).toBe(60);
+      expect(values.sort()).toEqual([...a.lines, ...b.lines].sort());
+      expect(await drain.metric('routemeter_drain_late_outcomes_total', { result: 'acked' })).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('refuses wrong credentials (401), other content types (415) and oversized bodies (413)', async () => {
     const drain = await useDrain({ DRAIN_MAX_BODY_BYTES: '4096' });
     const { batch } = batchOf(5, 6);

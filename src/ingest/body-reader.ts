@@ -11,6 +11,34 @@ import type { IncomingMessage } from 'node:http';
  * sees a connection error instead of the status, and retries a batch that can never pass.
  * Reading the rest and dropping it, up to a bound, lets it read the answer.
  */
+/** Listens to the request until `settle` is called once; removes its listeners then. */
+function listen<R>(
+  req: IncomingMessage,
+  onData: (chunk: Buffer, settle: (r: R) => void) => void,
+  onEnd: () => R,
+  aborted: R,
+): Promise<R> {
+  return new Promise((resolve) => {
+    let done = false;
+    const settle = (r: R) => {
+      if (done) return;
+      done = true;
+      req.off('data', data);
+      req.off('end', end);
+      req.off('error', abort);
+      req.off('aborted', abort);
+      resolve(r);
+    };
+    const data = (chunk: Buffer) => onData(chunk, settle);
+    const end = () => settle(onEnd());
+    const abort = () => settle(aborted);
+    req.on('data', data);
+    req.on('end', end);
+    req.on('error', abort);
+    req.on('aborted', abort);
+  });
+}
+
 export type BodyResult =
   | { ok: true; body: Buffer }
   | { ok: false; reason: 'too_large'; received: number }
@@ -18,46 +46,29 @@ export type BodyResult =
 
 /** Reads the whole body, counting streamed bytes against the limit (chunked bodies have no Content-Length). */
 export function readBody(req: IncomingMessage, maxBytes: number, contentLength: number): Promise<BodyResult> {
-  return new Promise((resolve) => {
-    const preallocated = contentLength >= 0 ? Buffer.allocUnsafe(contentLength) : null;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (r: BodyResult) => {
-      if (done) return;
-      done = true;
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onAbort);
-      req.off('aborted', onAbort);
-      resolve(r);
-    };
-    const onData = (chunk: Buffer) => {
+  const preallocated = contentLength >= 0 ? Buffer.allocUnsafe(contentLength) : null;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return listen<BodyResult>(
+    req,
+    (chunk, settle) => {
       if (size + chunk.length > maxBytes || (preallocated && size + chunk.length > preallocated.length)) {
         req.pause();
-        finish({ ok: false, reason: 'too_large', received: size + chunk.length });
+        settle({ ok: false, reason: 'too_large', received: size + chunk.length });
         return;
       }
       if (preallocated) chunk.copy(preallocated, size);
       else chunks.push(chunk);
       size += chunk.length;
-    };
-    const onEnd = () => {
-      if (preallocated)
-        finish({
-          ok: true,
-          body: size === preallocated.length ? preallocated : preallocated.subarray(0, size),
-        });
-      // Always a copy: the body's memory is later transferred to the producer thread,
-      // and socket chunks may share memory Node still uses.
-      else finish({ ok: true, body: Buffer.concat(chunks, size) });
-    };
-    const onAbort = () => finish({ ok: false, reason: 'aborted' });
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onAbort);
-    req.on('aborted', onAbort);
-  });
+    },
+    () =>
+      preallocated
+        ? { ok: true, body: size === preallocated.length ? preallocated : preallocated.subarray(0, size) }
+        : // Always a copy: the body's memory is later transferred to the producer thread,
+          // and socket chunks may share memory Node still uses.
+          { ok: true, body: Buffer.concat(chunks, size) },
+    { ok: false, reason: 'aborted' },
+  );
 }
 
 export type DiscardResult = 'drained' | 'over_bound' | 'aborted';
@@ -77,29 +88,19 @@ export function discardBody(
 ): Promise<DiscardResult> {
   if (req.readableEnded || req.complete) return Promise.resolve('drained');
   if (contentLength > maxBytes) return Promise.resolve('over_bound');
-  return new Promise((resolve) => {
-    let size = alreadyRead;
-    let done = false;
-    const finish = (r: DiscardResult) => {
-      if (done) return;
-      done = true;
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onAbort);
-      req.off('aborted', onAbort);
-      if (r === 'over_bound') req.pause();
-      resolve(r);
-    };
-    const onData = (chunk: Buffer) => {
+  let size = alreadyRead;
+  const result = listen<DiscardResult>(
+    req,
+    (chunk, settle) => {
       size += chunk.length;
-      if (size > maxBytes) finish('over_bound');
-    };
-    const onEnd = () => finish('drained');
-    const onAbort = () => finish('aborted');
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onAbort);
-    req.on('aborted', onAbort);
-    req.resume();
-  });
+      if (size > maxBytes) {
+        req.pause();
+        settle('over_bound');
+      }
+    },
+    () => 'drained',
+    'aborted',
+  );
+  req.resume();
+  return result;
 }

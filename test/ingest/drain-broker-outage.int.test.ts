@@ -39,21 +39,29 @@ describe('drain: broker stopped for 70 s (private broker)', () => {
       }
     })();
 
+    const t0 = performance.now();
+    const phase = (name: string) =>
+      console.log(`[drain-broker-outage] ${name} at ${Math.round((performance.now() - t0) / 1000)} s`);
     const poster = startLogplexPoster({ url: drain.url, authorization: AUTH, connections: 4, seed: 70 });
     await sleep(5000);
     expect(poster.stats.acknowledged.length).toBeGreaterThan(0);
 
     const stoppedAt = performance.now();
     await kafka.stop();
+    phase('broker stopped');
     await sleep(OUTAGE_MS - (performance.now() - stoppedAt));
     const restartAt = performance.now();
+    phase('broker starting');
     await kafka.start();
     const brokerUpAt = performance.now();
+    phase('broker up');
     // recovery: the first acknowledgement after the broker answers again
     const until = performance.now() + 60_000;
     while (!poster.stats.ackTimes.some((t) => t > brokerUpAt) && performance.now() < until) await sleep(200);
+    phase('first ack after the broker is up');
     await sleep(5000);
     const stats = await poster.stop({ giveUpAfterMs: 30_000 });
+    phase('poster stopped');
     sampling = false;
     await sampler;
 
@@ -63,6 +71,7 @@ describe('drain: broker stopped for 70 s (private broker)', () => {
     const got = (await readTopic(drain.routerTopic, stats.acknowledged.length, 60_000, kafka.broker)).map(
       (r) => r.value.toString(),
     );
+    phase('topic read');
     const cmp = compareOnce(stats.acknowledged, got);
     const figures = {
       outageMs: Math.round(restartAt - stoppedAt),
@@ -94,5 +103,5 @@ describe('drain: broker stopped for 70 s (private broker)', () => {
     expect(cmp.lost).toBe(0);
     expect(cmp.doubled).toBe(0);
     expect(cmp.extra).toBe(0);
-  });
+  }, 360_000);
 });

@@ -10,7 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 /**
  * A single-node KRaft broker of the test's own, on free ports, for fault tests that stop,
  * restart or kill a broker (never the shared one: five other engineers and the rest of the
- * suite use it). Configured as scripts/stack.sh configures the shared broker (replication
+ * suite use it). Configured by `scripts/stack.sh properties`, as the shared broker is (replication
  * factor 1 everywhere, 2-core thread counts), with its data in a temporary folder.
  *
  *   const kafka = await startPrivateKafka();   // format + start, resolves once it answers metadata
@@ -59,33 +59,13 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** The shared broker's configuration (scripts/stack.sh), with this broker's ports and folder. */
 function serverProperties(dir: string, port: number, controllerPort: number): string {
-  return `process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:${controllerPort}
-listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}
-advertised.listeners=PLAINTEXT://127.0.0.1:${port}
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=${dir}/data
-num.network.threads=2
-num.io.threads=2
-num.recovery.threads.per.data.dir=1
-num.partitions=1
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=3
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=3
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-auto.create.topics.enable=false
-delete.topic.enable=true
-`;
+  return execFileSync(
+    'bash',
+    [join(ROOT, 'scripts/stack.sh'), 'properties', String(port), String(controllerPort), join(dir, 'data')],
+    { encoding: 'utf8' },
+  );
 }
 
 const LOG4J = (file: string) => `status = warn

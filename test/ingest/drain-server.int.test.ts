@@ -17,6 +17,16 @@ function batchOf(n: number, seed: number, token = 'd.int-test'): { batch: Logple
 const send = (url: string, batch: LogplexBatch, extra: Record<string, string> = {}) =>
   post(url, batch.body, { ...batch.headers, authorization: AUTH, ...extra });
 
+/** As logplex: the same batch (same frame id) again every 500 ms until 2xx; the last status. */
+async function retryUntil2xx(url: string, batch: LogplexBatch, attempts: number): Promise<number> {
+  let status = 0;
+  for (let i = 0; i < attempts && status !== 204; i++) {
+    status = (await send(url, batch)).status;
+    if (status !== 204) await new Promise((r) => setTimeout(r, 500));
+  }
+  return status;
+}
+
 describe('drain server (real Kafka and Redis)', () => {
   it('produces every line of a batch, byte for byte, keyed by host=, with the drain headers', async () => {
     const drain = await useDrain();
@@ -99,12 +109,7 @@ describe('drain server (real Kafka and Redis)', () => {
 
       await proxy.restore();
       // logplex retries with the same frame id; the drain recovers on its own
-      let status = 0;
-      for (let i = 0; i < 20 && status !== 204; i++) {
-        status = (await send(drain.url, b.batch)).status;
-        if (status !== 204) await new Promise((r) => setTimeout(r, 500));
-      }
-      expect(status).toBe(204);
+      expect(await retryUntil2xx(drain.url, b.batch, 20)).toBe(204);
       const got = await readTopic(drain.routerTopic, 80);
       expect(got.map((r) => r.value.toString()).sort()).toEqual([...a.lines, ...b.lines].sort());
       expect(
@@ -136,12 +141,7 @@ describe('drain server (real Kafka and Redis)', () => {
       proxy.dropAnswers(false);
       await proxy.restore();
       // logplex retries B (same frame id) until it is answered 2xx
-      let status = 0;
-      for (let i = 0; i < 40 && status !== 204; i++) {
-        status = (await send(drain.url, b.batch)).status;
-        if (status !== 204) await new Promise((r) => setTimeout(r, 500));
-      }
-      expect(status).toBe(204);
+      expect(await retryUntil2xx(drain.url, b.batch, 40)).toBe(204);
       const got = await readTopic(drain.routerTopic, 60);
       const values = got.map((r) => r.value.toString());
       expect(values.length).toBe(60);

@@ -134,7 +134,10 @@ export function buildReplayPlan(opts: ReplayCliOptions, config: Config, nowMs: n
       `--marker-header ${JSON.stringify(marker)}: not a header name`,
     );
   }
-  const ratio = num(opts.stopErrorRatio, REPLAY_DEFAULTS.stopErrorRatio, '--stop-error-ratio', 0, 1);
+  const ratio =
+    opts.stopErrorRatio === 'off'
+      ? Number.POSITIVE_INFINITY
+      : num(opts.stopErrorRatio, REPLAY_DEFAULTS.stopErrorRatio, '--stop-error-ratio', 0.000001, 1);
   const group = opts.group ?? `${config.consumerGroup}-replay-${randomBytes(4).toString('hex')}`;
   const groupId = opts.group === undefined ? group : config.kafka.prefix + group;
   if (groupId === config.consumerGroup || groupId.startsWith(`${config.consumerGroup}.p`)) {
@@ -176,7 +179,7 @@ export function buildReplayPlan(opts: ReplayCliOptions, config: Config, nowMs: n
     rps: num(opts.rps, REPLAY_DEFAULTS.rps, '--rps', 0.01),
     concurrency: num(opts.concurrency, REPLAY_DEFAULTS.concurrency, '--concurrency', 1, 10_000),
     stop:
-      ratio >= 1 || opts.stopErrorRatio === 'off'
+      !Number.isFinite(ratio)
         ? null
         : {
             ratio,

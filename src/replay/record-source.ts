@@ -12,9 +12,10 @@ import { withTimeout } from '../util/with-timeout.js';
  * Kafka's record timestamp is when the drain produced the line, a little after its
  * event time (logplex buffers, retries); the slack widens the offset range so no
  * line of the range is missed, and the engine then keeps exactly the lines whose
- * event time is in [from, to). The start offsets are written to the group with
- * admin.setOffsets before the consumer joins (the group is new or idle), so
- * kafkajs starts there on assignment; commits afterwards only show progress.
+ * event time is in [from, to). The consumer seeks every partition to its start
+ * right after joining (kafkajs drops batches fetched before a pending seek);
+ * admin.setOffsets would do the same through a throwaway consumer that costs a
+ * whole join and a 5 s fetch wait. Commits afterwards only show progress.
  */
 export interface SourceRecord {
   partition: number;
@@ -74,11 +75,6 @@ export async function openRecordSource(opts: RecordSourceOptions): Promise<Recor
       const end = ends?.get(partition) ?? null;
       return { partition, start, end: end === null ? null : Math.max(start, end) };
     });
-    await admin.setOffsets({
-      groupId,
-      topic,
-      partitions: ranges.map((r) => ({ partition: r.partition, offset: String(r.start) })),
-    });
   } finally {
     await admin.disconnect();
   }
@@ -133,6 +129,8 @@ export async function openRecordSource(opts: RecordSourceOptions): Promise<Recor
           }
         },
       });
+      // Synchronously after the join: no fetch can have completed in between.
+      for (const r of ranges) consumer.seek({ topic, partition: r.partition, offset: String(r.start) });
       // Paused partitions at start (already at their end) are never fetched.
       if (done.size > 0) consumer.pause([{ topic, partitions: [...done] }]);
     },

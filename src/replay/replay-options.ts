@@ -178,16 +178,14 @@ export function buildReplayPlan(opts: ReplayCliOptions, config: Config, nowMs: n
     speed,
     rps: num(opts.rps, REPLAY_DEFAULTS.rps, '--rps', 0.01),
     concurrency: num(opts.concurrency, REPLAY_DEFAULTS.concurrency, '--concurrency', 1, 10_000),
-    stop:
-      !Number.isFinite(ratio)
-        ? null
-        : {
-            ratio,
-            windowMs:
-              num(opts.stopWindowSeconds, REPLAY_DEFAULTS.stopWindowSeconds, '--stop-window-seconds', 1) *
-              1000,
-            minRequests: num(opts.stopMinRequests, REPLAY_DEFAULTS.stopMinRequests, '--stop-min-requests', 1),
-          },
+    stop: !Number.isFinite(ratio)
+      ? null
+      : {
+          ratio,
+          windowMs:
+            num(opts.stopWindowSeconds, REPLAY_DEFAULTS.stopWindowSeconds, '--stop-window-seconds', 1) * 1000,
+          minRequests: num(opts.stopMinRequests, REPLAY_DEFAULTS.stopMinRequests, '--stop-min-requests', 1),
+        },
     dryRun: opts.dryRun === true,
     markerHeader: marker,
     authorization: userinfo

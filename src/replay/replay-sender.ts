@@ -1,3 +1,5 @@
+// Must stay first: see node-fetch-first.ts.
+import './node-fetch-first.js';
 import { Agent, errors as undiciErrors } from 'undici';
 import type { ReplayOutcome } from './divergence-report.js';
 

@@ -19,7 +19,7 @@ import { type ReplayDeps, runReplay } from '../../src/replay/run-replay.js';
 import { startMetricsServer } from '../../src/sinks/prometheus/metrics-server.js';
 import { AUTH, post, type TestDrain, useDrain } from '../ingest/drain-fixture.js';
 import { uniqueName } from '../support/kafka.js';
-import { makeSelfSignedCert, type StagingServer, startStagingServer } from './staging-server.js';
+import { makeSelfSignedCert, startStagingServer } from './staging-server.js';
 
 /**
  * `routemeter replay` end to end: router lines posted to the real drain land in the
@@ -157,7 +157,14 @@ describe('routemeter replay', () => {
     const dry = await replay(
       drain,
       { ...base, dryRun: true },
-      { out: { write: (s: string) => ((printed += s), true) } as never },
+      {
+        out: {
+          write: (s: string) => {
+            printed += s;
+            return true;
+          },
+        } as never,
+      },
     );
     expect(shop.arrivals.length + api.arrivals.length).toBe(0);
 

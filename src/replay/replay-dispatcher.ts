@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Writable } from 'node:stream';
 import type { Logger } from '../telemetry/logger.js';
 import { type DivergenceReport, isFailure, outcomeClass, type ReplayOutcome } from './divergence-report.js';
@@ -77,6 +78,8 @@ export class ReplayDispatcher {
     this.limiter = new RateLimiter(options.rps);
     this.window = options.stop ? new FailureWindow(options.stop) : null;
     this.clock = deps.clock ?? (() => performance.now());
+    // Every request in flight listens on the one shutdown signal: up to --concurrency listeners.
+    setMaxListeners(0, this.abort.signal);
   }
 
   get queued(): number {

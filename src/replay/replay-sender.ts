@@ -12,8 +12,8 @@ import type { ReplayOutcome } from './divergence-report.js';
  * staging). The body is read to the end, so the latency covers the whole response
  * as the router's `service=` does, and the connection goes back to the pool.
  *
- * A request that gets no answer within `timeoutMs` (headers and body) is a
- * `timeout`; a refused or reset connection, a TLS failure, … is an `error` with
+ * A request whose headers do not arrive within `timeoutMs`, or whose body stalls for
+ * `timeoutMs`, is a `timeout`; a refused or reset connection, a TLS failure, … is an `error` with
  * undici's or Node's code.
  */
 /** The code of a request the caller aborted (shutdown); such requests are left out of the report. */
@@ -60,15 +60,15 @@ export function createReplaySender(options: SenderOptions): ReplaySender {
   return {
     async send(req, signal) {
       const started = performance.now();
-      const timeout = AbortSignal.timeout(options.timeoutMs);
-      const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
       try {
+        // The per-request timeout is undici's headersTimeout and bodyTimeout (set on the
+        // Agent): no timer or AbortSignal per request, which cost ~30% of the rate here.
         const res = await agent.request({
           origin: req.origin,
           path: req.path,
           method: req.method as 'GET',
           headers: req.headers,
-          signal: combined,
+          signal,
         });
         for await (const _chunk of res.body) {
           // drained: the latency covers the whole body, and the socket is reusable
@@ -78,7 +78,7 @@ export function createReplaySender(options: SenderOptions): ReplaySender {
         const latencyMs = performance.now() - started;
         // Cut short by the caller (shutdown): not an answer of the target's.
         if (signal?.aborted) return { kind: 'error', latencyMs, code: ABORTED };
-        if (timeout.aborted || isTimeout(err)) return { kind: 'timeout', latencyMs };
+        if (isTimeout(err)) return { kind: 'timeout', latencyMs };
         const code = (err as { code?: string }).code ?? (err as Error).name ?? 'UNKNOWN';
         return { kind: 'error', latencyMs, code };
       }

@@ -277,6 +277,20 @@ describe('routemeter replay', () => {
     expect(stopped.stopDetail?.requests).toBeGreaterThanOrEqual(10);
     expect(failing.arrivals.length).toBeGreaterThanOrEqual(10);
     expect(failing.arrivals.length).toBeLessThanOrEqual(12); // 10 outcomes + at most 2 in flight
+
+    // a target that does not answer: per-request timeouts count as failures too
+    const hanging = await staging(() => ({ status: 200, delayMs: 5000 }));
+    const timedOut = await replay(drain, {
+      ...range,
+      target: hanging.url,
+      concurrency: '5',
+      timeoutMs: '200',
+      stopErrorRatio: '0.5',
+      stopMinRequests: '5',
+    });
+    expect(timedOut.stopReason).toBe('target_failing');
+    expect(hanging.arrivals.length).toBeLessThanOrEqual(10);
+    expect(timedOut.routes[0]?.replayed.classes.timeout).toBeGreaterThanOrEqual(5);
   });
 
   it('reports the right verdicts, as a table, JSON and on /metrics', async () => {

@@ -118,6 +118,7 @@ async function replayRun(port: number, lines: Buffer[]): Promise<number> {
       authorization: null,
       userAgent: 'routemeter-replay/bench',
       shutdownGraceMs: 10_000,
+      leadMs: 0,
     },
     { sender, report, metrics: null, logger },
   );

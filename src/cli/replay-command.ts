@@ -98,7 +98,11 @@ export function registerReplayCommand(program: Command): void {
     )
     .option('--alpha <p>', 'significance level of the verdicts', '0.01')
     .option('--slower-ratio <r>', 'a route is slower when p50 or p95 is at least r × the original …', '1.25')
-    .option('--slower-min-ms <ms>', '… and at least this many ms above it', '20')
+    .option(
+      '--slower-min-ms <ms>',
+      '… and at least this many ms above it (above the network round trip to staging)',
+      '50',
+    )
     .action(async (opts: ReplayCliOptions & { ca?: string; json?: string; metricsPort?: string }) => {
       const config = loadConfig();
       const logger = createLogger(config.logLevel, 'routemeter-replay');

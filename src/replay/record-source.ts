@@ -1,4 +1,5 @@
 import type { Admin, Consumer, Kafka } from 'kafkajs';
+import { RoutemeterError } from '../errors/routemeter-error.js';
 import type { Logger } from '../telemetry/logger.js';
 import { withTimeout } from '../util/with-timeout.js';
 
@@ -69,6 +70,12 @@ export async function openRecordSource(opts: RecordSourceOptions): Promise<Recor
   await admin.connect();
   let ranges: PartitionRange[];
   try {
+    if (!(await admin.listTopics()).includes(topic)) {
+      throw new RoutemeterError(
+        'RM_ERR_REPLAY_OPTION',
+        `the router topic ${topic} does not exist (ROUTER_TOPIC, with KAFKA_PREFIX): nothing was ever drained there`,
+      );
+    }
     const starts = await startOffsets(admin, topic, opts.fromMs === null ? null : opts.fromMs - opts.slackMs);
     const ends = opts.toMs === null ? null : await startOffsets(admin, topic, opts.toMs + opts.slackMs);
     ranges = [...starts].map(([partition, start]) => {

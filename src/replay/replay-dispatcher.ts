@@ -37,6 +37,12 @@ export interface DispatcherOptions {
   authorization: string | null;
   userAgent: string;
   shutdownGraceMs: number;
+  /**
+   * ms to collect records before the first one is sent (unless the input ends first):
+   * Kafka hands partitions over one fetch at a time, and the pacing clock starts at the
+   * first request, so without a lead the earliest records of a later partition are late.
+   */
+  leadMs: number;
 }
 
 export interface DispatcherDeps {
@@ -61,6 +67,8 @@ export class ReplayDispatcher {
   private readonly abort = new AbortController();
   private readonly clock: () => number;
   private inputDone: StopReason | null = null;
+  private firstPushAt = Number.NaN;
+  private started = false;
   private stopReason: StopReason | null = null;
   stopDetail: { failures: number; requests: number } | null = null;
   sent = 0;
@@ -95,6 +103,7 @@ export class ReplayDispatcher {
   }
 
   push(item: ReplayItem): void {
+    if (Number.isNaN(this.firstPushAt)) this.firstPushAt = this.clock();
     this.queue.push(item);
     this.deps.metrics?.queued.set(this.queue.size);
     this.wake.notify();
@@ -124,6 +133,14 @@ export class ReplayDispatcher {
         continue;
       }
       let now = this.clock();
+      if (!this.started) {
+        const lead = this.firstPushAt + this.options.leadMs - now;
+        if (lead >= 1 && this.inputDone === null) {
+          await this.wake.wait(lead);
+          continue;
+        }
+        this.started = true;
+      }
       const due = this.schedule.dueAt(head.eventMs, now);
       if (due - now >= 1) {
         await this.wake.wait(due - now);

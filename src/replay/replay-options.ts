@@ -58,6 +58,7 @@ export const REPLAY_DEFAULTS = {
   rangeSlackSeconds: 30,
   maxQueued: 50_000,
   shutdownGraceMs: 10_000,
+  leadMs: 1000,
 } as const;
 
 function num(
@@ -194,6 +195,7 @@ export function buildReplayPlan(opts: ReplayCliOptions, config: Config, nowMs: n
         ? `Bearer ${config.replay.bearerToken}`
         : null,
     shutdownGraceMs: REPLAY_DEFAULTS.shutdownGraceMs,
+    leadMs: REPLAY_DEFAULTS.leadMs,
     maxQueued: REPLAY_DEFAULTS.maxQueued,
   };
 }

@@ -61,9 +61,14 @@ export function renderPacing(p: PacingSummary): string {
   const speed = p.askedSpeed === 'max' ? 'max' : `×${p.askedSpeed}`;
   const achieved = p.achievedSpeed === null ? 'n/a' : `×${p.achievedSpeed.toFixed(3)}`;
   const gap = p.gapErrorMeanMs === null ? '' : `, mean |gap error| ${p.gapErrorMeanMs.toFixed(1)} ms`;
+  // A replayer that sends late is saturated (CPU, caps): its latencies then include its own queueing.
+  const warn =
+    p.askedSpeed !== 'max' && p.latenessP99Ms > 100
+      ? '\nwarning: requests went out late (p99 > 100 ms): the replayer or its caps were saturated, and replayed latencies may include its own queueing'
+      : '';
   return (
     `pacing: asked ${speed}, achieved ${achieved} (${p.eventSpanMs} ms of production in ${Math.round(p.wallSpanMs)} ms)` +
-    `; lateness p50 ${p.latenessP50Ms.toFixed(1)} ms, p99 ${p.latenessP99Ms.toFixed(1)} ms, max ${p.latenessMaxMs.toFixed(1)} ms${gap}`
+    `; lateness p50 ${p.latenessP50Ms.toFixed(1)} ms, p99 ${p.latenessP99Ms.toFixed(1)} ms, max ${p.latenessMaxMs.toFixed(1)} ms${gap}${warn}`
   );
 }
 

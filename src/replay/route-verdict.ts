@@ -13,8 +13,11 @@ import { fisherGreater, mannWhitneyGreater } from './significance.js';
  * it is also slower). Both conditions are needed: significance alone flags a
  * 1 ms difference on a busy route; effect size alone flags noise on a quiet one.
  * The original latency is the router's `service=` (dyno time); the replayed one is
- * measured by the replay client, so it includes the network to staging: the
- * absolute floor `slowerMinMs` absorbs that.
+ * measured by the replay client, so it includes the network to staging and the
+ * client's own overhead: the absolute floor `slowerMinMs` (default 50 ms) absorbs
+ * that; set it above the round trip to staging. Measured on a loaded 2-core machine
+ * against a local target answering in 5 ms, that overhead reached ~30 ms at p95,
+ * which a 20 ms floor reported as "slower".
  */
 export type Verdict = 'same' | 'slower' | 'more errors' | 'fewer errors';
 
@@ -29,7 +32,7 @@ export const DEFAULT_THRESHOLDS: VerdictThresholds = {
   alpha: 0.01,
   minErrorDelta: 0.02,
   slowerRatio: 1.25,
-  slowerMinMs: 20,
+  slowerMinMs: 50,
 };
 
 export interface SideSummary {

@@ -51,6 +51,8 @@ export interface ReplayPlan {
   markerHeader: string;
   authorization: string | null;
   shutdownGraceMs: number;
+  /** ms of records collected before the first request (see DispatcherOptions.leadMs) */
+  leadMs: number;
   /** records waiting in memory before the consumer pauses */
   maxQueued: number;
 }
@@ -93,6 +95,7 @@ export async function runReplay(plan: ReplayPlan, deps: ReplayDeps): Promise<Rep
       authorization: plan.authorization,
       userAgent: 'routemeter-replay/0.1',
       shutdownGraceMs: plan.shutdownGraceMs,
+      leadMs: plan.dryRun ? 0 : plan.leadMs,
     },
     { sender: plan.dryRun ? null : deps.sender, report, metrics, logger: deps.logger, out: deps.out },
   );

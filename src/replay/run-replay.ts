@@ -3,11 +3,10 @@ import type { Kafka } from 'kafkajs';
 import type { RouteTemplater } from '../actors/route-template.js';
 import type { Logger } from '../telemetry/logger.js';
 import { DivergenceReport } from './divergence-report.js';
-import type { FailureWindowOptions } from './failure-window.js';
 import type { HostMap } from './host-map.js';
 import type { QueryRules } from './query-redaction.js';
 import { deleteReplayGroup, openRecordSource } from './record-source.js';
-import { ReplayDispatcher } from './replay-dispatcher.js';
+import { type DispatcherOptions, ReplayDispatcher } from './replay-dispatcher.js';
 import type { ReplayFilter } from './replay-filter.js';
 import { type ItemContext, toReplayItem } from './replay-item.js';
 import type { ReplayMetrics } from './replay-metrics.js';
@@ -29,7 +28,7 @@ import type { VerdictThresholds } from './route-verdict.js';
  * (`end_of_range`), `count` requests selected and sent (`count`), the abort
  * signal (`signal`, SIGTERM), or the automatic stop (`target_failing`).
  */
-export interface ReplayPlan {
+export interface ReplayPlan extends Omit<DispatcherOptions, 'userAgent'> {
   topic: string;
   groupId: string;
   /** delete the group afterwards (it was made up for this run) */
@@ -43,16 +42,6 @@ export interface ReplayPlan {
   query: QueryRules;
   templater: RouteTemplater;
   thresholds: VerdictThresholds;
-  speed: number;
-  rps: number;
-  concurrency: number;
-  stop: FailureWindowOptions | null;
-  dryRun: boolean;
-  markerHeader: string;
-  authorization: string | null;
-  shutdownGraceMs: number;
-  /** ms of records collected before the first request (see DispatcherOptions.leadMs) */
-  leadMs: number;
   /** records waiting in memory before the consumer pauses */
   maxQueued: number;
 }
@@ -85,18 +74,7 @@ export async function runReplay(plan: ReplayPlan, deps: ReplayDeps): Promise<Rep
   const report = deps.report ?? new DivergenceReport(plan.thresholds);
   const metrics = deps.metrics ?? null;
   const dispatcher = new ReplayDispatcher(
-    {
-      speed: plan.speed,
-      rps: plan.rps,
-      concurrency: plan.concurrency,
-      stop: plan.stop,
-      dryRun: plan.dryRun,
-      markerHeader: plan.markerHeader,
-      authorization: plan.authorization,
-      userAgent: 'routemeter-replay/0.1',
-      shutdownGraceMs: plan.shutdownGraceMs,
-      leadMs: plan.dryRun ? 0 : plan.leadMs,
-    },
+    { ...plan, userAgent: 'routemeter-replay/0.1', leadMs: plan.dryRun ? 0 : plan.leadMs },
     { sender: plan.dryRun ? null : deps.sender, report, metrics, logger: deps.logger, out: deps.out },
   );
   const source = await openRecordSource({

@@ -70,9 +70,11 @@ export function createReplaySender(options: SenderOptions): ReplaySender {
           headers: req.headers,
           signal,
         });
-        for await (const _chunk of res.body) {
-          // drained: the latency covers the whole body, and the socket is reusable
-        }
+        // Drained (not buffered): the latency covers the whole body, and the socket is
+        // reusable. Events, not `for await`: no promise per chunk.
+        await new Promise<void>((resolve, reject) => {
+          res.body.on('end', resolve).on('error', reject).resume();
+        });
         return { kind: 'response', status: res.statusCode, latencyMs: performance.now() - started };
       } catch (err) {
         const latencyMs = performance.now() - started;

@@ -8,7 +8,6 @@ import { createKafka } from '../kafka/kafka-client.js';
 import { DivergenceReport } from '../replay/divergence-report.js';
 import { createReplayMetrics } from '../replay/replay-metrics.js';
 import { buildReplayPlan, REPLAY_DEFAULTS, type ReplayCliOptions } from '../replay/replay-options.js';
-import { createReplaySender } from '../replay/replay-sender.js';
 import { renderReport } from '../replay/report-table.js';
 import { runReplay } from '../replay/run-replay.js';
 import { startMetricsServer } from '../sinks/prometheus/metrics-server.js';
@@ -121,6 +120,9 @@ export function registerReplayCommand(program: Command): void {
       const server =
         opts.metricsPort === undefined ? null : await startMetricsServer(registry, Number(opts.metricsPort));
       if (server) logger.info({ port: server.port }, 'replay /metrics listening');
+      // Loaded here, not at the top: undici (and its guard, replay/node-fetch-first.ts)
+      // costs every other subcommand's start-up nothing.
+      const { createReplaySender } = await import('../replay/replay-sender.js');
       const sender = plan.dryRun
         ? null
         : createReplaySender({ timeoutMs: Number(opts.timeoutMs), connections: plan.concurrency, ca });

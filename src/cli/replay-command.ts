@@ -104,7 +104,8 @@ export function registerReplayCommand(program: Command): void {
     )
     .action(async (opts: ReplayCliOptions & { ca?: string; json?: string; metricsPort?: string }) => {
       const config = loadConfig();
-      const logger = createLogger(config.logLevel, 'routemeter-replay');
+      // Logs on stderr: stdout is the report (and --dry-run's requests).
+      const logger = createLogger(config.logLevel, 'routemeter-replay', 2);
       const plan = buildReplayPlan(opts, config, Date.now());
       let ca: Buffer | undefined;
       if (opts.ca !== undefined) {

@@ -409,15 +409,19 @@ describe('routemeter replay', () => {
       },
     );
     let out = '';
+    let err = '';
     child.stdout?.on('data', (b: Buffer) => {
       out += b.toString();
+    });
+    child.stderr?.on('data', (b: Buffer) => {
+      err += b.toString();
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     onTestFinished(() => {
       if (child.exitCode === null) child.kill('SIGKILL');
     });
     const deadline = Date.now() + 30_000;
-    while (!out.includes('replay source positioned') && Date.now() < deadline)
+    while (!err.includes('replay source positioned') && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
     // live tail: lines recorded after the source positioned itself are replayed
     await record(drain, [{ method: 'GET', path: '/live/1', ts: Date.now() }]);
@@ -430,6 +434,7 @@ describe('routemeter replay', () => {
     expect(Date.now() - sent).toBeLessThan(30_000);
     expect(out).toContain('stopped by: signal');
     expect(out).toContain('GET /live/:id');
+    expect(out).not.toContain('"level"'); // logs go to stderr: stdout is the report
     const json = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
     expect(json.stopReason).toBe('signal');
     expect(json.records.sent).toBe(1);

@@ -1,4 +1,4 @@
-import { type Logger, pino } from 'pino';
+import { destination, type Logger, pino } from 'pino';
 
 /**
  * Structured logs (pino, JSON on stdout, as Heroku's log router expects).
@@ -28,7 +28,7 @@ export function createLogger(
   fd: 1 | 2 = 1,
 ): Logger {
   const options = { name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
-  return fd === 1 ? pino(options) : pino(options, pino.destination({ dest: fd, sync: false }));
+  return fd === 1 ? pino(options) : pino(options, destination({ dest: fd, sync: false }));
 }
 
 /** `redis://user:secret@host:6379` → `redis://user:***@host:6379` */

@@ -8,6 +8,9 @@
 #   scripts/stack.sh status   print what runs
 #   scripts/stack.sh env      print the export lines of .stack/env (eval "$(scripts/stack.sh env)")
 #   scripts/stack.sh libs     resolve the Kafka jars if needed and print their folder
+#   scripts/stack.sh cluster-up    start the local Redis Cluster (3 primaries + 3 replicas,
+#                                  scripts/redis-cluster.sh) and add REDIS_CLUSTER_URL to .stack/env
+#   scripts/stack.sh cluster-down  stop it
 #
 # Environment:
 #   KAFKA_VERSION            Kafka release (default below; 3.9.2 is the other tested one)
@@ -23,7 +26,8 @@
 #   .stack/kafka-<v>/server.properties, log4j2.properties   generated at every start
 #   .stack/kafka.pid, .stack/kafka.state                    the broker we started
 #   .stack/logs/             broker, stdout, Maven and Redis logs
-#   .stack/env               KAFKA_URL, REDIS_URL, KAFKA_VERSION
+#   .stack/env               KAFKA_URL, REDIS_URL, KAFKA_VERSION (+ REDIS_CLUSTER_URL after cluster-up)
+#   .stack/redis-cluster/    the local Redis Cluster's nodes (scripts/redis-cluster.sh)
 set -euo pipefail
 
 # Newest release that passes test/compat/kafkajs-compat.int.test.ts with kafkajs 2.2.4.
@@ -361,12 +365,8 @@ redis_up() {
     log "Redis: ours already running on $HOST:$port"
     return 0
   fi
-  if ! command -v redis-server >/dev/null 2>&1; then
-    log "Redis: redis-server missing; installing Debian's redis-server"
-    [[ "$(id -u)" == 0 ]] || die "redis-server is not installed and we are not root: apt-get install -y redis-server"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$LOGS/apt.log" 2>&1 || { tail -n 20 "$LOGS/apt.log" >&2; die "apt-get update failed"; }
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >>"$LOGS/apt.log" 2>&1 || { tail -n 20 "$LOGS/apt.log" >&2; die "apt-get install redis-server failed"; }
-  fi
+  bash "$ROOT/scripts/install-redis.sh" || die "could not install Debian's redis-server"
+
   port="$(free_port 6380)"
   mkdir -p "$REDIS_DIR"
   log "Redis: starting redis-server on $HOST:$port (data in $REDIS_DIR)"
@@ -410,6 +410,7 @@ cmd_up() {
 cmd_down() {
   kafka_down
   redis_down
+  [[ -d "$STACK/redis-cluster" ]] && bash "$ROOT/scripts/redis-cluster.sh" down "$STACK/redis-cluster"
   rm -f "$ENV_FILE"
   log "down (logs kept in $LOGS)"
 }
@@ -449,6 +450,27 @@ cmd_env() {
   grep '^export' "$ENV_FILE"
 }
 
+# The local Redis Cluster: its URL goes into .stack/env as REDIS_CLUSTER_URL (the cluster pass
+# of the tests, scripts/test-cluster.sh, runs with REDIS_URL=$REDIS_CLUSTER_URL).
+cmd_cluster_up() {
+  local url
+  url="$(bash "$ROOT/scripts/redis-cluster.sh" up "$STACK/redis-cluster")"
+  if [[ -f "$ENV_FILE" ]]; then
+    grep -v '^export REDIS_CLUSTER_URL=' "$ENV_FILE" >"$ENV_FILE.tmp" || true
+    echo "export REDIS_CLUSTER_URL=$url" >>"$ENV_FILE.tmp"
+    mv "$ENV_FILE.tmp" "$ENV_FILE"
+  fi
+  echo "export REDIS_CLUSTER_URL=$url"
+}
+
+cmd_cluster_down() {
+  bash "$ROOT/scripts/redis-cluster.sh" down "$STACK/redis-cluster"
+  if [[ -f "$ENV_FILE" ]]; then
+    grep -v '^export REDIS_CLUSTER_URL=' "$ENV_FILE" >"$ENV_FILE.tmp" || true
+    mv "$ENV_FILE.tmp" "$ENV_FILE"
+  fi
+}
+
 cmd_libs() {
   resolve_libs
   echo "$LIBS"
@@ -464,11 +486,13 @@ main() {
     flock -w 300 9 || die "another scripts/stack.sh up/down holds $STACK/stack.lock"
     "cmd_$cmd"
     ;;
+  cluster-up) cmd_cluster_up ;;
+  cluster-down) cmd_cluster_down ;;
   status) cmd_status ;;
   env) cmd_env ;;
   libs) cmd_libs ;;
   *)
-    echo "usage: scripts/stack.sh up|down|status|env|libs   (KAFKA_VERSION=$KAFKA_VERSION)" >&2
+    echo "usage: scripts/stack.sh up|down|status|env|libs|cluster-up|cluster-down   (KAFKA_VERSION=$KAFKA_VERSION)" >&2
     exit 2
     ;;
   esac

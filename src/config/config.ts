@@ -65,9 +65,18 @@ const schema = z.object({
   KAFKA_PREFIX: z.string().default(DEFAULTS.KAFKA_PREFIX),
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    // redis+cluster://host:port,host:port… selects a Redis Cluster (docs/redis-keys.md)
+    .regex(
+      /^rediss?(\+cluster)?:\/\//,
+      'must start with redis://, rediss://, redis+cluster:// or rediss+cluster://',
+    )
     .default(DEFAULTS.REDIS_URL),
-  REDIS_PREFIX: z.string().default(DEFAULTS.REDIS_PREFIX),
+  // Redis Cluster hashes the text inside the first {…} of a key: the prefix must not
+  // contain braces, or it would take the place of the per-partition hash tag.
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[^{}]*$/, 'must not contain { or } (Redis Cluster hash tags)')
+    .default(DEFAULTS.REDIS_PREFIX),
   REDIS_TLS_VERIFY: bool.default(true),
   ROUTER_TOPIC: z.string().min(1).default(DEFAULTS.ROUTER_TOPIC),
   PLATFORM_TOPIC: z.string().default(DEFAULTS.PLATFORM_TOPIC),
@@ -112,6 +121,9 @@ const schema = z.object({
 });
 
 type Env = z.infer<typeof schema>;
+
+/** Every environment variable the config reads (app.json and deploy/kubernetes are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 export interface Config {
   port: number;

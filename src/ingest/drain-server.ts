@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import { type Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
@@ -11,7 +10,7 @@ import { kafkaClientConfig } from '../kafka/kafka-client.js';
 import { registerCodec } from '../kafka/kafka-codecs.js';
 import { ProducerThread } from '../kafka/producer-thread.js';
 import type { RecordSlab } from '../kafka/record-slab.js';
-import { createRedis } from '../sinks/redis/redis-client.js';
+import { createRedis, type RedisClient } from '../sinks/redis/redis-client.js';
 import { type Logger, redactUrl } from '../telemetry/logger.js';
 import { withTimeout } from '../util/with-timeout.js';
 import { createDrainAuth } from './drain-auth.js';
@@ -44,7 +43,7 @@ export interface StartDrainOptions {
   /** serve `GET /metrics` from `registry` on the drain port (default true) */
   serveMetrics?: boolean;
   /** a Redis client to use instead of one made from `config.redis.url` (not closed by `close()`) */
-  redis?: Redis;
+  redis?: RedisClient;
   /**
    * connect every broker connection to this `host:port`, whatever the cluster metadata
    * advertises (a broker behind a TCP proxy; tests cut such a proxy to take Kafka away)

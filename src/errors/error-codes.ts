@@ -47,7 +47,6 @@ export const ERROR_CODES = {
     canRetry: false,
     description: 'a replay option is missing, invalid, or asks for something unsafe without opting in',
   },
-  RM_ERR_REPLAY_TARGET: { canRetry: true, description: "the replay's target failed past the stop threshold" },
 } as const satisfies Record<string, { canRetry: boolean; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -120,6 +120,11 @@ const schema = z.object({
   RESTART_WINDOW_MS: int(1000).default(DEFAULTS.RESTART_WINDOW_MS),
   SHUTDOWN_TIMEOUT_MS: int(1000, 29_000).default(DEFAULTS.SHUTDOWN_TIMEOUT_MS),
   PROM_ROUTE_LIMIT: int(0).default(DEFAULTS.PROM_ROUTE_LIMIT),
+  REPLAY_TARGET_BASIC_AUTH: z
+    .string()
+    .regex(/^[^:]+:.*$/, 'must be user:password')
+    .optional(),
+  REPLAY_TARGET_BEARER_TOKEN: z.string().optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default(DEFAULTS.LOG_LEVEL),
@@ -184,6 +189,8 @@ export interface Config {
     shutdownTimeoutMs: number;
     promRouteLimit: number;
   };
+  /** credentials `routemeter replay` sends to its target (never on the command line: `ps` shows it) */
+  replay: { basicAuth: string | null; bearerToken: string | null };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -322,6 +329,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       restartWindowMs: e.RESTART_WINDOW_MS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
       promRouteLimit: e.PROM_ROUTE_LIMIT,
+    },
+    replay: {
+      basicAuth: e.REPLAY_TARGET_BASIC_AUTH ?? null,
+      bearerToken: e.REPLAY_TARGET_BEARER_TOKEN ?? null,
     },
     logLevel: e.LOG_LEVEL,
   };

@@ -36,6 +36,7 @@ export const ERROR_CODES = {
     canRetry: false,
     description: 'too many worker restarts within the supervision window',
   },
+  RM_ERR_NOT_STARTED: { canRetry: true, description: 'a component was used before its start() finished' },
   RM_ERR_PROTOCOL: { canRetry: false, description: 'an unknown message crossed the main/worker boundary' },
   RM_ERR_SHUTDOWN_TIMEOUT: { canRetry: false, description: 'shutdown did not finish in time' },
   RM_ERR_BUILD_MISSING: {

@@ -15,12 +15,13 @@ export function createRedis(config: Pick<Config, 'redis'>, overrides: RedisOptio
   const tls = config.redis.url.startsWith('rediss://')
     ? { tls: { rejectUnauthorized: config.redis.tlsVerify } }
     : {};
+  const { client } = config.redis;
   return new Redis(config.redis.url, {
-    maxRetriesPerRequest: 2,
-    connectTimeout: 3000,
-    commandTimeout: 5000,
+    maxRetriesPerRequest: client.maxRetriesPerRequest,
+    connectTimeout: client.connectTimeoutMs,
+    commandTimeout: client.commandTimeoutMs,
     enableAutoPipelining: true,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
+    retryStrategy: (times) => Math.min(times * client.reconnectStepMs, client.reconnectMaxMs),
     ...tls,
     ...overrides,
   });

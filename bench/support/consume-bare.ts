@@ -15,9 +15,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { SingleBar } from 'cli-progress';
+import { loadConfig } from '../../src/config/config.js';
 import { createRouterEvent } from '../../src/logplex/router-event.js';
 import { parseRouterEvent } from '../../src/logplex/router-line.js';
-import { loadConfig } from '../../src/config/config.js';
 import { fetchSettings } from '../../src/runtime/partition-consumer.js';
 import {
   benchKafka,

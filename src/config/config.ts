@@ -86,9 +86,13 @@ export function logLevelFrom(env: NodeJS.ProcessEnv = process.env): LogLevel {
   const raw = env.LOG_LEVEL;
   if (raw === undefined || raw === '') return DEFAULTS.LOG_LEVEL;
   if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
-  throw new RoutemeterError('RM_ERR_CONFIG', `LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(raw)})`, {
-    details: { variable: 'LOG_LEVEL' },
-  });
+  throw new RoutemeterError(
+    'RM_ERR_CONFIG',
+    `LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(raw)})`,
+    {
+      details: { variable: 'LOG_LEVEL' },
+    },
+  );
 }
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);

@@ -31,6 +31,18 @@ export const ERROR_CODES = {
     canRetry: false,
     description: 'a flush did not start at the stored next offset of its partition',
   },
+  RM_ERR_REDIS_SCRIPT: {
+    canRetry: false,
+    description:
+      'Redis rejected a command or a script answered something it never answers (a bug, not an outage)',
+  },
+  RM_ERR_INVALID_BATCH: { canRetry: false, description: 'a flush batch or offset move is malformed (a bug)' },
+  RM_ERR_INVALID_QUERY: {
+    canRetry: false,
+    description: 'a query asks for an impossible range or resolution',
+  },
+  RM_ERR_DECODE: { canRetry: false, description: 'stored bytes cannot be decoded (msgpack, packed values)' },
+  RM_ERR_TIMEOUT: { canRetry: true, description: 'an operation got no answer within its time limit' },
   RM_ERR_WORKER_CRASHED: { canRetry: true, description: 'a worker thread exited unexpectedly' },
   RM_ERR_RESTART_BUDGET_EXHAUSTED: {
     canRetry: false,
@@ -38,7 +50,6 @@ export const ERROR_CODES = {
   },
   RM_ERR_NOT_STARTED: { canRetry: true, description: 'a component was used before its start() finished' },
   RM_ERR_PROTOCOL: { canRetry: false, description: 'an unknown message crossed the main/worker boundary' },
-  RM_ERR_SHUTDOWN_TIMEOUT: { canRetry: false, description: 'shutdown did not finish in time' },
   RM_ERR_BUILD_MISSING: {
     canRetry: false,
     description: 'a compiled worker script is missing from dist/ (run `npm run build`)',

@@ -32,11 +32,20 @@ export function kafkaCluster(config: Config, instanceId: string, logger: Logger)
   const topic = config.topics.router;
   return {
     async prepare() {
-      await admin.connect();
+      try {
+        await admin.connect();
+      } catch (err) {
+        throw new RoutemeterError(
+          'RM_ERR_KAFKA_UNAVAILABLE',
+          `cannot reach Kafka at ${config.kafka.brokers.join(',')} (KAFKA_URL): ${(err as Error).message}`,
+          { cause: err, details: { variable: 'KAFKA_URL' } },
+        );
+      }
       await ensureTopics(admin, [topic], config.topics.partitions, logger);
       const meta = await admin.fetchTopicMetadata({ topics: [topic] });
       const count = meta.topics[0]?.partitions.length ?? 0;
-      if (count === 0) throw new RoutemeterError('RM_ERR_KAFKA_UNAVAILABLE', `topic ${topic} has no partitions`);
+      if (count === 0)
+        throw new RoutemeterError('RM_ERR_KAFKA_UNAVAILABLE', `topic ${topic} has no partitions`);
       return count;
     },
     membership(onAssignment, onCrash) {

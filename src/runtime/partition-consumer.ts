@@ -358,7 +358,10 @@ export class PartitionConsumer {
         if (this.isFenced || this.flusher.isStopped || Date.now() >= deadline) break;
         let stored = false;
         try {
-          stored = await withTimeout(this.flusher.flush(this.position, true), Math.max(1, deadline - Date.now()));
+          stored = await withTimeout(
+            this.flusher.flush(this.position, true),
+            Math.max(1, deadline - Date.now()),
+          );
         } catch {
           // the flush outlived the budget
         }
@@ -407,7 +410,12 @@ export class PartitionConsumer {
         if (isRoutemeterError(err) && !err.canRetry) throw err;
         const failure = { kind: 'store-unavailable', attempt } as const;
         const directive = decide(failure, policy);
-        decisionEvent(this.deps.logger, { topic, partition, step: what, err: (err as Error).message }, failure, directive);
+        decisionEvent(
+          this.deps.logger,
+          { topic, partition, step: what, err: (err as Error).message },
+          failure,
+          directive,
+        );
         this.deps.post({ code: 'decision', partition, failure, directive });
         await sleep(directive.action === 'retry' ? directive.delayMs : policy.backoffMaxMs);
       }

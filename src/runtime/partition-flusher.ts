@@ -222,7 +222,13 @@ export class PartitionFlusher {
     if (batch.rejected) {
       counters.add(partition, Field.rejected, batch.rejected);
       logger.warn(
-        { topic, partition, rejected: batch.rejected, fromOffset: batch.fromOffset, nextOffset: batch.nextOffset },
+        {
+          topic,
+          partition,
+          rejected: batch.rejected,
+          fromOffset: batch.fromOffset,
+          nextOffset: batch.nextOffset,
+        },
         'records dropped: unusable event time (not positive, or too far ahead of the clock)',
       );
     }

@@ -36,7 +36,10 @@ const consumers = new Map<number, PartitionConsumer>();
 const partitionSettings = {
   ...config.runtime.partition,
   fetchMaxBytes: Math.max(64 * 1024, Math.floor(config.runtime.partition.fetchMaxBytes * data.fetchScale)),
-  maxPendingBytes: Math.max(1024 * 1024, Math.floor(config.runtime.partition.maxPendingBytes * data.fetchScale)),
+  maxPendingBytes: Math.max(
+    1024 * 1024,
+    Math.floor(config.runtime.partition.maxPendingBytes * data.fetchScale),
+  ),
 };
 const pending = new PendingBytes(partitionSettings.maxPendingBytes);
 const { supervision } = config.runtime;

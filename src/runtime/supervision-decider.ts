@@ -89,7 +89,10 @@ export class RestartBudget {
   }
 }
 
-export function backoffDelay(policy: Pick<SupervisionPolicy, 'backoffBaseMs' | 'backoffMaxMs'>, attempt: number): number {
+export function backoffDelay(
+  policy: Pick<SupervisionPolicy, 'backoffBaseMs' | 'backoffMaxMs'>,
+  attempt: number,
+): number {
   const exp = policy.backoffBaseMs * 2 ** Math.max(0, attempt - 1);
   return Math.min(policy.backoffMaxMs, exp);
 }

@@ -15,7 +15,12 @@ import {
   type SupervisionPolicy,
   spendsBudget,
 } from './supervision-decider.js';
-import { spawnWorkerThread, WORKER_OUT_OF_MEMORY, type WorkerFactory, type WorkerHandle } from './worker-host.js';
+import {
+  spawnWorkerThread,
+  WORKER_OUT_OF_MEMORY,
+  type WorkerFactory,
+  type WorkerHandle,
+} from './worker-host.js';
 import { PartitionCounters } from './worker-metrics.js';
 
 /**
@@ -302,7 +307,14 @@ export class Supervisor {
         if (this.escalated) return;
         this.escalated = true;
         this.opts.logger.fatal(
-          { reason: directive.reason },
+          {
+            err: new RoutemeterError(
+              failure.kind === 'membership-lost'
+                ? 'RM_ERR_KAFKA_UNAVAILABLE'
+                : 'RM_ERR_RESTART_BUDGET_EXHAUSTED',
+              directive.reason,
+            ),
+          },
           'supervision escalated; exiting for the orchestrator',
         );
         this.opts.onEscalate?.(directive.reason);

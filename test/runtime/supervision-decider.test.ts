@@ -5,8 +5,8 @@ import {
   decide,
   MIN_FETCH_SCALE,
   RestartBudget,
-  spendsBudget,
   type SupervisionPolicy,
+  spendsBudget,
 } from '../../src/runtime/supervision-decider.js';
 
 const policy: SupervisionPolicy = {
@@ -38,9 +38,18 @@ describe('decide', () => {
   });
 
   it('retries an unavailable store with the backoff of its attempt, from the policy', () => {
-    expect(decide({ kind: 'store-unavailable', attempt: 1 }, policy)).toEqual({ action: 'retry', delayMs: 100 });
-    expect(decide({ kind: 'store-unavailable', attempt: 3 }, policy)).toEqual({ action: 'retry', delayMs: 400 });
-    expect(decide({ kind: 'store-unavailable', attempt: 30 }, policy)).toEqual({ action: 'retry', delayMs: 1000 });
+    expect(decide({ kind: 'store-unavailable', attempt: 1 }, policy)).toEqual({
+      action: 'retry',
+      delayMs: 100,
+    });
+    expect(decide({ kind: 'store-unavailable', attempt: 3 }, policy)).toEqual({
+      action: 'retry',
+      delayMs: 400,
+    });
+    expect(decide({ kind: 'store-unavailable', attempt: 30 }, policy)).toEqual({
+      action: 'retry',
+      delayMs: 1000,
+    });
   });
 
   it.each([
@@ -66,7 +75,11 @@ describe('decide', () => {
     // not a tight loop: at least oomBackoffMs even on the first restart
     expect(decide(oom(1), policy, 1)).toEqual({ action: 'restart', delayMs: 2000, fetchScale: 0.5 });
     expect(decide(oom(0.5), policy, 2)).toEqual({ action: 'restart', delayMs: 2000, fetchScale: 0.25 });
-    expect(decide(oom(0.25), policy, 3)).toEqual({ action: 'restart', delayMs: 2000, fetchScale: MIN_FETCH_SCALE });
+    expect(decide(oom(0.25), policy, 3)).toEqual({
+      action: 'restart',
+      delayMs: 2000,
+      fetchScale: MIN_FETCH_SCALE,
+    });
     const floor = decide(oom(MIN_FETCH_SCALE), policy, 1);
     expect(floor.action).toBe('escalate');
     expect(floor.action === 'escalate' && floor.reason).toContain('WORKER_MAX_HEAP_MB');

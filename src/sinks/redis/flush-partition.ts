@@ -89,12 +89,15 @@ export async function flushPartition(
       );
     }
     default:
-      throw new Error(`flush script returned an unknown status ${JSON.stringify(reply)}`);
+      throw new RoutemeterError(
+        'RM_ERR_REDIS_SCRIPT',
+        `flush script returned an unknown status ${JSON.stringify(reply)}`,
+      );
   }
 }
 
 function validate(batch: FlushBatch): void {
-  const bad = (what: string) => new RoutemeterError('RM_ERR_CONFIG', `invalid FlushBatch: ${what}`);
+  const bad = (what: string) => new RoutemeterError('RM_ERR_INVALID_BATCH', `invalid FlushBatch: ${what}`);
   if (!Number.isInteger(batch.epoch) || batch.epoch < 1) throw bad(`epoch ${batch.epoch}`);
   if (!DECIMAL.test(batch.fromOffset)) throw bad(`fromOffset ${batch.fromOffset}`);
   if (!DECIMAL.test(batch.nextOffset)) throw bad(`nextOffset ${batch.nextOffset}`);

@@ -157,7 +157,7 @@ export async function measureRoutemeter(opts: RoutemeterOptions): Promise<Routem
 }
 
 /** Sum of the `count` stats of every route and window of one resolution (docs/redis-keys.md). */
-async function storedCount(redis: Redis, prefix: string, resolutionSeconds: number): Promise<number> {
+export async function storedCount(redis: Redis, prefix: string, resolutionSeconds: number): Promise<number> {
   let total = 0;
   let cursor = '0';
   do {

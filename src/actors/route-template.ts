@@ -34,6 +34,8 @@ export interface RoutePattern {
   pattern: string;
   /** what the segment becomes, e.g. ":sku" */
   placeholder: string;
+  /** `pattern` already compiled and anchored (config.ts compiles ROUTE_PATTERNS once, at load) */
+  regex?: RegExp;
 }
 
 export interface CompiledRoutePattern {
@@ -71,7 +73,8 @@ export function compileRoutePatterns(patterns: readonly RoutePattern[]): Compile
       );
     }
     try {
-      return { regex: new RegExp(`^(?:${p.pattern})$`), placeholder: p.placeholder.replaceAll('|', '%7C') };
+      const regex = p.regex ?? new RegExp(`^(?:${p.pattern})$`);
+      return { regex, placeholder: p.placeholder.replaceAll('|', '%7C') };
     } catch (err) {
       throw new RoutemeterError('RM_ERR_CONFIG', `ROUTE_PATTERNS[${i}].pattern: ${(err as Error).message}`, {
         cause: err,

@@ -64,6 +64,9 @@ export const DEFAULTS = {
   // a fetch of 1 MiB of gzip holds ~5 MiB once decoded into kafkajs messages.
   FETCH_MAX_BYTES: 1024 * 1024,
   MAX_PENDING_BYTES: 64 * 1024 * 1024,
+  // A flush of more than ~5,000 deltas blocks Redis for tens of milliseconds (cost per
+  // delta: the measuring test in test/sinks/redis/flush-partition.int.test.ts), so a
+  // partition flushes early once its actors hold this many (route, window) states.
   MAX_OPEN_WINDOWS: 4000,
   WORKER_MAX_HEAP_MB: 160,
   RESTART_BACKOFF_BASE_MS: 200,
@@ -75,25 +78,8 @@ export const DEFAULTS = {
 } as const;
 
 /** pino's levels: anything else would crash pino with a raw stack trace. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/**
- * LOG_LEVEL alone, for commands that log before (or without) the full config;
- * an invalid value is a config error naming the variable.
- */
-export function logLevelFrom(env: NodeJS.ProcessEnv = process.env): LogLevel {
-  const raw = env.LOG_LEVEL;
-  if (raw === undefined || raw === '') return DEFAULTS.LOG_LEVEL;
-  if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
-  throw new RoutemeterError(
-    'RM_ERR_CONFIG',
-    `LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(raw)})`,
-    {
-      details: { variable: 'LOG_LEVEL' },
-    },
-  );
-}
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const bool = z

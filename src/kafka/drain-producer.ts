@@ -2,17 +2,6 @@ import type { CompressionTypes, Kafka, Producer, TopicMessages } from 'kafkajs';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { KeyPartitioner } from './key-partitioner.js';
 
-/**
- * The drain's Kafka producer: idempotent, acks=all (-1), one request in flight.
- *
- * After a failed send the producer is thrown away and a new one (a new producer id)
- * is made for the next send. The reason is kafkajs 2.2.4's sequence bookkeeping:
- * when a produce request fails it rolls the partition's sequence number back, yet the
- * broker may have written that batch (a timeout after the write). The next batch would
- * then reuse those sequence numbers and the broker would take it for a duplicate and
- * drop it while acknowledging it: a silent loss. A fresh producer id starts its own
- * sequences, so a retried batch can only be duplicated (which the drain counts), never lost.
- */
 /** What the producer logs through (a pino logger, or the producer thread's relay to one). */
 export interface ProducerLogger {
   warn(fields: Record<string, unknown>, msg?: string): void;
@@ -26,6 +15,17 @@ export interface DrainProducerOptions {
   logger: ProducerLogger;
 }
 
+/**
+ * The drain's Kafka producer: idempotent, acks=all (-1), one request in flight.
+ *
+ * After a failed send the producer is thrown away and a new one (a new producer id)
+ * is made for the next send. The reason is kafkajs 2.2.4's sequence bookkeeping:
+ * when a produce request fails it rolls the partition's sequence number back, yet the
+ * broker may have written that batch (a timeout after the write). The next batch would
+ * then reuse those sequence numbers and the broker would take it for a duplicate and
+ * drop it while acknowledging it: a silent loss. A fresh producer id starts its own
+ * sequences, so a retried batch can only be duplicated (which the drain counts), never lost.
+ */
 export class DrainProducer {
   readonly #opts: DrainProducerOptions;
   #producer: Producer | null = null;

@@ -21,12 +21,14 @@ if (isMainThread || !parentPort) {
   throw new RoutemeterError('RM_ERR_PROTOCOL', 'partition-worker.ts must run in a worker thread');
 }
 
-// Whatever codec the drain was configured with, the consumers must decode it.
-registerAllCodecs();
 const port = parentPort;
 const data = workerData as PartitionWorkerData;
 const { config } = data;
 const logger = createLogger(config.logLevel, `routemeter-worker-${data.workerId}`);
+// Whatever codec the drain was configured with, the consumers must decode it.
+registerAllCodecs((codec, err) =>
+  logger.warn({ codec, err }, 'compression codec unavailable: records written with it cannot be decoded'),
+);
 const counters = new PartitionCounters(data.metricsBuffer, data.maxPartitions);
 const kafka = createKafka(config, `routemeter-worker-${data.workerId}-${threadId}`);
 const admin = kafka.admin();

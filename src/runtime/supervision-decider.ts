@@ -1,4 +1,4 @@
-import { DEFAULTS, type SupervisionSettings } from '../config/config.js';
+import type { SupervisionSettings } from '../config/config.js';
 
 /**
  * Supervision is data (after Proto.Actor): every failure a partition or a worker
@@ -58,17 +58,8 @@ export type SupervisionPolicy = Pick<
   'maxRestarts' | 'windowMs' | 'backoffBaseMs' | 'backoffMaxMs' | 'fencedRetryMs' | 'oomBackoffMs'
 >;
 
-export const DEFAULT_POLICY: SupervisionPolicy = {
-  maxRestarts: DEFAULTS.RESTART_MAX,
-  windowMs: DEFAULTS.RESTART_WINDOW_MS,
-  backoffBaseMs: DEFAULTS.RESTART_BACKOFF_BASE_MS,
-  backoffMaxMs: DEFAULTS.RESTART_BACKOFF_MAX_MS,
-  fencedRetryMs: DEFAULTS.FENCED_RETRY_MS,
-  oomBackoffMs: DEFAULTS.OOM_BACKOFF_MS,
-};
-
 /** The smallest share of the configured fetch and pending bounds an out-of-memory worker is shrunk to. */
-export const MIN_FETCH_SCALE = 1 / 8;
+const MIN_FETCH_SCALE = 1 / 8;
 
 /** Sliding-window restart budget: timestamps of recent restarts. */
 export class RestartBudget {
@@ -89,7 +80,7 @@ export class RestartBudget {
   }
 }
 
-export function backoffDelay(
+function backoffDelay(
   policy: Pick<SupervisionPolicy, 'backoffBaseMs' | 'backoffMaxMs'>,
   attempt: number,
 ): number {

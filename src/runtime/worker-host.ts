@@ -36,7 +36,7 @@ export const WORKER_OUT_OF_MEMORY = 'ERR_WORKER_OUT_OF_MEMORY';
  * heap is capped (`WORKER_MAX_HEAP_MB`), so a runaway thread dies alone with
  * ERR_WORKER_OUT_OF_MEMORY instead of taking the process down.
  */
-export class WorkerHost implements WorkerHandle {
+class WorkerHost implements WorkerHandle {
   private worker: Worker | null = null;
   private ended = false;
   private lastError: Error | null = null;

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  backoffDelay,
-  DEFAULT_POLICY,
   decide,
-  MIN_FETCH_SCALE,
   RestartBudget,
   type SupervisionPolicy,
   spendsBudget,
@@ -78,9 +75,9 @@ describe('decide', () => {
     expect(decide(oom(0.25), policy, 3)).toEqual({
       action: 'restart',
       delayMs: 2000,
-      fetchScale: MIN_FETCH_SCALE,
+      fetchScale: 0.125,
     });
-    const floor = decide(oom(MIN_FETCH_SCALE), policy, 1);
+    const floor = decide(oom(0.125), policy, 1);
     expect(floor.action).toBe('escalate');
     expect(floor.action === 'escalate' && floor.reason).toContain('WORKER_MAX_HEAP_MB');
     // the budget still applies
@@ -100,10 +97,11 @@ describe('RestartBudget', () => {
   });
 });
 
-describe('backoffDelay', () => {
-  it('doubles and caps', () => {
-    expect(backoffDelay(DEFAULT_POLICY, 1)).toBe(DEFAULT_POLICY.backoffBaseMs);
-    expect(backoffDelay(DEFAULT_POLICY, 2)).toBe(DEFAULT_POLICY.backoffBaseMs * 2);
-    expect(backoffDelay(DEFAULT_POLICY, 50)).toBe(DEFAULT_POLICY.backoffMaxMs);
+describe('backoff', () => {
+  it('doubles and caps (restarts and flush retries alike)', () => {
+    const retry = (attempt: number) => decide({ kind: 'store-unavailable', attempt }, policy);
+    expect(retry(1)).toEqual({ action: 'retry', delayMs: policy.backoffBaseMs });
+    expect(retry(2)).toEqual({ action: 'retry', delayMs: policy.backoffBaseMs * 2 });
+    expect(retry(50)).toEqual({ action: 'retry', delayMs: policy.backoffMaxMs });
   });
 });

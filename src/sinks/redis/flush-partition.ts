@@ -38,14 +38,6 @@ export interface FlushResult {
   windows: number;
 }
 
-/**
- * Above this many deltas a single script blocks Redis for tens of milliseconds
- * (cost per delta: see the measuring test in test/sinks/redis/flush-partition.int.test.ts);
- * the runtime should flush more often instead. Not a hard limit: atomicity of the
- * whole batch matters more than latency, so larger batches are still applied.
- */
-export const RECOMMENDED_MAX_DELTAS = 5_000;
-
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
 type FlushArg = string | number | Buffer;

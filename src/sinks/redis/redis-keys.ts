@@ -8,6 +8,7 @@
  *   {p}apps                            zset  app → last window start (s)  longest retention
  *   {p}wi:{res}:{app}                  zset  window starts (s)            retention of res
  *   {p}w:{res}:{app}:{windowStart}     hash  "<route>|<field>" → value    retention of res
+ *   {p}drain:frame:{token}:{frameId}   string  in-flight marker, then "done"  DRAIN_DEDUPE_TTL_SECONDS
  */
 export function offsetKey(prefix: string, topic: string, partition: number): string {
   return `${prefix}off:${topic}:${partition}`;
@@ -15,6 +16,11 @@ export function offsetKey(prefix: string, topic: string, partition: number): str
 
 export function partitionsKey(prefix: string, topic: string): string {
   return `${prefix}offp:${topic}`;
+}
+
+/** The drain's dedupe of logplex retries: one key per drain token and `Logplex-Frame-Id` (ingest/frame-dedupe.ts). */
+export function frameKey(prefix: string, drainToken: string, frameId: string): string {
+  return `${prefix}drain:frame:${drainToken}:${frameId}`;
 }
 
 export function appsKey(prefix: string): string {

@@ -60,6 +60,12 @@ const o = new Command()
       .default('gzip'),
   )
   .option('--skip-old', 'measure only the new settings', false)
+  .option(
+    '--set <KEY=VALUE>',
+    'extra environment for the new round (repeatable), e.g. WORKER_MAX_HEAP_MB=96',
+    (v: string, acc: string[]) => [...acc, v],
+    [] as string[],
+  )
   .option('--timeout <s>', 'per round', Number, 900)
   .parse()
   .opts<{
@@ -68,6 +74,7 @@ const o = new Command()
     workers: number;
     codec: CompressionName;
     skipOld: boolean;
+    set: string[];
     timeout: number;
   }>();
 
@@ -165,7 +172,10 @@ process.stderr.write(
   `topic ${topic}: ${pre.reused ? 'reused' : `preloaded in ${pre.seconds.toFixed(1)} s`}, per partition ${pre.perPartition.join(', ')}\n`,
 );
 const redis = new Redis(stack.redisUrl);
-const fresh = await round(stack, redis, topic, 'new', {});
+const extra = Object.fromEntries(
+  o.set.map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
+const fresh = await round(stack, redis, topic, o.set.length > 0 ? `new(${o.set.join(' ')})` : 'new', extra);
 const old = o.skipOld
   ? null
   : await round(stack, redis, topic, 'old', {

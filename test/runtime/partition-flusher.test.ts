@@ -5,19 +5,12 @@ import { PartitionFlusher } from '../../src/runtime/partition-flusher.js';
 import type { PartitionAggregatorPort, PartitionStorePort } from '../../src/runtime/partition-ports.js';
 import { PendingBytes } from '../../src/runtime/pending-bytes.js';
 import type { WorkerToMain } from '../../src/runtime/protocol.js';
-import type { SupervisionPolicy } from '../../src/runtime/supervision-decider.js';
 import { Field, PartitionCounters } from '../../src/runtime/worker-metrics.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { testPolicy } from '../support/supervision-policy.js';
 import { windowDelta } from '../support/window-delta.js';
 
-const policy: SupervisionPolicy = {
-  maxRestarts: 3,
-  windowMs: 10_000,
-  backoffBaseMs: 100,
-  backoffMaxMs: 1000,
-  fencedRetryMs: 3000,
-  oomBackoffMs: 2000,
-};
+const policy = testPolicy;
 
 /** An aggregator that hands out one delta per drain, counting `records` since the last drain. */
 class FakeAggregator implements PartitionAggregatorPort {

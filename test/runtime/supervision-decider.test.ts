@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  decide,
-  RestartBudget,
-  type SupervisionPolicy,
-  spendsBudget,
-} from '../../src/runtime/supervision-decider.js';
+import { decide, RestartBudget, spendsBudget } from '../../src/runtime/supervision-decider.js';
+import { testPolicy } from '../support/supervision-policy.js';
 
-const policy: SupervisionPolicy = {
-  maxRestarts: 3,
-  windowMs: 10_000,
-  backoffBaseMs: 100,
-  backoffMaxMs: 1000,
-  fencedRetryMs: 3000,
-  oomBackoffMs: 2000,
-};
+const policy = testPolicy;
 
 describe('decide', () => {
   it.each([

@@ -18,7 +18,8 @@ import { TemplateCache } from './template-cache.js';
  *  4. each segment is replaced by the placeholder of the first matching rule:
  *     the user patterns (Config.runtime.routePatterns, tried in order, each a regex
  *     that must match the whole segment), then the built-ins (`:id`, `:uuid`,
- *     `:hex`, `:token`, see segment-placeholder.ts). If the whole segment does not
+ *     `:date`, `:hex`, `:token`, `:slug`, in that order; segment-placeholder.ts
+ *     has the rules). If the whole segment does not
  *     match but its stem does (`123.png`), the extension is kept: `:id.png`;
  *  5. a segment still longer than 64 characters becomes `:long`; after 24 segments
  *     the rest of the path becomes `:rest`.

@@ -8,9 +8,6 @@
  */
 export const ERROR_CODES = {
   RM_ERR_CONFIG: { canRetry: false, description: 'configuration is missing or invalid' },
-  RM_ERR_AUTH: { canRetry: false, description: 'drain credentials are missing or wrong' },
-  RM_ERR_CONTENT_TYPE: { canRetry: false, description: 'request content type is not application/logplex-1' },
-  RM_ERR_BODY_TOO_LARGE: { canRetry: false, description: 'request body is larger than the configured limit' },
   RM_ERR_KAFKA_UNAVAILABLE: { canRetry: true, description: 'Kafka could not acknowledge the records' },
   RM_ERR_PRODUCER_SATURATED: { canRetry: true, description: 'the producer queue is full' },
   RM_ERR_PRODUCE_TIMEOUT: {

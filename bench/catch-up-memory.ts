@@ -185,7 +185,9 @@ const old = o.skipOld
     });
 redis.disconnect();
 const line = (r: Round) =>
-  `${r.name}: peak RSS ${r.peakRssMb.toFixed(0)} MB, caught up in ${r.seconds.toFixed(1)} s, stored ${fmtInt(r.stored)}/${fmtInt(o.records)}${r.stored === o.records ? ' exact' : ' MISMATCH'}`;
+  Number.isNaN(r.seconds)
+    ? `${r.name}: peak RSS ${r.peakRssMb.toFixed(0)} MB, NOT caught up within ${o.timeout} s (stored ${fmtInt(r.stored)} so far)`
+    : `${r.name}: peak RSS ${r.peakRssMb.toFixed(0)} MB, caught up in ${r.seconds.toFixed(1)} s, stored ${fmtInt(r.stored)}/${fmtInt(o.records)}${r.stored === o.records ? ' exact' : ' MISMATCH'}`;
 process.stdout.write(
   `catch-up-memory: ${fmtInt(o.records)} records ${o.codec}, ${o.partitions} partitions, ${o.workers} workers | ${line(fresh)} (goal < 512 MB)` +
     (old ? ` | ${line(old)} | new/old RSS ${(fresh.peakRssMb / old.peakRssMb).toFixed(2)}` : '') +

@@ -111,11 +111,6 @@ export class Supervisor {
     return [...this.assigned].sort((a, b) => a - b);
   }
 
-  /** partition → worker id, for partitions handed to a live worker (tests, diagnostics) */
-  get placements(): ReadonlyMap<number, number> {
-    return this.placement;
-  }
-
   async start(): Promise<void> {
     const { config, logger } = this.opts;
     const partitionCount = await this.cluster.prepare();

@@ -46,6 +46,10 @@ export const ERROR_CODES = {
     description: 'too many worker restarts within the supervision window',
   },
   RM_ERR_NOT_STARTED: { canRetry: true, description: 'a component was used before its start() finished' },
+  RM_ERR_INTERNAL: {
+    canRetry: false,
+    description: 'an invariant of routemeter itself does not hold (a bug)',
+  },
   RM_ERR_PROTOCOL: { canRetry: false, description: 'an unknown message crossed the main/worker boundary' },
   RM_ERR_BUILD_MISSING: {
     canRetry: false,

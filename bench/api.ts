@@ -23,9 +23,11 @@ import { loadConfig } from '../src/config/config.js';
 import { MergePool } from '../src/query/merge-pool.js';
 import { packCodes, packHistogram, packStats } from '../src/sinks/redis/packed-values.js';
 import {
-  appsKey,
   offsetKey,
+  partitionAppsKey,
+  partitionMember,
   partitionsKey,
+  partitionTag,
   windowIndexKey,
   windowKey,
 } from '../src/sinks/redis/redis-keys.js';
@@ -39,6 +41,9 @@ const ROUTES = 12;
 const DAYS = 7;
 const RES = 60;
 const TOKEN = 'bench-token-0123456789abcdef';
+// the store's layout: one app on partition 0 of the default router topic
+const TOPIC = 'router-logs';
+const TAG = partitionTag(TOPIC, 0);
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
@@ -96,13 +101,14 @@ async function load(redis: Redis, prefix: string, endS: number): Promise<number>
         );
         if (errors > 0) fields.push(`${route}|e`, packCodes({ '503': errors, H12: errors }) as Buffer);
       }
-      pipe.hset(windowKey(prefix, RES, APP, s), ...(fields as [string, Buffer]));
-      pipe.zadd(windowIndexKey(prefix, RES, APP), s, String(s));
+      pipe.hset(windowKey(prefix, TAG, RES, APP, s), ...(fields as [string, Buffer]));
+      pipe.zadd(windowIndexKey(prefix, TAG, RES, APP), s, String(s));
       windows++;
     }
     await pipe.exec();
   }
-  await redis.zadd(appsKey(prefix), endS - RES, APP);
+  await redis.zadd(partitionAppsKey(prefix, TAG), endS - RES, APP);
+  await redis.sadd(partitionsKey(prefix), partitionMember(TOPIC, 0));
   return windows;
 }
 
@@ -147,8 +153,7 @@ async function main(): Promise<void> {
     }
     // A running runtime stores each partition's watermark: steps that ended over
     // ALLOWED_LATENESS_SECONDS before it are final and kept between requests (StepCache).
-    await redis.hset(offsetKey(prefix, config.topics.router, 0), 'wm', String(nowS * 1000));
-    await redis.sadd(partitionsKey(prefix, config.topics.router), '0');
+    await redis.hset(offsetKey(prefix, TOPIC, 0), 'wm', String(nowS * 1000));
     const warmMs: number[] = [];
     for (let i = 0; i < REQUESTS; i++) {
       const t = performance.now();
@@ -166,12 +171,12 @@ async function main(): Promise<void> {
     for (let i = 0; i < REQUESTS; i++) {
       const t = performance.now();
       const starts = await redis.zrangebyscore(
-        windowIndexKey(prefix, RES, APP),
+        windowIndexKey(prefix, TAG, RES, APP),
         nowS - i - DAYS * 86_400,
         nowS - i,
       );
       const pipe = redis.pipeline();
-      for (const s of starts) pipe.hgetallBuffer(windowKey(prefix, RES, APP, Number(s)));
+      for (const s of starts) pipe.hgetallBuffer(windowKey(prefix, TAG, RES, APP, Number(s)));
       await pipe.exec();
       bareMs.push(performance.now() - t);
     }

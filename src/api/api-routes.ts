@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
 import { appLastSeen } from '../query/app-last-seen.js';
 import { appSummaries } from '../query/app-summaries.js';
 import type { QueryResolutions } from '../query/choose-resolution.js';
@@ -8,6 +7,7 @@ import { type MergeFn, readRouteWindows } from '../query/query-routes.js';
 import { querySeries, SERIES_GROUPS, type SeriesGroup } from '../query/query-series.js';
 import type { RouteStats } from '../query/route-stats.js';
 import { finalHorizonMs, type StepCache } from '../query/step-cache.js';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { canSeeApp } from './api-auth.js';
 import { MAX_APPS_RANGE_SECONDS, planRange, planRoutes, planSeries } from './query-plan.js';
 import type { ResponseCache } from './response-cache.js';
@@ -28,7 +28,7 @@ export const FRESHNESS_MS = 5000;
 const CLOSED_AFTER_MS = 3_600_000;
 
 export interface ApiDeps {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** the router topic and the lateness the runtime uses: which windows are final (StepCache) */
   routerTopic: string;

@@ -3,7 +3,6 @@ import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
 import { Counter, Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import { isRoutemeterError } from '../errors/routemeter-error.js';
@@ -11,6 +10,7 @@ import { resolutionsFromConfig } from '../query/choose-resolution.js';
 import { mergeRouteFields } from '../query/merge-route-fields.js';
 import type { MergeFn } from '../query/query-routes.js';
 import { StepCache } from '../query/step-cache.js';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { createRedis } from '../sinks/redis/redis-client.js';
 import type { Logger } from '../telemetry/logger.js';
 import { withTimeout } from '../util/with-timeout.js';
@@ -51,7 +51,7 @@ export interface StartApiOptions {
   port?: number;
   host?: string;
   /** a client to use instead of one from config.redis.url (not closed by close()) */
-  redis?: Redis;
+  redis?: RedisClient;
   /** where merges run (a MergePool); inline when absent */
   merge?: MergeFn;
   now?: () => number;

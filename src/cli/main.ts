@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { isRoutemeterError } from '../errors/routemeter-error.js';
-import { createLogger } from '../telemetry/logger.js';
 import { registerAppsCommand } from './apps-command.js';
 import { registerDrainCommand } from './drain-command.js';
 import { registerGenCommand } from './gen-command.js';
+import { registerReplayCommand } from './replay-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerStackCommand } from './stack-command.js';
@@ -18,6 +18,7 @@ import { registerTopCommand } from './top-command.js';
  *   top    live per-route table for one app
  *   apps   the apps with stored metrics
  *   gen    realistic logplex traffic for a drain
+ *   replay recorded production requests → a staging app, with a divergence report
  *   stack  the local Kafka + Redis (development)
  */
 const program = new Command()
@@ -32,14 +33,16 @@ registerServeCommand(program);
 registerTopCommand(program);
 registerAppsCommand(program);
 registerGenCommand(program);
+registerReplayCommand(program);
 registerStackCommand(program);
 
+// A failure a person can act on (bad config, a server unreachable) is one line on
+// stderr naming the variable; anything else is a bug and keeps its stack.
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
   if (isRoutemeterError(err)) {
-    logger.fatal({ code: err.code }, err.message);
+    process.stderr.write(`routemeter: ${err.message} [${err.code}]\n`);
   } else {
-    logger.fatal({ err }, 'routemeter failed');
+    process.stderr.write(`routemeter: unexpected failure\n${(err as Error)?.stack ?? String(err)}\n`);
   }
   process.exitCode = 1;
 });

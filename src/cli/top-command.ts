@@ -3,7 +3,7 @@ import { loadConfig } from '../config/config.js';
 import { isRoutemeterError } from '../errors/routemeter-error.js';
 import { resolutionsFromConfig } from '../query/choose-resolution.js';
 import { MergePool } from '../query/merge-pool.js';
-import { createRedis } from '../sinks/redis/redis-client.js';
+import { connectRedis } from './connect-redis.js';
 import { runTop, TOP_SORTS, type TopSort } from './top.js';
 
 export function registerTopCommand(program: Command): void {
@@ -30,7 +30,7 @@ export function registerTopCommand(program: Command): void {
         note?: string;
       }) => {
         const config = loadConfig();
-        const redis = createRedis(config);
+        const redis = await connectRedis(config);
         const pool = new MergePool({ maxThreads: 1 });
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());

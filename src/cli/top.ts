@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { appLastSeen } from '../query/app-last-seen.js';
 import type { QueryResolutions } from '../query/choose-resolution.js';
 import { listApps } from '../query/list-apps.js';
 import { mergeRouteFields } from '../query/merge-route-fields.js';
 import { type MergeFn, readRouteWindows } from '../query/query-routes.js';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { renderTopTable, TOP_SORTS, type TopSort, topLegend } from './top-table.js';
 
 export { renderTopTable, TOP_SORTS, type TopSort };
@@ -16,7 +16,7 @@ export { renderTopTable, TOP_SORTS, type TopSort };
  * (the command wires SIGINT to it).
  */
 export interface TopOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   app: string;
   /** default 300 */
@@ -101,7 +101,7 @@ export async function runTop(options: TopOptions): Promise<void> {
 }
 
 /** `top --app` on an app routemeter has no data for: say so and name the known ones. */
-async function assertKnownApp(redis: Redis, prefix: string, app: string): Promise<void> {
+async function assertKnownApp(redis: RedisClient, prefix: string, app: string): Promise<void> {
   if ((await appLastSeen(redis, prefix, app)) !== null) return;
   const known = (await listApps(redis, prefix)).map((a) => a.app);
   const list =

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
+import { frameKey } from '../sinks/redis/redis-keys.js';
 
 /**
  * Logplex retries a batch (5xx, 429, timeout) with the same `Logplex-Frame-Id`.
@@ -35,7 +36,7 @@ export interface Claim {
 }
 
 export interface FrameDedupeOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   ttlSeconds: number;
   /** life of an in-flight marker without refresh (bounds how long a crash blocks retries) */
@@ -54,7 +55,7 @@ const REFRESH = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 return 0`;
 
 export class FrameDedupe {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #prefix: string;
   readonly #ttlSeconds: number;
   readonly #inflightTtlMs: number;
@@ -71,7 +72,7 @@ export class FrameDedupe {
   }
 
   key(drainToken: string, frameId: string): string {
-    return `${this.#prefix}drain:frame:${drainToken}:${frameId}`;
+    return frameKey(this.#prefix, drainToken, frameId);
   }
 
   /** Tries to become the one attempt that produces this frame, waiting at most `waitMs` for another. */

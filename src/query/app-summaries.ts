@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { errorRate } from './error-rate.js';
 import { listApps } from './list-apps.js';
 import { mergeRouteFields } from './merge-route-fields.js';
@@ -20,7 +20,7 @@ export interface AppTotals {
  * first: one window read per app, the app's routes merged into one entry.
  */
 export async function appSummaries(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   range: Omit<RouteQuery, 'app'>,
   merge: MergeFn = mergeRouteFields,

@@ -1,8 +1,9 @@
-import type { Redis } from 'ioredis';
 import { RoutemeterError } from '../errors/routemeter-error.js';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { toRedisError } from '../sinks/redis/redis-errors.js';
 import { windowIndexKey, windowKey } from '../sinks/redis/redis-keys.js';
 import { chooseResolution, DEFAULT_RESOLUTIONS, type QueryResolutions } from './choose-resolution.js';
+import { findAppPartitions } from './find-app-partitions.js';
 import { type MergeOptions, mergeRouteFields, type WindowHash } from './merge-route-fields.js';
 import type { RouteStats } from './route-stats.js';
 
@@ -32,58 +33,76 @@ export interface RouteWindows {
   /**
    * The time the data covers, what rpm is computed over: from the start of the first
    * window with data to the end of the last one (or toMs, if earlier). 22 requests in
-   * the first 12 s of a 5-minute range are 110 rpm, not 4.4. 0 when nothing was read.
+   * the first 12 s of a 5-minute range are 66 rpm over two 10-s windows, not 4.4. 0 when
+   * nothing was read.
    */
   coveredMs: number;
-  /** window starts (s) that had data */
+  /** window starts (s) that had data, ascending (once each, whichever partitions held them) */
   windowStarts: number[];
+  /** one per (partition, window) read: an app's windows may be spread over several partitions */
   hashes: WindowHash[];
+  /** the window start (s) of each of `hashes`, same order (for folding into steps) */
+  hashStarts: number[];
 }
 
-const READ_CHUNK = 500;
-
+/**
+ * Reads an app's windows of a range. The app's partitions come from the
+ * per-partition apps indexes (findAppPartitions, no SCAN); each partition's window
+ * index and hashes live in that partition's hash slot, so on Redis Cluster the reads
+ * go to several nodes at once (auto-pipelined per node). Windows of the same start
+ * from different partitions are all returned: mergeRouteFields sums them like
+ * windows of different starts.
+ */
 export async function readRouteWindows(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   query: RouteQuery,
 ): Promise<RouteWindows> {
   const { app, fromMs, toMs } = query;
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) {
-    throw new RoutemeterError('RM_ERR_CONFIG', `query range must have fromMs < toMs, got ${fromMs}..${toMs}`);
+    throw new RoutemeterError(
+      'RM_ERR_INVALID_QUERY',
+      `query range must have fromMs < toMs, got ${fromMs}..${toMs}`,
+    );
   }
   const resolution =
     query.resolution ??
     chooseResolution(fromMs, toMs, query.resolutions ?? DEFAULT_RESOLUTIONS, query.nowMs ?? Date.now());
   if (!Number.isInteger(resolution) || resolution < 1) {
     throw new RoutemeterError(
-      'RM_ERR_CONFIG',
+      'RM_ERR_INVALID_QUERY',
       `query resolution must be a positive integer, got ${resolution}`,
     );
   }
   const alignedFrom = Math.floor(fromMs / 1000 / resolution) * resolution;
   try {
-    const starts = (
-      await redis.zrangebyscore(windowIndexKey(prefix, resolution, app), alignedFrom, `(${toMs / 1000}`)
-    ).map(Number);
-    // Pipelines of READ_CHUNK hashes, one after another: a week of roll-ups is 10,080 hashes,
-    // and one pipeline that size would hold the reply parser (and every command's timeout) at once.
-    const replies: Array<[Error | null, unknown]> = [];
-    for (let i = 0; i < starts.length; i += READ_CHUNK) {
-      const pipeline = redis.pipeline();
-      for (const start of starts.slice(i, i + READ_CHUNK))
-        pipeline.hgetallBuffer(windowKey(prefix, resolution, app, start));
-      replies.push(...((await pipeline.exec()) ?? []));
-    }
+    const tags = await findAppPartitions(redis, prefix, app);
+    const perTag = await Promise.all(
+      tags.map(async (tag) => {
+        const starts = (
+          await redis.zrangebyscore(
+            windowIndexKey(prefix, tag, resolution, app),
+            alignedFrom,
+            `(${toMs / 1000}`,
+          )
+        ).map(Number);
+        const found = await Promise.all(
+          starts.map((start) => redis.hgetallBuffer(windowKey(prefix, tag, resolution, app, start))),
+        );
+        return starts.map((start, i) => ({ start, hash: found[i]! }));
+      }),
+    );
     const hashes: WindowHash[] = [];
-    const windowStarts: number[] = [];
-    replies.forEach(([err, hash], i) => {
-      if (err) throw err;
+    const hashStarts: number[] = [];
+    const startSet = new Set<number>();
+    for (const { start, hash } of perTag.flat()) {
       // an index entry can outlive its hash by a little (both expire): skip it
-      if (hash && Object.keys(hash).length > 0) {
-        hashes.push(hash as WindowHash);
-        windowStarts.push(starts[i]!);
-      }
-    });
+      if (Object.keys(hash).length === 0) continue;
+      hashes.push(hash as WindowHash);
+      hashStarts.push(start);
+      startSet.add(start);
+    }
+    const windowStarts = [...startSet].sort((a, b) => a - b);
     return {
       app,
       resolutionSeconds: resolution,
@@ -93,6 +112,7 @@ export async function readRouteWindows(
       coveredMs: coveredMs(windowStarts, resolution, toMs),
       windowStarts,
       hashes,
+      hashStarts,
     };
   } catch (err) {
     throw toRedisError(err, `query ${app}`);
@@ -116,7 +136,7 @@ export type MergeFn = (hashes: WindowHash[], options: MergeOptions) => Promise<R
 
 /** Routes of an app over a time range, busiest first; rpm over the time the data covers. */
 export async function queryRoutes(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   query: RouteQuery,
   merge: MergeFn = mergeRouteFields,

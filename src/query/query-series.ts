@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { mergeRouteFields, type WindowHash } from './merge-route-fields.js';
 import { type MergeFn, type RouteQuery, type RouteWindows, readRouteWindows } from './query-routes.js';
 import type { RouteStats } from './route-stats.js';
@@ -52,7 +52,7 @@ export interface SeriesResult {
 const ALL = '*';
 
 export async function querySeries(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   query: SeriesQuery,
   merge: MergeFn = mergeRouteFields,
@@ -93,6 +93,7 @@ function emptyWindows(query: SeriesQuery): RouteWindows {
     coveredMs: 0,
     windowStarts: [],
     hashes: [],
+    hashStarts: [],
   };
 }
 
@@ -106,7 +107,8 @@ export async function foldSeries(
   const { startMs, toMs } = query;
   const steps = Math.max(1, Math.ceil((toMs - startMs) / stepMs));
   const buckets: WindowHash[][] = Array.from({ length: steps }, () => []);
-  windows.windowStarts.forEach((start, i) => {
+  // hashes are per (partition, window): several may share a start
+  windows.hashStarts.forEach((start, i) => {
     const b = Math.floor((start * 1000 - startMs) / stepMs);
     if (b >= 0 && b < steps) buckets[b]!.push(windows.hashes[i]!);
   });

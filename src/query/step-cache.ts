@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { readOffsets } from '../sinks/redis/read-offsets.js';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 import type { RouteStats } from './route-stats.js';
 
 /**
@@ -46,7 +46,7 @@ export class StepCache {
 
 /** ms before which windows are final (see StepCache), or -Infinity when nothing is known. */
 export async function finalHorizonMs(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   topic: string,
   allowedLatenessSeconds: number,

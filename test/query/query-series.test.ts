@@ -26,6 +26,7 @@ describe('series folding', () => {
       // steps of 5 minutes: windows 0 and 60 in the first, none in the second
       windowStarts: [0, 60],
       hashes: [hash(1), hash(2)],
+      hashStarts: [0, 60],
     };
     const calls: Array<{ n: number; spanMs: number; mergeAs?: string; route?: string }> = [];
     const merge = (hashes: unknown[], options: { spanMs: number; mergeAs?: string; route?: string }) => {

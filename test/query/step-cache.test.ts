@@ -27,6 +27,7 @@ function windows(starts: number[]): RouteWindows {
     coveredMs: 300_000,
     windowStarts: starts,
     hashes: starts.map(() => ({})),
+    hashStarts: starts,
   };
 }
 

@@ -1,11 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { type HealthCheck, serveHealthRoute } from '../../telemetry/health-routes.js';
 
 /**
  * Serves `/metrics` (Prometheus text format), `/healthz` (the process is alive)
  * and `/readyz` (it owns and consumes partitions) on its own port,
- * so scrapes never queue behind drain traffic.
+ * so scrapes never queue behind drain traffic. The health routes are the shared
+ * telemetry/health-routes.ts: a check returns `{ ok, reasons }` or a boolean.
  */
 export interface MetricsServer {
   port: number;
@@ -15,12 +17,12 @@ export interface MetricsServer {
 export async function startMetricsServer(
   registry: Registry,
   port: number,
-  health: () => boolean = () => true,
-  ready: () => boolean = health,
+  health: HealthCheck = () => true,
+  ready: HealthCheck = health,
   host = '0.0.0.0',
 ): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/metrics') {
       registry
         .metrics()
@@ -34,12 +36,7 @@ export async function startMetricsServer(
         });
       return;
     }
-    if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) {
-      const ok = path === '/healthz' ? health() : ready();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok }));
-      return;
-    }
+    if (serveHealthRoute(path, req, res, { live: health, ready })) return;
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found\n');
   });

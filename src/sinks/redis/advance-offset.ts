@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { RoutemeterError } from '../../errors/routemeter-error.js';
+import type { RedisClient } from './redis-client.js';
 import { routemeterCommands } from './redis-commands.js';
 import { toRedisError } from './redis-errors.js';
 import { offsetKey } from './redis-keys.js';
@@ -28,13 +28,13 @@ export interface AdvanceResult {
  * Throws RM_ERR_FLUSH_FENCED or RM_ERR_FLUSH_OFFSET_MISMATCH like flushPartition.
  */
 export async function advanceOffset(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   req: AdvanceRequest,
 ): Promise<AdvanceResult> {
   if (!/^(0|[1-9][0-9]*)$/.test(req.toOffset)) {
     throw new RoutemeterError(
-      'RM_ERR_CONFIG',
+      'RM_ERR_INVALID_BATCH',
       `advanceOffset: toOffset must be a decimal offset, got ${req.toOffset}`,
     );
   }
@@ -68,6 +68,9 @@ export async function advanceOffset(
         { details: { storedNext: reply[2], expectedOffset: req.expectedOffset } },
       );
     default:
-      throw new Error(`advance script returned an unknown status ${JSON.stringify(reply)}`);
+      throw new RoutemeterError(
+        'RM_ERR_REDIS_SCRIPT',
+        `advance script returned an unknown status ${JSON.stringify(reply)}`,
+      );
   }
 }

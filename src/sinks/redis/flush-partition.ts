@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import type { FlushBatch, WindowDelta } from '../../actors/flush-batch.js';
 import { RoutemeterError } from '../../errors/routemeter-error.js';
 import { packCodes, packHistogram, packStats } from './packed-values.js';
+import type { RedisClient } from './redis-client.js';
 import { routemeterCommands } from './redis-commands.js';
 import { toRedisError } from './redis-errors.js';
-import { appsKey, offsetKey, windowIndexKey, windowKey } from './redis-keys.js';
+import { offsetKey, partitionAppsKey, partitionTag, windowIndexKey, windowKey } from './redis-keys.js';
 import { longestTtl, type Retention, ttlFor } from './retention.js';
 
 /**
@@ -25,6 +25,14 @@ import { longestTtl, type Retention, ttlFor } from './retention.js';
  * "Already applied" is recognised as: same epoch, stored next == batch.nextOffset
  * != batch.fromOffset. Within one epoch a single owner flushes consecutive
  * ranges, so no other batch can have ended at that offset.
+ *
+ * A stored epoch LOWER than the batch's means the store lost our claim: Redis
+ * replicates asynchronously, so a primary that dies right after acknowledging a
+ * claim can hand its slots to a replica that never saw it. No newer owner exists;
+ * the store merely went back in time. That is reported as an offset mismatch
+ * (re-claim, resume from the stored offset), not as fenced, which would make the
+ * runtime give the partition up for good. Lost flushes look the same way (stored
+ * next behind fromOffset) and are re-aggregated from Kafka.
  */
 export interface FlushOptions {
   retention: Retention;
@@ -38,20 +46,12 @@ export interface FlushResult {
   windows: number;
 }
 
-/**
- * Above this many deltas a single script blocks Redis for tens of milliseconds
- * (cost per delta: see the measuring test in test/sinks/redis/flush-partition.int.test.ts);
- * the runtime should flush more often instead. Not a hard limit: atomicity of the
- * whole batch matters more than latency, so larger batches are still applied.
- */
-export const RECOMMENDED_MAX_DELTAS = 5_000;
-
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
 type FlushArg = string | number | Buffer;
 
 export async function flushPartition(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   batch: FlushBatch,
   options: FlushOptions,
@@ -73,6 +73,13 @@ export async function flushPartition(
     case 'ok':
       return { status: 'applied', deltas: batch.deltas.length, windows };
     case 'fenced':
+      if (reply[1] !== '' && Number(reply[1]) < batch.epoch) {
+        throw new RoutemeterError(
+          'RM_ERR_FLUSH_OFFSET_MISMATCH',
+          `flush of ${where} with epoch ${batch.epoch}: the store holds the older epoch ${reply[1]} (a failover lost the claim); re-claim`,
+          { details: { storedEpoch: reply[1], storedNext: reply[2], epoch: batch.epoch } },
+        );
+      }
       throw new RoutemeterError(
         'RM_ERR_FLUSH_FENCED',
         `flush of ${where} with epoch ${batch.epoch} rejected: the stored epoch is ${reply[1] || 'none (never claimed)'}`,
@@ -89,12 +96,15 @@ export async function flushPartition(
       );
     }
     default:
-      throw new Error(`flush script returned an unknown status ${JSON.stringify(reply)}`);
+      throw new RoutemeterError(
+        'RM_ERR_REDIS_SCRIPT',
+        `flush script returned an unknown status ${JSON.stringify(reply)}`,
+      );
   }
 }
 
 function validate(batch: FlushBatch): void {
-  const bad = (what: string) => new RoutemeterError('RM_ERR_CONFIG', `invalid FlushBatch: ${what}`);
+  const bad = (what: string) => new RoutemeterError('RM_ERR_INVALID_BATCH', `invalid FlushBatch: ${what}`);
   if (!Number.isInteger(batch.epoch) || batch.epoch < 1) throw bad(`epoch ${batch.epoch}`);
   if (!DECIMAL.test(batch.fromOffset)) throw bad(`fromOffset ${batch.fromOffset}`);
   if (!DECIMAL.test(batch.nextOffset)) throw bad(`nextOffset ${batch.nextOffset}`);
@@ -116,14 +126,16 @@ export function encodeFlush(
   retention: Retention,
 ): { keys: string[]; args: FlushArg[]; windows: number } {
   // Group by window hash so each hash gets one EXPIRE and one index update.
+  const tag = partitionTag(batch.topic, batch.partition);
   const groups = new Map<string, WindowDelta[]>();
   for (const d of batch.deltas) {
-    const key = windowKey(prefix, d.resolutionSeconds, d.app, d.windowStart);
+    const key = windowKey(prefix, tag, d.resolutionSeconds, d.app, d.windowStart);
     const group = groups.get(key);
     if (group === undefined) groups.set(key, [d]);
     else group.push(d);
   }
-  const keys = [offsetKey(prefix, batch.topic, batch.partition), appsKey(prefix)];
+  // all keys carry the partition's hash tag: one slot on Redis Cluster (redis-keys.ts)
+  const keys = [offsetKey(prefix, batch.topic, batch.partition), partitionAppsKey(prefix, tag)];
   const args: FlushArg[] = [
     batch.epoch,
     batch.fromOffset,
@@ -134,7 +146,7 @@ export function encodeFlush(
   ];
   for (const [key, deltas] of groups) {
     const first = deltas[0]!;
-    keys.push(key, windowIndexKey(prefix, first.resolutionSeconds, first.app));
+    keys.push(key, windowIndexKey(prefix, tag, first.resolutionSeconds, first.app));
     args.push(first.app, first.windowStart, ttlFor(retention, first.resolutionSeconds), deltas.length);
     for (const d of deltas) pushDelta(args, d);
   }

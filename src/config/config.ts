@@ -41,6 +41,10 @@ export const DEFAULTS = {
   RESTART_WINDOW_MS: 60_000,
   SHUTDOWN_TIMEOUT_MS: 25_000,
   PROM_ROUTE_LIMIT: 200,
+  PROM_ROUTE_EVALUATE_MS: 60_000,
+  LAG_PROBE_INTERVAL_MS: 5000,
+  STORE_OUTAGE_EXIT_MS: 300_000,
+  LIVENESS_STALL_MS: 30_000,
   LOG_LEVEL: 'info',
 } as const;
 
@@ -101,6 +105,10 @@ const schema = z.object({
   RESTART_WINDOW_MS: int(1000).default(DEFAULTS.RESTART_WINDOW_MS),
   SHUTDOWN_TIMEOUT_MS: int(1000, 29_000).default(DEFAULTS.SHUTDOWN_TIMEOUT_MS),
   PROM_ROUTE_LIMIT: int(0).default(DEFAULTS.PROM_ROUTE_LIMIT),
+  PROM_ROUTE_EVALUATE_MS: int(1000).default(DEFAULTS.PROM_ROUTE_EVALUATE_MS),
+  LAG_PROBE_INTERVAL_MS: int(100, 600_000).default(DEFAULTS.LAG_PROBE_INTERVAL_MS),
+  STORE_OUTAGE_EXIT_MS: int(0).default(DEFAULTS.STORE_OUTAGE_EXIT_MS),
+  LIVENESS_STALL_MS: int(1000).default(DEFAULTS.LIVENESS_STALL_MS),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default(DEFAULTS.LOG_LEVEL),
@@ -149,6 +157,14 @@ export interface Config {
     restartWindowMs: number;
     shutdownTimeoutMs: number;
     promRouteLimit: number;
+    /** how often the exported per-route Prometheus series are chosen again by traffic */
+    promRouteEvaluateMs: number;
+    /** how often the log-end offsets are fetched (ListOffsets) for the lag gauge and Kafka readiness */
+    lagProbeIntervalMs: number;
+    /** the process exits non-zero after this long without its store (Redis); 0 = never */
+    storeOutageExitMs: number;
+    /** a worker thread (or the main event loop) silent this long makes /healthz fail */
+    livenessStallMs: number;
   };
   logLevel: Env['LOG_LEVEL'];
 }
@@ -250,6 +266,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       restartWindowMs: e.RESTART_WINDOW_MS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
       promRouteLimit: e.PROM_ROUTE_LIMIT,
+      promRouteEvaluateMs: e.PROM_ROUTE_EVALUATE_MS,
+      lagProbeIntervalMs: e.LAG_PROBE_INTERVAL_MS,
+      storeOutageExitMs: e.STORE_OUTAGE_EXIT_MS,
+      livenessStallMs: e.LIVENESS_STALL_MS,
     },
     logLevel: e.LOG_LEVEL,
   };

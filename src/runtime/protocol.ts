@@ -15,18 +15,21 @@ export type MainToWorker =
   /** fault injection (tests, game days): the worker throws an uncaught error, as a bug would */
   | { code: 'crash'; reason: string };
 
-/** Per-route numbers a worker reports with each flush, for the capped per-route Prometheus series. */
+/**
+ * Per-route numbers a worker reports with each flush, for the per-route
+ * Prometheus series (route-samples.ts): counters and the service-time
+ * histogram's counts per fixed bucket (ROUTE_LATENCY_BUCKETS_MS, then +Inf).
+ */
 export interface RouteSample {
   app: string;
+  /** route template, or `__other__` for the rest of the app's routes in this flush */
   route: string;
   count: number;
   serviceSumMs: number;
   serviceCount: number;
   errors: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
+  /** not cumulative: buckets[k] counts service times in (bound[k-1], bound[k]] */
+  buckets: number[];
 }
 
 export type WorkerToMain =

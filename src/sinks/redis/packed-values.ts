@@ -1,6 +1,6 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { WindowDelta } from '../../actors/flush-batch.js';
-import { forEachSparseBucket } from '../../actors/sparse-histogram.js';
+import type { SparseHistogram } from '../../actors/sparse-histogram.js';
 import { decodeMsgpack, MsgpackWriter } from './msgpack.js';
 import { STATS } from './redis-keys.js';
 
@@ -41,15 +41,11 @@ export function packCodes(codes: Record<string, number>): Buffer | '' {
   return writer.finish();
 }
 
-/** "value:count,…" (WindowDelta) → msgpack [value, count, …]; '' stays '' */
-export function packHistogram(text: string): Buffer | '' {
-  if (text === '') return '';
-  let pairs = 1;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 44) pairs++;
-  writer.reset().arrayHeader(pairs * 2);
-  forEachSparseBucket(text, (value, count) => {
-    writer.number(value).number(count);
-  });
+/** [value, count, …] (WindowDelta) → the same numbers as a msgpack array; '' when empty (the field is then not written) */
+export function packHistogram(pairs: SparseHistogram): Buffer | '' {
+  if (pairs.length === 0) return '';
+  writer.reset().arrayHeader(pairs.length);
+  for (let i = 0; i < pairs.length; i++) writer.number(pairs[i]!);
   return writer.finish();
 }
 

@@ -15,6 +15,7 @@ import type {
 } from './partition-ports.js';
 import type { RouteSample, WorkerToMain } from './protocol.js';
 import { backoffDelay, DEFAULT_POLICY } from './supervision-decider.js';
+import { UnflushedAge } from './unflushed-age.js';
 import { Field, type PartitionCounters } from './worker-metrics.js';
 
 /**
@@ -96,6 +97,7 @@ export class PartitionConsumer {
   private lastFailureLogMs = 0;
   private readonly event = createRouterEvent();
   private aggregator: PartitionAggregatorPort | null = null;
+  private readonly unflushed = new UnflushedAge();
 
   constructor(
     private readonly opts: PartitionConsumerOptions,
@@ -137,6 +139,8 @@ export class PartitionConsumer {
     counters.set(partition, Field.flushed, start);
     counters.set(partition, Field.highWatermark, Number(bounds?.high ?? start));
     counters.set(partition, Field.owned, 1);
+    counters.set(partition, Field.lastFlushMs, Date.now());
+    counters.set(partition, Field.oldestUnflushedMs, 0);
 
     const consumer = this.deps.kafka.consumer({
       // A fixed name per partition, so that on Heroku's multi-tenant plans the
@@ -186,6 +190,7 @@ export class PartitionConsumer {
       const offset = Number(message.offset);
       if (offset < position) continue;
       const value = message.value;
+      if (records === 0) this.unflushed.consumed(Number(message.timestamp));
       records++;
       if (value === null) {
         failures++;
@@ -217,6 +222,7 @@ export class PartitionConsumer {
     counters.set(partition, Field.position, position);
     counters.set(partition, Field.highWatermark, Number(batch.highWatermark));
     counters.set(partition, Field.activeRoutes, aggregator.activeRoutes);
+    counters.set(partition, Field.oldestUnflushedMs, this.unflushed.oldestMs);
 
     if (position - this.flushedUpTo >= this.opts.maxPendingRecords) {
       this.pause();
@@ -263,6 +269,7 @@ export class PartitionConsumer {
       nextOffset: String(this.position),
     });
     this.drainedUpTo = this.position;
+    this.unflushed.drained();
   }
 
   /** Stores queued batches in order; true when everything drained so far is stored. Never throws. */
@@ -313,6 +320,8 @@ export class PartitionConsumer {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       this.flushAttempts = 0;
       this.queue.shift();
+      this.unflushed.stored();
+      counters.set(partition, Field.oldestUnflushedMs, this.unflushed.oldestMs);
       this.flushedUpTo = Number(batch.nextOffset);
       counters.add(partition, Field.flushes, 1);
       counters.set(partition, Field.flushed, this.flushedUpTo);
@@ -342,6 +351,8 @@ export class PartitionConsumer {
       });
     }
     if (this.paused && this.position - this.flushedUpTo < this.opts.maxPendingRecords / 2) this.resume();
+    // Everything drained is stored: the partition is as fresh as a flush can make it.
+    counters.set(partition, Field.lastFlushMs, Date.now());
     return true;
   }
 

@@ -7,6 +7,7 @@ import { registerAllCodecs } from '../kafka/kafka-codecs.js';
 import { createLogger } from '../telemetry/logger.js';
 import { PartitionConsumer } from './partition-consumer.js';
 import { assertNever, type MainToWorker, type WorkerToMain } from './protocol.js';
+import { startWorkerHeartbeat } from './worker-heartbeat.js';
 import { PartitionCounters } from './worker-metrics.js';
 import { createWorkerPorts } from './worker-ports.js';
 
@@ -32,6 +33,7 @@ const data = workerData as PartitionWorkerData;
 const { config } = data;
 const logger = createLogger(config.logLevel, `routemeter-worker-${data.workerId}`);
 const counters = new PartitionCounters(data.metricsBuffer, data.maxPartitions);
+startWorkerHeartbeat(counters, data.workerId);
 const kafka = createKafka(config, `routemeter-worker-${data.workerId}-${threadId}`);
 const admin = kafka.admin();
 const ports = createWorkerPorts(config, logger);

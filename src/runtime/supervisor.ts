@@ -91,6 +91,11 @@ export class Supervisor {
     return this.membership !== null && !this.stopping && this.workers.every((w) => w?.alive);
   }
 
+  /** ids of the worker threads running now (liveness checks their heartbeats) */
+  get liveWorkerIds(): number[] {
+    return this.workers.filter((w) => w?.alive).map((w) => w.id);
+  }
+
   get ownedPartitions(): number[] {
     return [...this.assigned].sort((a, b) => a - b);
   }

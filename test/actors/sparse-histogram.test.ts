@@ -67,7 +67,9 @@ describe('sparse histogram encoding', () => {
 
   it('finds the lowest bucket whose cumulative count reaches q% of the total', () => {
     // 100 values: 90 × 10 ms, 9 × 100 ms, 1 × 1000 ms
-    expect(sparseQuantiles([10, 90, 100, 9, 1000, 1], [50, 90, 95, 99, 100])).toEqual([10, 10, 100, 100, 1000]);
+    expect(sparseQuantiles([10, 90, 100, 9, 1000, 1], [50, 90, 95, 99, 100])).toEqual([
+      10, 10, 100, 100, 1000,
+    ]);
     expect(sparseQuantiles([], [50])).toEqual([0]);
   });
 

@@ -61,7 +61,9 @@ describe('sampleRoutes', () => {
         serviceCount: 4,
         errors: 1,
         // 10 ms, 20 ms, 20 ms, 1000 ms in (5, 10], (10, 25], (500, 1000]
-        buckets: ROUTE_LATENCY_BUCKETS_MS.map((le) => (le === 10 ? 1 : le === 25 ? 2 : le === 1000 ? 1 : 0)).concat(0),
+        buckets: ROUTE_LATENCY_BUCKETS_MS.map((le) =>
+          le === 10 ? 1 : le === 25 ? 2 : le === 1000 ? 1 : 0,
+        ).concat(0),
       },
     ]);
   });
@@ -79,11 +81,11 @@ describe('sampleRoutes', () => {
     expect(samples.map((s) => `${s.app} ${s.route} ${s.count}`)).toEqual([
       'a.herokuapp.com GET /b 5',
       'a.herokuapp.com GET /c 3',
-      'a.herokuapp.com __other__ 1',
       'b.herokuapp.com __other__ 2',
+      'a.herokuapp.com __other__ 1',
     ]);
-    expect(samples[2]!.buckets.at(-1)).toBe(1); // 40 s is above 30 s: +Inf
-    expect(samples[3]!.errors).toBe(2);
+    expect(samples[3]!.buckets.at(-1)).toBe(1); // 40 s is above 30 s: +Inf
+    expect(samples[2]!.errors).toBe(2);
     expect(sampleRoutes(batch([delta({ count: 1 })]), 0).map((s) => s.route)).toEqual(['__other__']);
   });
 });

@@ -4,19 +4,23 @@ import type { Registry } from 'prom-client';
 
 /**
  * Serves `/metrics` (Prometheus text format), `/healthz` (the process is alive)
- * and `/readyz` (it owns and consumes partitions) on its own port,
- * so scrapes never queue behind drain traffic.
+ * and `/readyz` (it does its job now) on its own port, so scrapes never queue
+ * behind drain traffic. A check may name its reasons; they are in the answer:
+ *
+ *   503 {"ok":false,"reasons":["store unreachable (Redis PING)"]}
  */
 export interface MetricsServer {
   port: number;
   close(): Promise<void>;
 }
 
+export type HealthCheck = () => boolean | { ok: boolean; reasons: string[] };
+
 export async function startMetricsServer(
   registry: Registry,
   port: number,
-  health: () => boolean = () => true,
-  ready: () => boolean = health,
+  health: HealthCheck = () => true,
+  ready: HealthCheck = health,
   host = '0.0.0.0',
 ): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
@@ -35,9 +39,10 @@ export async function startMetricsServer(
       return;
     }
     if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) {
-      const ok = path === '/healthz' ? health() : ready();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok }));
+      const answer = path === '/healthz' ? health() : ready();
+      const status = typeof answer === 'boolean' ? { ok: answer } : answer;
+      res.writeHead(status.ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(status));
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' });

@@ -15,7 +15,8 @@ export function registerDrainCommand(program: Command): void {
       const config = loadConfig(env);
       const logger = createLogger(config.logLevel);
       const registry = new Registry();
-      collectDefaultMetrics({ register: registry, prefix: 'routemeter_process_' });
+      // Standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, …), as routemeter run.
+      collectDefaultMetrics({ register: registry });
       let closing = false;
       let handle: Awaited<ReturnType<typeof startDrain>> | null = null;
       const stop = async () => {

@@ -27,7 +27,8 @@ export interface RouteSample {
   count: number;
   serviceSumMs: number;
   serviceCount: number;
-  errors: number;
+  /** requests by status class: 1xx, 2xx, 3xx, 4xx, 5xx (router errors such as H12 are 503s), other */
+  statusClasses: number[];
   /** not cumulative: buckets[k] counts service times in (bound[k-1], bound[k]] */
   buckets: number[];
 }

@@ -13,6 +13,12 @@ export const ROUTE_LATENCY_BUCKETS_MS = [
   1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000,
 ] as const;
 
+/**
+ * The `status` label of `routemeter_route_requests_total`, in WindowDelta's
+ * statusClasses order. Router errors (H12, H10, …) are answered 503: they are 5xx.
+ */
+export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other'] as const;
+
 /** The route label of the per-app series that sums every route not exported on its own. */
 export const OTHER_ROUTE = '__other__';
 
@@ -43,8 +49,7 @@ export function sampleRoutes(batch: FlushBatch, limit: number): RouteSample[] {
     sample.count += d.count;
     sample.serviceSumMs += d.serviceSumMs;
     sample.serviceCount += d.serviceCount;
-    // Router errors (H12, H10, …) are answered 503, so the 5xx class counts them too.
-    sample.errors += d.statusClasses[4];
+    for (let k = 0; k < STATUS_CLASSES.length; k++) sample.statusClasses[k]! += d.statusClasses[k]!;
     addToFixedBuckets(d.serviceHistogram, ROUTE_LATENCY_BUCKETS_MS, sample.buckets);
   }
   const all = [...byRoute.values()];
@@ -71,7 +76,7 @@ export function emptySample(app: string, route: string): RouteSample {
     count: 0,
     serviceSumMs: 0,
     serviceCount: 0,
-    errors: 0,
+    statusClasses: new Array<number>(STATUS_CLASSES.length).fill(0),
     buckets: new Array<number>(ROUTE_LATENCY_BUCKETS_MS.length + 1).fill(0),
   };
 }
@@ -81,6 +86,6 @@ export function addSample(target: RouteSample, s: RouteSample): void {
   target.count += s.count;
   target.serviceSumMs += s.serviceSumMs;
   target.serviceCount += s.serviceCount;
-  target.errors += s.errors;
+  for (let k = 0; k < target.statusClasses.length; k++) target.statusClasses[k]! += s.statusClasses[k] ?? 0;
   for (let k = 0; k < target.buckets.length; k++) target.buckets[k]! += s.buckets[k] ?? 0;
 }

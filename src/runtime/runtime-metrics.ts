@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { WorkerToMain } from './protocol.js';
-import { ROUTE_LATENCY_BUCKETS_MS } from './route-samples.js';
+import { ROUTE_LATENCY_BUCKETS_MS, STATUS_CLASSES } from './route-samples.js';
 import { RouteSeries } from './route-series.js';
 import type { RuntimeEvents } from './runtime-events.js';
 import type { Directive, Failure } from './supervision-decider.js';
@@ -284,22 +284,17 @@ export class RuntimeMetrics implements RuntimeEvents {
     const routeLabels = ['app', 'route'] as const;
     new Counter({
       name: 'routemeter_route_requests_total',
-      help: 'Requests per route (the busiest routes; the rest of each app under route="__other__")',
-      labelNames: routeLabels,
+      help: 'Requests per route by status class (router errors such as H12 are 503s: 5xx); the busiest routes, the rest of each app under route="__other__"',
+      labelNames: [...routeLabels, 'status'],
       registers: [registry],
       collect() {
         this.reset();
-        for (const r of self.routes.series()) this.inc({ app: r.app, route: r.route }, r.count);
-      },
-    });
-    new Counter({
-      name: 'routemeter_route_errors_total',
-      help: 'Requests per route answered with status >= 500 (router errors such as H12 are 503s)',
-      labelNames: routeLabels,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const r of self.routes.series()) this.inc({ app: r.app, route: r.route }, r.errors);
+        for (const r of self.routes.series()) {
+          for (let k = 0; k < STATUS_CLASSES.length; k++) {
+            const n = r.statusClasses[k]!;
+            if (n > 0) this.inc({ app: r.app, route: r.route, status: STATUS_CLASSES[k]! }, n);
+          }
+        }
       },
     });
     registry.registerMetric(routeServiceHistogram(() => self.routes.series()) as never);

@@ -59,7 +59,7 @@ describe('sampleRoutes', () => {
         count: 4,
         serviceSumMs: 1050,
         serviceCount: 4,
-        errors: 1,
+        statusClasses: [0, 1, 0, 0, 1, 0],
         // 10 ms, 20 ms, 20 ms, 1000 ms in (5, 10], (10, 25], (500, 1000]
         buckets: ROUTE_LATENCY_BUCKETS_MS.map((le) =>
           le === 10 ? 1 : le === 25 ? 2 : le === 1000 ? 1 : 0,
@@ -85,7 +85,7 @@ describe('sampleRoutes', () => {
       'a.herokuapp.com __other__ 1',
     ]);
     expect(samples[3]!.buckets.at(-1)).toBe(1); // 40 s is above 30 s: +Inf
-    expect(samples[2]!.errors).toBe(2);
+    expect(samples[2]!.statusClasses[4]).toBe(2);
     expect(sampleRoutes(batch([delta({ count: 1 })]), 0).map((s) => s.route)).toEqual(['__other__']);
   });
 });

@@ -109,6 +109,13 @@ port.on('message', (msg: MainToWorker) => {
     case 'shutdown':
       void shutdown();
       return;
+    case 'stall': {
+      const until = Date.now() + msg.ms;
+      while (Date.now() < until) {
+        // busy: no timers, no messages, no heartbeat
+      }
+      return;
+    }
     case 'crash':
       setImmediate(() => {
         throw new Error(`injected crash: ${msg.reason}`);

@@ -13,7 +13,9 @@ export type MainToWorker =
   /** SIGTERM: stop fetching everywhere, flush everything, then report `shutdown-complete` */
   | { code: 'shutdown' }
   /** fault injection (tests, game days): the worker throws an uncaught error, as a bug would */
-  | { code: 'crash'; reason: string };
+  | { code: 'crash'; reason: string }
+  /** fault injection: the worker blocks its event loop for `ms`, as a stuck loop would (liveness) */
+  | { code: 'stall'; ms: number };
 
 /**
  * Per-route numbers a worker reports with each flush, for the per-route

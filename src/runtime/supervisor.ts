@@ -292,6 +292,11 @@ export class Supervisor {
     this.workers[id]?.send({ code: 'crash', reason });
   }
 
+  /** Fault injection for liveness tests: worker `id` blocks its event loop for `ms`. */
+  injectWorkerStall(id: number, ms: number): void {
+    this.workers[id]?.send({ code: 'stall', ms });
+  }
+
   get workerCount(): number {
     return this.workers.length;
   }

@@ -1,7 +1,8 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import { createKafka } from '../kafka/kafka-client.js';
 import { type MetricsServer, startMetricsServer } from '../sinks/prometheus/metrics-server.js';
+import { registerProcessMetrics } from '../sinks/prometheus/process-metrics.js';
 import { createRedis } from '../sinks/redis/redis-client.js';
 import { type Logger, redactUrl } from '../telemetry/logger.js';
 import { LagProbe } from './lag-probe.js';
@@ -30,8 +31,7 @@ export async function runRuntime(
   opts: { onEscalate?: (reason: string) => void; metricsPort?: number } = {},
 ): Promise<RunningRuntime> {
   const registry = new Registry();
-  // Standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, …), so stock Node dashboards match.
-  collectDefaultMetrics({ register: registry });
+  registerProcessMetrics(registry);
   let supervisor: Supervisor | null = null;
   const counters = () => (supervisor ? supervisor.partitionCounters : null);
   const assigned = () => supervisor?.ownedPartitions ?? [];

@@ -1,8 +1,9 @@
-import { RoutemeterError } from '../errors/routemeter-error.js';
 import type { RouterEvent } from '../logplex/router-event.js';
+import { EventTimeGate, GateVerdict } from './event-time-gate.js';
 import type { PartitionDrain, WindowDelta } from './flush-batch.js';
 import { RouteActor } from './route-actor.js';
 import { type RoutePattern, RouteTemplater } from './route-template.js';
+import { checkWindowOptions, requireInt } from './window-options.js';
 import { WindowPool } from './window-pool.js';
 import { WindowState } from './window-state.js';
 
@@ -67,7 +68,6 @@ export interface AggregatorOptions {
 export const OVERFLOW_ROUTE = 'OTHER /:overflow';
 /** app used when a router line has no host (never seen from Heroku, but not a reason to drop data) */
 export const UNKNOWN_APP = '-';
-const DEFAULT_MAX_FUTURE_SKEW_SECONDS = 300;
 /** heap bytes of a RouteActor and its map entries, without windows (bench/actors.ts) */
 const ACTOR_OVERHEAD_BYTES = 300;
 /** heap bytes of one cached raw path → template entry, roughly */
@@ -94,20 +94,13 @@ export class PartitionAggregator {
   readonly allowedLatenessSeconds: number;
   readonly routeCapPerApp: number;
   private readonly windowMs: number;
-  private readonly rollupMs: number;
-  private readonly latenessMs: number;
-  private readonly maxFutureSkewMs: number;
-  private readonly clock: () => number;
   private readonly templater: RouteTemplater;
   private readonly ownsTemplater: boolean;
   private readonly apps = new Map<string, AppState>();
   private readonly pool = new WindowPool();
   private readonly scratch = new WindowState();
 
-  private watermark: number;
-  private gen: number;
-  private genEndMs: number;
-  private futureLimitMs: number;
+  private readonly gate: EventTimeGate;
 
   private records = 0;
   private overflowed = 0;
@@ -135,38 +128,16 @@ export class PartitionAggregator {
 
   constructor(options: AggregatorOptions) {
     const { windowSeconds, rollupSeconds, allowedLatenessSeconds, routeCapPerApp } = options;
-    requireInt('WINDOW_SECONDS (windowSeconds)', windowSeconds, 1);
-    requireInt('ROLLUP_SECONDS (rollupSeconds)', rollupSeconds, 1);
-    requireInt('ALLOWED_LATENESS_SECONDS (allowedLatenessSeconds)', allowedLatenessSeconds, 0);
+    checkWindowOptions(options);
     requireInt('ROUTE_CAP_PER_APP (routeCapPerApp)', routeCapPerApp, 1);
-    if (rollupSeconds % windowSeconds !== 0) {
-      throw new RoutemeterError(
-        'RM_ERR_CONFIG',
-        `ROLLUP_SECONDS (rollupSeconds) must be a multiple of WINDOW_SECONDS (windowSeconds), got ${rollupSeconds} and ${windowSeconds}`,
-      );
-    }
-    const watermarkMs = options.watermarkMs ?? 0;
-    if (!Number.isFinite(watermarkMs) || watermarkMs < 0) {
-      throw new RoutemeterError(
-        'RM_ERR_CONFIG',
-        `watermarkMs must be a finite number >= 0, got ${watermarkMs}`,
-      );
-    }
     this.windowSeconds = windowSeconds;
     this.rollupSeconds = rollupSeconds;
     this.allowedLatenessSeconds = allowedLatenessSeconds;
     this.routeCapPerApp = routeCapPerApp;
     this.windowMs = windowSeconds * 1000;
-    this.rollupMs = rollupSeconds * 1000;
-    this.latenessMs = allowedLatenessSeconds * 1000;
-    this.maxFutureSkewMs = (options.maxFutureSkewSeconds ?? DEFAULT_MAX_FUTURE_SKEW_SECONDS) * 1000;
-    this.clock = options.clock ?? Date.now;
     this.ownsTemplater = options.templater === undefined;
     this.templater = options.templater ?? new RouteTemplater({ patterns: options.routePatterns ?? [] });
-    this.watermark = watermarkMs;
-    this.gen = Math.floor(watermarkMs / this.rollupMs);
-    this.genEndMs = (this.gen + 1) * this.rollupMs;
-    this.futureLimitMs = this.clock() + this.maxFutureSkewMs;
+    this.gate = new EventTimeGate(options);
   }
 
   /**
@@ -175,29 +146,18 @@ export class PartitionAggregator {
    * Call it before recording; it never lowers the watermark.
    */
   restoreWatermark(watermarkMs: number | null): void {
-    if (watermarkMs === null || !Number.isFinite(watermarkMs) || watermarkMs <= this.watermark) return;
-    this.watermark = watermarkMs;
-    this.gen = Math.floor(watermarkMs / this.rollupMs);
-    this.genEndMs = (this.gen + 1) * this.rollupMs;
+    this.gate.restore(watermarkMs);
   }
 
   /** The hot path: one router request. Allocates only when a new app, route or window appears. */
   record(ev: RouterEvent): void {
-    const ts = ev.timestampMs;
-    if (!(ts > 0) || (ts > this.futureLimitMs && !this.withinFutureSkew(ts))) {
-      this.rejected++;
+    const verdict = this.gate.admit(ev.timestampMs);
+    if (verdict !== GateVerdict.Accept) {
+      if (verdict === GateVerdict.Late) this.late++;
+      else this.rejected++;
       return;
     }
-    if (ts > this.watermark) {
-      this.watermark = ts;
-      if (ts >= this.genEndMs) {
-        this.gen = Math.floor(ts / this.rollupMs);
-        this.genEndMs = (this.gen + 1) * this.rollupMs;
-      }
-    } else if (ts < this.watermark - this.latenessMs) {
-      this.late++;
-      return;
-    }
+    const gen = this.gate.gen;
 
     const appName = ev.app === '' ? UNKNOWN_APP : ev.app;
     let app = this.apps.get(appName);
@@ -205,8 +165,8 @@ export class PartitionAggregator {
       app = new AppState(detach(appName));
       this.apps.set(app.name, app);
     }
-    if (app.gen !== this.gen) {
-      app.gen = this.gen;
+    if (app.gen !== gen) {
+      app.gen = gen;
       app.admitted = 0;
     }
     const method = ev.method === '' ? '-' : ev.method;
@@ -217,7 +177,7 @@ export class PartitionAggregator {
     }
     const template = this.templater.template(ev.path);
     let actor = routes.get(template);
-    if (actor === undefined || actor.admittedGen !== this.gen) {
+    if (actor === undefined || actor.admittedGen !== gen) {
       if (app.admitted >= this.routeCapPerApp) {
         actor = app.overflow ??= new RouteActor(OVERFLOW_ROUTE);
         this.overflowed++;
@@ -227,12 +187,12 @@ export class PartitionAggregator {
           routes.set(template, actor);
           app.routes++;
         }
-        actor.admittedGen = this.gen;
+        actor.admittedGen = gen;
         app.admitted++;
       }
     }
 
-    const windowStart = Math.floor(ts / this.windowMs) * this.windowSeconds;
+    const windowStart = Math.floor(ev.timestampMs / this.windowMs) * this.windowSeconds;
     const hadWindows = actor.windows.length > 0;
     if (actor.record(ev, windowStart, this.pool)) {
       this.open++;
@@ -249,11 +209,12 @@ export class PartitionAggregator {
   drain(): PartitionDrain {
     const deltas: WindowDelta[] = [];
     const released = this.open;
+    const gen = this.gate.gen;
     for (const [appName, app] of this.apps) {
       for (const [method, routes] of app.methods) {
         for (const [template, actor] of routes) {
           if (actor.windows.length > 0) this.drainActor(app, actor, deltas);
-          else if (actor.admittedGen !== this.gen) {
+          else if (actor.admittedGen !== gen) {
             routes.delete(template);
             app.routes--;
           }
@@ -264,7 +225,7 @@ export class PartitionAggregator {
         if (app.overflow.windows.length > 0) this.drainActor(app, app.overflow, deltas);
         else app.overflow = null;
       }
-      if (app.routes === 0 && app.overflow === null && app.gen !== this.gen) this.apps.delete(appName);
+      if (app.routes === 0 && app.overflow === null && app.gen !== gen) this.apps.delete(appName);
     }
     this.pool.trim(released);
     const drained: PartitionDrain = {
@@ -273,7 +234,7 @@ export class PartitionAggregator {
       overflowed: this.overflowed,
       late: this.late,
       rejected: this.rejected,
-      watermarkMs: this.watermark,
+      watermarkMs: this.gate.watermarkMs,
     };
     this.records = 0;
     this.overflowed = 0;
@@ -314,14 +275,9 @@ export class PartitionAggregator {
     return Math.floor(windowStart / this.rollupSeconds) * this.rollupSeconds;
   }
 
-  private withinFutureSkew(ts: number): boolean {
-    this.futureLimitMs = this.clock() + this.maxFutureSkewMs;
-    return ts <= this.futureLimitMs;
-  }
-
   /** highest event time seen (ms): the reference for late decisions */
   get watermarkMs(): number {
-    return this.watermark;
+    return this.gate.watermarkMs;
   }
 
   /** routes that recorded something since the last drain */
@@ -364,12 +320,6 @@ export class PartitionAggregator {
     }
     if (this.ownsTemplater) bytes += this.templater.cachedPaths * TEMPLATE_CACHE_ENTRY_BYTES;
     return bytes;
-  }
-}
-
-function requireInt(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) {
-    throw new RoutemeterError('RM_ERR_CONFIG', `${name} must be an integer >= ${min}, got ${value}`);
   }
 }
 

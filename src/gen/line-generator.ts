@@ -1,5 +1,6 @@
 import { formatRouterLine } from '../logplex/router-line-format.js';
 import { formatSyslogLine } from '../logplex/syslog-frame-format.js';
+import { createDynoFleet, type DynoFleet, type DynoLine } from './dyno-fleet.js';
 import { createPrng, type Prng } from './prng.js';
 import { type AppShape, buildCatalog, type ParamKind, type RouteShape } from './route-catalog.js';
 import { createZipfSampler } from './zipf-sampler.js';
@@ -27,10 +28,16 @@ export interface LineGeneratorOptions {
   zipf?: number;
   /** share of lines that are the app's own output (default 0.03) */
   appOutputRate?: number;
-  /** share of lines that are dyno runtime metrics (default 0.01) */
+  /** share of lines that are random dyno runtime metrics (default 0.01; 0 with `dynoSamples`) */
   runtimeMetricsRate?: number;
   /** event time of each line; default: a deterministic clock from 2026-01-01 advancing 1 ms a line */
   clock?: () => number;
+  /**
+   * interleave the dyno fleet's lines (`dyno-fleet.ts`: memory and load every 20 s per
+   * dyno, R14s, restarts) as they fall due in event time; off by default so that the
+   * lines of a seed stay what tests and benchmarks were written against
+   */
+  dynoSamples?: boolean;
 }
 
 export interface GeneratedLine {
@@ -38,8 +45,9 @@ export interface GeneratedLine {
   line: string;
   kind: 'router' | 'app' | 'platform';
   timestampMs: number;
-  /** router lines only (else '' / -1) */
+  /** router lines and the dyno fleet's platform lines (their app, which the line does not name); else '' */
   app: string;
+  /** router lines only (else '' / -1) */
   method: string;
   path: string;
   /** the route template the path was drawn from */
@@ -115,7 +123,8 @@ export function createLineGenerator(options: LineGeneratorOptions = {}): LineGen
   const appSampler = createZipfSampler(catalog.length, s, rng);
   const routeSamplers = catalog.map((a) => createZipfSampler(a.routes.length, s, rng));
   const appOutputRate = options.appOutputRate ?? 0.03;
-  const runtimeRate = options.runtimeMetricsRate ?? 0.01;
+  // the fleet replaces the random runtime-metrics noise unless a rate is asked for
+  const runtimeRate = options.runtimeMetricsRate ?? (options.dynoSamples === true ? 0 : 0.01);
   let tick = 0;
   const start = Date.UTC(2026, 0, 1);
   const clock = options.clock ?? (() => start + tick);
@@ -132,8 +141,24 @@ export function createLineGenerator(options: LineGeneratorOptions = {}): LineGen
     code: '',
   };
 
+  let fleet: DynoFleet | null = null;
+  let dynoLines: DynoLine[] = [];
+  let dynoNext = 0;
+
   const generate = (): GeneratedLine => {
     const timestampMs = clock();
+    if (options.dynoSamples === true) {
+      fleet ??= createDynoFleet({ seed: options.seed ?? 1, apps: catalog, startMs: timestampMs });
+      if (dynoNext === dynoLines.length) {
+        dynoLines = fleet.due(timestampMs);
+        dynoNext = 0;
+      }
+      const d = dynoLines[dynoNext];
+      if (d !== undefined) {
+        dynoNext++;
+        return { ...blank, line: d.line, kind: 'platform', timestampMs: d.timestampMs, app: d.app };
+      }
+    }
     tick++;
     const micros = rng.int(1000);
     const appIndex = appSampler();

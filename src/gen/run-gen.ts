@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import cliProgress from 'cli-progress';
 import { RoutemeterError } from '../errors/routemeter-error.js';
+import { groupByAppToken } from './app-drain-tokens.js';
 import { createDrainClient } from './drain-client.js';
-import { createLineGenerator, type LineGeneratorOptions } from './line-generator.js';
+import { createLineGenerator, type GeneratedLine, type LineGeneratorOptions } from './line-generator.js';
 import { buildLogplexBatch, type LogplexBatch } from './logplex-batch.js';
 
 /**
@@ -14,7 +15,9 @@ import { buildLogplexBatch, type LogplexBatch } from './logplex-batch.js';
  *                                                     │  (up to `attempts` in all, as logplex: 3)
  *                                                     └─ other 4xx: dropped (logplex drops them too)
  *
- * Lines carry the current time as their syslog timestamp.
+ * Lines carry the current time as their syslog timestamp. Among them, unless
+ * `dynoSamples` is false, every dyno of every app reports memory and load every 20 s,
+ * in the same batches and with the same drain token as the router lines.
  */
 export interface GenOptions {
   /** drain URL, with credentials as userinfo: `http://user:pass@127.0.0.1:5000/logs` */
@@ -35,6 +38,16 @@ export interface GenOptions {
   seed?: number;
   apps?: number;
   routes?: number;
+  /**
+   * dyno samples among the lines (default true): memory and load every 20 s per dyno,
+   * R14s and restarts (`dyno-fleet.ts`); they count towards `totalLines` and `batchLines`
+   */
+  dynoSamples?: boolean;
+  /**
+   * one drain token per app, as Heroku has one drain per app (`app-drain-tokens.ts`):
+   * each due batch is split into one batch per app; default false (one shared token)
+   */
+  tokenPerApp?: boolean;
   /** progress bar on stderr (default: when stderr is a TTY) */
   progress?: boolean;
   signal?: AbortSignal;
@@ -67,6 +80,7 @@ export async function runGen(options: GenOptions): Promise<GenResult> {
     seed: options.seed ?? Date.now() % 2 ** 31,
     apps: options.apps,
     routes: options.routes,
+    dynoSamples: options.dynoSamples ?? true,
     clock: Date.now,
   };
   const next = createLineGenerator(genOpts);
@@ -106,54 +120,70 @@ export async function runGen(options: GenOptions): Promise<GenResult> {
   let scheduled = 0; // lines handed to workers
   const stopped = () => options.signal?.aborted === true;
 
-  /** Reserves the next batch and the time it is due at (the lines before it have had their time). */
-  const takeBatch = (): { batch: LogplexBatch; dueAt: number } | null => {
+  /**
+   * Reserves the next batch and the time it is due at (the lines before it have had
+   * their time); with `tokenPerApp`, one batch per app of those lines.
+   */
+  const takeBatch = (): { batches: LogplexBatch[]; dueAt: number } | null => {
     if (stopped() || scheduled >= totalLines || performance.now() >= endAt) return null;
     const n = Math.min(batchLines, totalLines - scheduled);
     const dueAt = options.rate > 0 ? started + (scheduled / options.rate) * 1000 : 0;
     scheduled += n;
+    if (options.tokenPerApp === true) {
+      const generated: GeneratedLine[] = [];
+      for (let i = 0; i < n; i++) generated.push(next());
+      const batches: LogplexBatch[] = [];
+      for (const [token, lines] of groupByAppToken(generated, drainToken)) {
+        batches.push(buildLogplexBatch(lines, token));
+      }
+      return { batches, dueAt };
+    }
     const lines: string[] = [];
     for (let i = 0; i < n; i++) lines.push(next().line);
-    return { batch: buildLogplexBatch(lines, drainToken), dueAt };
+    return { batches: [buildLogplexBatch(lines, drainToken)], dueAt };
   };
 
   const worker = async (): Promise<void> => {
     for (;;) {
       const taken = takeBatch();
       if (taken === null) return;
-      const { batch, dueAt } = taken;
-      const wait = dueAt - performance.now();
+      const wait = taken.dueAt - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      let ok = false;
-      for (let attempt = 1; attempt <= attempts && !ok; attempt++) {
-        if (attempt > 1) {
-          result.retries++;
-          await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 2)));
-        }
-        let status: number;
-        try {
-          status = await client.post(batch);
-        } catch {
-          status = 0;
-        }
-        const label = status === 0 ? 'error' : String(status);
-        result.statuses[label] = (result.statuses[label] ?? 0) + 1;
-        if (status >= 200 && status < 300) ok = true;
-        else if (status >= 400 && status < 500 && status !== 429) break; // permanent, as logplex treats it
-      }
-      result.batches++;
-      if (ok) result.lines += batch.lines;
-      else {
-        result.failedBatches++;
-        result.failedLines += batch.lines;
-      }
-      const seconds = (performance.now() - started) / 1000;
-      bar?.update(result.lines + result.failedLines, {
-        rate: Math.round(result.lines / Math.max(seconds, 0.001)),
-        retries: result.retries,
-        failed: result.failedLines,
-      });
+      for (const batch of taken.batches) await send(batch);
     }
+  };
+
+  /** Posts one batch as logplex does: retries with the same frame id, gives up on a permanent 4xx. */
+  const send = async (batch: LogplexBatch): Promise<void> => {
+    let ok = false;
+    for (let attempt = 1; attempt <= attempts && !ok; attempt++) {
+      if (attempt > 1) {
+        result.retries++;
+        await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 2)));
+      }
+      let status: number;
+      try {
+        status = await client.post(batch);
+      } catch {
+        status = 0;
+      }
+      const label = status === 0 ? 'error' : String(status);
+      result.statuses[label] = (result.statuses[label] ?? 0) + 1;
+      if (status >= 200 && status < 300) ok = true;
+      else if (status >= 400 && status < 500 && status !== 429) break; // permanent, as logplex treats it
+    }
+    result.batches++;
+    if (ok) result.lines += batch.lines;
+    else {
+      result.failedBatches++;
+      result.failedLines += batch.lines;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    bar?.update(result.lines + result.failedLines, {
+      rate: Math.round(result.lines / Math.max(seconds, 0.001)),
+      retries: result.retries,
+      failed: result.failedLines,
+    });
   };
 
   try {

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
 npm run build
+bash scripts/install-test-tools.sh
 bash scripts/install-prometheus.sh
 bash scripts/stack.sh up
 # shellcheck disable=SC1091

@@ -10,7 +10,6 @@ import type { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/config.js';
 import { runRuntime } from '../../src/runtime/run-runtime.js';
 import { Field } from '../../src/runtime/worker-metrics.js';
-import { unpackStats } from '../../src/sinks/redis/packed-values.js';
 import { readOffsets } from '../../src/sinks/redis/read-offsets.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import {
@@ -22,6 +21,7 @@ import {
   sleep,
   uniqueName,
 } from './consume-stack.js';
+import { storedCount } from './stored-count.js';
 
 export interface RoutemeterOptions {
   stack: Stack;
@@ -154,23 +154,4 @@ export async function measureRoutemeter(opts: RoutemeterOptions): Promise<Routem
     if (left.length > 0) process.stderr.write(`could not delete consumer groups: ${left.join(', ')}\n`);
   }
   return run;
-}
-
-/** Sum of the `count` stats of every route and window of one resolution (docs/redis-keys.md). */
-async function storedCount(redis: Redis, prefix: string, resolutionSeconds: number): Promise<number> {
-  let total = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}w:${resolutionSeconds}:*`, 'COUNT', 500);
-    cursor = next;
-    const pipeline = redis.pipeline();
-    for (const k of keys) pipeline.hgetallBuffer(k);
-    for (const [err, hash] of (await pipeline.exec()) ?? []) {
-      if (err) throw err;
-      for (const [field, value] of Object.entries(hash as Record<string, Buffer>)) {
-        if (field.endsWith('|s')) total += unpackStats(value)[0] ?? 0;
-      }
-    }
-  } while (cursor !== '0');
-  return total;
 }

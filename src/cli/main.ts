@@ -5,6 +5,7 @@ import { createLogger } from '../telemetry/logger.js';
 import { registerAppsCommand } from './apps-command.js';
 import { registerDrainCommand } from './drain-command.js';
 import { registerGenCommand } from './gen-command.js';
+import { registerReplayCommand } from './replay-command.js';
 import { registerRunCommand } from './run-command.js';
 import { registerStackCommand } from './stack-command.js';
 import { registerTopCommand } from './top-command.js';
@@ -16,6 +17,7 @@ import { registerTopCommand } from './top-command.js';
  *   top    live per-route table for one app
  *   apps   the apps with stored metrics
  *   gen    realistic logplex traffic for a drain
+ *   replay recorded production requests → a staging app, with a divergence report
  *   stack  the local Kafka + Redis (development)
  */
 const program = new Command()
@@ -29,6 +31,7 @@ registerRunCommand(program);
 registerTopCommand(program);
 registerAppsCommand(program);
 registerGenCommand(program);
+registerReplayCommand(program);
 registerStackCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,9 +1,9 @@
 import Table from 'cli-table3';
-import type { Redis } from 'ioredis';
 import type { QueryResolutions } from '../query/choose-resolution.js';
 import { type MergeOptions, mergeRouteFields, type WindowHash } from '../query/merge-route-fields.js';
 import { readRouteWindows } from '../query/query-routes.js';
 import type { RouteStats } from '../query/route-stats.js';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 
 /**
  * `routemeter top`: the routes of one app over the last `sinceSeconds`, as a
@@ -15,7 +15,7 @@ export const TOP_SORTS = ['count', 'rpm', 'avg', 'p50', 'p95', 'p99', 'max', 'er
 export type TopSort = (typeof TOP_SORTS)[number];
 
 export interface TopOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   app: string;
   /** default 300 */

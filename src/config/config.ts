@@ -27,6 +27,10 @@ export const DEFAULTS = {
   DRAIN_LINGER_MS: 3,
   DRAIN_BATCH_MAX_BYTES: 512 * 1024,
   DRAIN_QUEUE_MAX_BYTES: 64 * 1024 * 1024,
+  DRAIN_MAX_INFLIGHT: 256,
+  DRAIN_DISCARD_MAX_BYTES: 16 * 1024 * 1024,
+  DRAIN_AUTH_FAILURES_PER_MINUTE: 30,
+  DRAIN_MAX_APPS_PER_DRAIN: 0,
   PRODUCER_COMPRESSION: 'gzip',
   WORKER_THREADS: 2,
   FLUSH_INTERVAL_MS: 1000,
@@ -69,9 +73,18 @@ const schema = z.object({
   KAFKA_PREFIX: z.string().default(DEFAULTS.KAFKA_PREFIX),
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    // redis+cluster://host:port,host:port… selects a Redis Cluster (docs/redis-keys.md)
+    .regex(
+      /^rediss?(\+cluster)?:\/\//,
+      'must start with redis://, rediss://, redis+cluster:// or rediss+cluster://',
+    )
     .default(DEFAULTS.REDIS_URL),
-  REDIS_PREFIX: z.string().default(DEFAULTS.REDIS_PREFIX),
+  // Redis Cluster hashes the text inside the first {…} of a key: the prefix must not
+  // contain braces, or it would take the place of the per-partition hash tag.
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[^{}]*$/, 'must not contain { or } (Redis Cluster hash tags)')
+    .default(DEFAULTS.REDIS_PREFIX),
   REDIS_TLS_VERIFY: bool.default(true),
   ROUTER_TOPIC: z.string().min(1).default(DEFAULTS.ROUTER_TOPIC),
   PLATFORM_TOPIC: z.string().default(DEFAULTS.PLATFORM_TOPIC),
@@ -88,6 +101,12 @@ const schema = z.object({
   DRAIN_LINGER_MS: int(0, 1000).default(DEFAULTS.DRAIN_LINGER_MS),
   DRAIN_BATCH_MAX_BYTES: int(1024).default(DEFAULTS.DRAIN_BATCH_MAX_BYTES),
   DRAIN_QUEUE_MAX_BYTES: int(1024).default(DEFAULTS.DRAIN_QUEUE_MAX_BYTES),
+  DRAIN_MAX_INFLIGHT: int(1).default(DEFAULTS.DRAIN_MAX_INFLIGHT),
+  DRAIN_DISCARD_MAX_BYTES: int(0).default(DEFAULTS.DRAIN_DISCARD_MAX_BYTES),
+  DRAIN_AUTH_FAILURES_PER_MINUTE: int(1).default(DEFAULTS.DRAIN_AUTH_FAILURES_PER_MINUTE),
+  DRAIN_TRUST_PROXY: bool.default(false),
+  DRAIN_APPS: z.string().optional(),
+  DRAIN_MAX_APPS_PER_DRAIN: int(0).default(DEFAULTS.DRAIN_MAX_APPS_PER_DRAIN),
   PRODUCER_COMPRESSION: z
     .enum(['none', 'gzip', 'snappy', 'lz4', 'zstd'])
     .default(DEFAULTS.PRODUCER_COMPRESSION),
@@ -109,12 +128,20 @@ const schema = z.object({
   LAG_PROBE_INTERVAL_MS: int(100, 600_000).default(DEFAULTS.LAG_PROBE_INTERVAL_MS),
   STORE_OUTAGE_EXIT_MS: int(0).default(DEFAULTS.STORE_OUTAGE_EXIT_MS),
   LIVENESS_STALL_MS: int(1000).default(DEFAULTS.LIVENESS_STALL_MS),
+  REPLAY_TARGET_BASIC_AUTH: z
+    .string()
+    .regex(/^[^:]+:.*$/, 'must be user:password')
+    .optional(),
+  REPLAY_TARGET_BEARER_TOKEN: z.string().optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default(DEFAULTS.LOG_LEVEL),
 });
 
 type Env = z.infer<typeof schema>;
+
+/** Every environment variable the config reads (app.json and deploy/kubernetes are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 
 export interface Config {
   port: number;
@@ -140,6 +167,18 @@ export interface Config {
     batchMaxBytes: number;
     /** bytes waiting for Kafka past which new batches get 503 (producer saturated) */
     queueMaxBytes: number;
+    /** requests on the drain path being read or produced at once; past it, 503 before the body is read */
+    maxInflight: number;
+    /** a refused body (413, 401, 429, 503 before reading) is read and thrown away up to this many bytes, so a client that writes before it reads sees the answer */
+    discardMaxBytes: number;
+    /** failed authentications per client address per minute before that address gets 429 */
+    authFailuresPerMinute: number;
+    /** take the client address from the last `X-Forwarded-For` entry (behind Heroku's router) */
+    trustProxy: boolean;
+    /** drain identity (DRAIN_USERS user or Logplex-Drain-Token) → the app hosts it may write; empty = any */
+    apps: Map<string, Set<string>>;
+    /** distinct app hosts one drain identity may write (0 = no cap) */
+    maxAppsPerDrain: number;
   };
   runtime: {
     workerThreads: number;
@@ -166,6 +205,8 @@ export interface Config {
     /** a worker thread (or the main event loop) silent this long makes /healthz fail */
     livenessStallMs: number;
   };
+  /** credentials `routemeter replay` sends to its target (never on the command line: `ps` shows it) */
+  replay: { basicAuth: string | null; bearerToken: string | null };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -198,6 +239,38 @@ function parseRoutePatterns(raw: string | undefined): Array<{ pattern: string; p
     }
   }
   return result.data;
+}
+
+/**
+ * `DRAIN_APPS` ties drain identities to the apps they may write:
+ * `logplex=app1.herokuapp.com|app2.herokuapp.com;d.6a1c…=www.example.com`
+ * (identity = a DRAIN_USERS user name or a Logplex-Drain-Token; hosts as in the router line's `host=`).
+ */
+function parseDrainApps(raw: string | undefined): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  if (raw === undefined || raw.trim() === '') return out;
+  for (const entry of raw.split(';')) {
+    if (entry.trim() === '') continue;
+    const eq = entry.indexOf('=');
+    const who = eq < 0 ? '' : entry.slice(0, eq).trim();
+    const hosts =
+      eq < 0
+        ? []
+        : entry
+            .slice(eq + 1)
+            .split('|')
+            .map((h) => h.trim().toLowerCase())
+            .filter((h) => h !== '');
+    if (who === '' || hosts.length === 0) {
+      throw new RoutemeterError(
+        'RM_ERR_CONFIG',
+        `DRAIN_APPS: each entry must be <user or drain token>=<host>|<host>…, got "${entry.trim()}"`,
+        { details: { variable: 'DRAIN_APPS' } },
+      );
+    }
+    out.set(who, new Set([...(out.get(who) ?? []), ...hosts]));
+  }
+  return out;
 }
 
 function parseUsers(list: string[] | undefined): Array<{ user: string; password: string }> {
@@ -250,6 +323,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lingerMs: e.DRAIN_LINGER_MS,
       batchMaxBytes: e.DRAIN_BATCH_MAX_BYTES,
       queueMaxBytes: e.DRAIN_QUEUE_MAX_BYTES,
+      maxInflight: e.DRAIN_MAX_INFLIGHT,
+      discardMaxBytes: e.DRAIN_DISCARD_MAX_BYTES,
+      authFailuresPerMinute: e.DRAIN_AUTH_FAILURES_PER_MINUTE,
+      trustProxy: e.DRAIN_TRUST_PROXY,
+      apps: parseDrainApps(e.DRAIN_APPS),
+      maxAppsPerDrain: e.DRAIN_MAX_APPS_PER_DRAIN,
     },
     runtime: {
       workerThreads: e.WORKER_THREADS,
@@ -270,6 +349,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lagProbeIntervalMs: e.LAG_PROBE_INTERVAL_MS,
       storeOutageExitMs: e.STORE_OUTAGE_EXIT_MS,
       livenessStallMs: e.LIVENESS_STALL_MS,
+    },
+    replay: {
+      basicAuth: e.REPLAY_TARGET_BASIC_AUTH ?? null,
+      bearerToken: e.REPLAY_TARGET_BEARER_TOKEN ?? null,
     },
     logLevel: e.LOG_LEVEL,
   };

@@ -43,6 +43,10 @@ export const ERROR_CODES = {
     description: 'a compiled worker script is missing from dist/ (run `npm run build`)',
   },
   RM_ERR_STACK: { canRetry: false, description: 'the local Kafka/Redis stack could not be managed' },
+  RM_ERR_REPLAY_OPTION: {
+    canRetry: false,
+    description: 'a replay option is missing, invalid, or asks for something unsafe without opting in',
+  },
 } as const satisfies Record<string, { canRetry: boolean; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -11,6 +11,7 @@ import { classifyLine, LineKind } from '../logplex/line-kind.js';
 import { createFramingStats, type FramingStats, scanFrames } from '../logplex/logplex-framing.js';
 import { findRouterHost } from '../logplex/router-line.js';
 import { createSyslogHeader, parseSyslogHeader } from '../logplex/syslog-header.js';
+import type { AppCheck, AppRefusal } from './drain-apps.js';
 
 export { RECORD_HEADERS };
 
@@ -33,10 +34,17 @@ export interface BatchContext {
   appOutput: 'drop' | 'platform';
   /** false when `config.topics.platform` is null */
   platformTopic: boolean;
+  /** which app hosts this drain may write (drain-apps.ts); absent = any */
+  appCheck?: AppCheck | null;
 }
 
 /** Why a line was not produced; a bounded set, used as a metric label. */
-export type RejectReason = 'bad_header' | 'router_no_host' | 'app_output_dropped' | 'platform_disabled';
+export type RejectReason =
+  | 'bad_header'
+  | 'router_no_host'
+  | 'app_output_dropped'
+  | 'platform_disabled'
+  | AppRefusal;
 
 export interface BatchRecords {
   slab: RecordSlab;
@@ -75,7 +83,13 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
     router_no_host: 0,
     app_output_dropped: 0,
     platform_disabled: 0,
+    app_not_allowed: 0,
+    app_cap: 0,
   };
+  const appCheck = ctx.appCheck ?? null;
+  // Consecutive lines are mostly one app's: remember the last host's verdict.
+  let lastHost = '';
+  let lastVerdict: AppRefusal | null = null;
   let upstreamDropped = 0;
   let bytes = 0;
   const push = (topic: number, start: number, end: number, keyStart: number, keyEnd: number) => {
@@ -102,6 +116,17 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
       if (!findRouterHost(body, header.msgStart, end, hostRange)) {
         rejected.router_no_host++;
         return;
+      }
+      if (appCheck !== null) {
+        const host = body.toString('latin1', hostRange[0]!, hostRange[1]!);
+        if (host !== lastHost) {
+          lastHost = host;
+          lastVerdict = appCheck(host);
+        }
+        if (lastVerdict !== null) {
+          rejected[lastVerdict]++;
+          return;
+        }
       }
       push(TOPIC_ROUTER, start, end, hostRange[0]!, hostRange[1]!);
       routerCount++;

@@ -17,7 +17,8 @@ import { RoutemeterError } from '../errors/routemeter-error.js';
  * - With no users configured the drain refuses to start unless DRAIN_ALLOW_OPEN=true.
  */
 export type AuthFailure = 'missing_credentials' | 'bad_credentials' | 'token_not_allowed';
-export type AuthResult = { ok: true } | { ok: false; reason: AuthFailure };
+/** `user`: the DRAIN_USERS user the credentials matched (null on an open drain) */
+export type AuthResult = { ok: true; user: string | null } | { ok: false; reason: AuthFailure };
 export type DrainAuth = (headers: IncomingHttpHeaders) => AuthResult;
 
 function digest(s: string | Buffer): Buffer {
@@ -41,20 +42,22 @@ export function createDrainAuth(drain: Config['drain']): DrainAuth {
   const digests = drain.users.map((u) => digest(`${u.user}:${u.password}`));
   const tokens = new Set(drain.tokens);
   return (headers) => {
+    let user: string | null = null;
     if (digests.length > 0) {
       const header = headers.authorization;
       if (typeof header !== 'string' || header.length < 7 || header.slice(0, 6).toLowerCase() !== 'basic ') {
         return { ok: false, reason: 'missing_credentials' };
       }
       const given = digest(Buffer.from(header.slice(6).trim(), 'base64'));
-      let match = 0;
-      for (const d of digests) match |= timingSafeEqual(given, d) ? 1 : 0;
-      if (match === 0) return { ok: false, reason: 'bad_credentials' };
+      let match = -1;
+      for (let i = 0; i < digests.length; i++) if (timingSafeEqual(given, digests[i]!)) match = i;
+      if (match < 0) return { ok: false, reason: 'bad_credentials' };
+      user = drain.users[match]!.user;
     }
     if (tokens.size > 0) {
       const token = headers['logplex-drain-token'];
       if (typeof token !== 'string' || !tokens.has(token)) return { ok: false, reason: 'token_not_allowed' };
     }
-    return { ok: true };
+    return { ok: true, user };
   };
 }

@@ -7,7 +7,8 @@ import type { RejectReason } from './batch-records.js';
  * request handler counts locally and adds once per batch, never per line.
  *
  * Why a line is not accepted (`reason`), a bounded set:
- *   bad_header, router_no_host, app_output_dropped, platform_disabled   (decided per line)
+ *   bad_header, router_no_host, app_output_dropped, platform_disabled,
+ *   app_not_allowed, app_cap                                           (decided per line)
  *   kafka_unavailable, saturated, timeout, closing, internal            (the whole batch got 503/500)
  */
 export type BatchFailureReason = 'kafka_unavailable' | 'saturated' | 'timeout' | 'closing' | 'internal';
@@ -29,11 +30,29 @@ export interface DrainMetrics {
   framesRepaired: Counter;
   garbageBytes: Counter;
   lateOutcomes: Counter<'result'>;
+  requestDuration: Histogram<'status'>;
+  authFailures: Counter<'reason'>;
+  admissionRefused: Counter<'reason'>;
   /** the label to use for a drain token, capped at MAX_DRAIN_LABELS distinct values */
   drainLabel(token: string): string;
 }
 
-export function createDrainMetrics(registry: Registry, queuedBytes: () => number = () => 0): DrainMetrics {
+/** What the gauges read when scraped. */
+export interface DrainGauges {
+  queuedBytes(): number;
+  inflightRequests(): number;
+}
+
+/**
+ * Request-duration buckets: dense near logplex's 5 s deadline (the drain answers 503 at
+ * DRAIN_PRODUCE_TIMEOUT_MS, 4 s by default), so `le="4"`/`le="5"` can be alerted on.
+ */
+export const REQUEST_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 4, 4.5, 5, 10];
+
+export function createDrainMetrics(
+  registry: Registry,
+  gauges: DrainGauges = { queuedBytes: () => 0, inflightRequests: () => 0 },
+): DrainMetrics {
   const registers = [registry];
   const seenDrains = new Set<string>();
   new Gauge({
@@ -41,7 +60,15 @@ export function createDrainMetrics(registry: Registry, queuedBytes: () => number
     help: 'Bytes of records waiting for or in a produce call',
     registers,
     collect() {
-      this.set(queuedBytes());
+      this.set(gauges.queuedBytes());
+    },
+  });
+  new Gauge({
+    name: 'routemeter_drain_inflight_requests',
+    help: 'Requests on the drain path admitted and not yet answered (bounded by DRAIN_MAX_INFLIGHT)',
+    registers,
+    collect() {
+      this.set(gauges.inflightRequests());
     },
   });
   return {
@@ -110,6 +137,25 @@ export function createDrainMetrics(registry: Registry, queuedBytes: () => number
       name: 'routemeter_drain_late_outcomes_total',
       help: 'Batches answered 503 on the deadline whose produce call settled later (acked: its retry is deduped)',
       labelNames: ['result'],
+      registers,
+    }),
+    requestDuration: new Histogram({
+      name: 'routemeter_drain_request_duration_seconds',
+      help: 'Time from a drain request to its answer, by status (logplex gives up at 5 s)',
+      labelNames: ['status'],
+      buckets: REQUEST_DURATION_BUCKETS,
+      registers,
+    }),
+    authFailures: new Counter({
+      name: 'routemeter_drain_auth_failures_total',
+      help: 'Drain requests refused for their credentials or drain token (401), by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    admissionRefused: new Counter({
+      name: 'routemeter_drain_admission_refused_total',
+      help: 'Requests answered 503 before their body was read: too many in flight, or too many bytes queued',
+      labelNames: ['reason'],
       registers,
     }),
     drainLabel(token: string): string {

@@ -1,22 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
-import { type Admin, Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
-import { RoutemeterError } from '../errors/routemeter-error.js';
-import { redirectSocketFactory } from '../kafka/broker-redirect.js';
-import { drainTopicNames, ensureTopics } from '../kafka/ensure-topics.js';
-import { kafkaClientConfig } from '../kafka/kafka-client.js';
-import { registerCodec } from '../kafka/kafka-codecs.js';
-import { ProducerThread } from '../kafka/producer-thread.js';
 import type { RecordSlab } from '../kafka/record-slab.js';
-import { createRedis } from '../sinks/redis/redis-client.js';
-import { type Logger, redactUrl } from '../telemetry/logger.js';
-import { withTimeout } from '../util/with-timeout.js';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
+import { serveHealthRoute } from '../telemetry/health-routes.js';
+import type { Logger } from '../telemetry/logger.js';
+import { Admission } from './admission.js';
+import { AuthThrottle } from './auth-throttle.js';
+import { DrainApps } from './drain-apps.js';
 import { createDrainAuth } from './drain-auth.js';
+import { connectDrainClients } from './drain-clients.js';
 import { createIngestHandler } from './drain-ingest.js';
 import { createDrainMetrics } from './drain-metrics.js';
+import { drainReadiness } from './drain-readiness.js';
 import { FrameDedupe } from './frame-dedupe.js';
 import { RecordBatcher } from './record-batcher.js';
 
@@ -25,7 +22,7 @@ import { RecordBatcher } from './record-batcher.js';
  *
  *   POST <DRAIN_PATH>  logplex batches (drain-ingest.ts)
  *   GET  /healthz      liveness: the process serves HTTP
- *   GET  /readyz       readiness: Kafka and Redis answer
+ *   GET  /readyz       readiness: lines can get into Kafka (drain-readiness.ts; Redis only degrades)
  *   GET  /metrics      Prometheus text of the registry passed in (unless serveMetrics=false)
  *
  * `close()` stops accepting, lets in-flight requests finish (their batches are
@@ -44,7 +41,7 @@ export interface StartDrainOptions {
   /** serve `GET /metrics` from `registry` on the drain port (default true) */
   serveMetrics?: boolean;
   /** a Redis client to use instead of one made from `config.redis.url` (not closed by `close()`) */
-  redis?: Redis;
+  redis?: RedisClient;
   /**
    * connect every broker connection to this `host:port`, whatever the cluster metadata
    * advertises (a broker behind a TCP proxy; tests cut such a proxy to take Kafka away)
@@ -56,7 +53,6 @@ export interface StartDrainOptions {
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 15_000;
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
-const READY_CHECK_TIMEOUT_MS = 2000;
 
 export async function startDrain(
   config: Config,
@@ -66,77 +62,26 @@ export async function startDrain(
 ): Promise<DrainHandle> {
   const drainLog = logger.child({ component: 'drain' });
   const auth = createDrainAuth(config.drain); // refuses an open drain unless DRAIN_ALLOW_OPEN=true
-  registerCodec(config.drain.compression); // fails fast, in this thread, on a codec that cannot load
-  const brokerRedirect = options.brokerRedirect ?? null;
-  // A produce request must fail in time for the drain to answer logplex within 5 s.
-  const requestTimeoutMs = Math.max(1000, config.drain.produceTimeoutMs);
-
-  const kafka = new Kafka({
-    ...kafkaClientConfig(config, 'routemeter-drain-admin'),
-    requestTimeout: requestTimeoutMs,
-    ...(brokerRedirect ? { socketFactory: redirectSocketFactory(brokerRedirect) } : {}),
-  });
-  const admin: Admin = kafka.admin();
-  const producer = new ProducerThread(
-    {
-      kafka: config.kafka,
-      brokerRedirect,
-      compression: config.drain.compression,
-      requestTimeoutMs,
-      ackTimeoutMs: Math.max(500, config.drain.produceTimeoutMs - 500),
-      routerTopic: config.topics.router,
-      platformTopic: config.topics.platform,
-    },
-    drainLog,
-  );
-  try {
-    await admin.connect();
-    await ensureTopics(admin, drainTopicNames(config.topics), config.topics.partitions, drainLog);
-    await producer.connect();
-  } catch (err) {
-    await producer.disconnect();
-    await admin.disconnect().catch(() => {});
-    throw new RoutemeterError(
-      'RM_ERR_KAFKA_UNAVAILABLE',
-      `drain could not reach Kafka: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
-  }
-
-  const ownRedis = options.redis === undefined;
-  const redis =
-    options.redis ??
-    createRedis(config, {
-      // The dedupe must answer well inside logplex's 5 s, or not at all.
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      enableAutoPipelining: false,
-      maxRetriesPerRequest: 1,
-      commandTimeout: 1000,
-      connectTimeout: 2000,
-    });
-  redis.on('error', (err: Error) => drainLog.debug({ event: 'drain.redis_error', err: err.message }));
-  if (ownRedis) {
-    await redis.connect().catch((err: Error) => {
-      // Dedupe is best effort: the drain starts and fails open until Redis is back.
-      drainLog.warn(
-        { event: 'drain.redis_unavailable', url: redactUrl(config.redis.url), err: err.message },
-        'Redis unreachable at start: batches are produced without frame-id dedupe until it is back',
-      );
-    });
-  }
+  const clients = await connectDrainClients(config, drainLog, options);
   const dedupe = new FrameDedupe({
-    redis,
+    redis: clients.redis,
     prefix: config.redis.prefix,
     ttlSeconds: config.drain.dedupeTtlSeconds,
   });
 
-  let batcher: RecordBatcher<RecordSlab>;
-  const metrics = createDrainMetrics(registry, () => batcher?.queuedBytes ?? 0);
+  let closing = false;
+  let batcher: RecordBatcher<RecordSlab> | undefined;
+  const admission = new Admission({
+    maxInflight: config.drain.maxInflight,
+    maxQueuedBytes: config.drain.queueMaxBytes,
+    queuedBytes: () => batcher?.queuedBytes ?? 0,
+  });
+  const metrics = createDrainMetrics(registry, {
+    queuedBytes: () => batcher?.queuedBytes ?? 0,
+    inflightRequests: () => admission.inflight,
+  });
   batcher = new RecordBatcher<RecordSlab>({
-    send: producer.send,
+    send: clients.producer.send,
     lingerMs: config.drain.lingerMs,
     maxBatchBytes: config.drain.batchMaxBytes,
     maxQueuedBytes: config.drain.queueMaxBytes,
@@ -146,38 +91,36 @@ export async function startDrain(
       metrics.produceBatchRecords.observe(b.records);
     },
   });
-
-  let closing = false;
-  let inflight = 0;
-  let idle: (() => void) | null = null;
+  const throttle = new AuthThrottle({
+    maxFailuresPerMinute: config.drain.authFailuresPerMinute,
+    log: (summary) => drainLog.warn(summary, 'drain credentials refused (aggregated)'),
+  });
   const ingest = createIngestHandler({
     logger: drainLog,
     metrics,
     auth,
+    throttle,
+    admission,
+    apps: new DrainApps(config.drain.apps, config.drain.maxAppsPerDrain),
     batcher,
     dedupe,
     platformTopic: config.topics.platform,
     appOutput: config.drain.appOutput,
     maxBodyBytes: config.drain.maxBodyBytes,
+    discardMaxBytes: config.drain.discardMaxBytes,
+    trustProxy: config.drain.trustProxy,
     produceTimeoutMs: config.drain.produceTimeoutMs,
     isClosing: () => closing,
   });
+  const ready = drainReadiness({
+    admin: clients.admin,
+    redis: clients.redis,
+    isClosing: () => closing,
+    queueFull: () => (batcher?.queuedBytes ?? 0) >= config.drain.queueMaxBytes,
+  });
 
-  const ready = async (): Promise<{ kafka: string; redis: string }> => {
-    const [k, r] = await Promise.allSettled([
-      withTimeout(
-        admin.describeCluster().then((c) => `ok (${c.brokers.length} brokers)`),
-        READY_CHECK_TIMEOUT_MS,
-        'kafka',
-      ),
-      withTimeout(redis.ping(), READY_CHECK_TIMEOUT_MS, 'redis'),
-    ]);
-    return {
-      kafka: k.status === 'fulfilled' ? k.value : `down: ${(k.reason as Error).message}`,
-      redis: r.status === 'fulfilled' ? 'ok' : `down: ${(r.reason as Error).message}`,
-    };
-  };
-
+  let requests = 0; // drain-path requests not yet answered (admitted or not)
+  let idle: (() => void) | null = null;
   const serveMetrics = options.serveMetrics ?? true;
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const startedAt = performance.now();
@@ -195,7 +138,7 @@ export async function startDrain(
         );
         return;
       }
-      inflight++;
+      requests++;
       ingest(req, res, startedAt)
         .catch((err: unknown) => {
           drainLog.error({ event: 'drain.internal_error', err }, 'drain request failed: 500');
@@ -203,29 +146,20 @@ export async function startDrain(
           return 500;
         })
         .then((status) => {
-          metrics.requests.inc({ status: status < 0 ? 'aborted' : String(status) });
-          inflight--;
-          if (inflight === 0 && idle) idle();
+          const label = status < 0 ? 'aborted' : String(status);
+          metrics.requests.inc({ status: label });
+          metrics.requestDuration.observe({ status: label }, (performance.now() - startedAt) / 1000);
+          requests--;
+          if (requests === 0 && idle) idle();
         });
       return;
     }
+    if (serveHealthRoute(path, req, res, { ready })) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET' }).end();
       return;
     }
-    if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-    } else if (path === '/readyz') {
-      ready().then(
-        (r) => {
-          const ok = r.kafka.startsWith('ok') && r.redis === 'ok' && !closing;
-          res
-            .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ ...r, closing }));
-        },
-        () => res.writeHead(503).end(),
-      );
-    } else if (path === '/metrics' && serveMetrics) {
+    if (path === '/metrics' && serveMetrics) {
       registry.metrics().then(
         (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
         (err: unknown) => {
@@ -254,6 +188,8 @@ export async function startDrain(
     if (socket.writable) {
       const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      // A client that never reads nor closes (slowloris) would keep the half-closed socket.
+      setTimeout(() => socket.destroy(), 1000).unref();
     } else {
       socket.destroy();
     }
@@ -278,6 +214,8 @@ export async function startDrain(
       compression: config.drain.compression,
       auth: config.drain.users.length > 0 ? 'basic' : 'open',
       tokenAllowlist: config.drain.tokens.length,
+      appMappings: config.drain.apps.size,
+      maxAppsPerDrain: config.drain.maxAppsPerDrain,
     },
     'drain listening',
   );
@@ -286,30 +224,29 @@ export async function startDrain(
   const close = (): Promise<void> => {
     if (closed) return closed;
     closing = true;
+    const b = batcher;
     closed = (async () => {
       const deadline = Date.now() + config.runtime.shutdownTimeoutMs;
+      const untilDeadline = () =>
+        new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now())).unref());
       const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      if (inflight > 0) {
+      if (requests > 0) {
         await Promise.race([
           new Promise<void>((resolve) => {
             idle = resolve;
           }),
-          new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now()))),
+          untilDeadline(),
         ]);
       }
-      batcher.close();
-      await Promise.race([
-        batcher.flush(),
-        new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now()))),
-      ]);
+      b.close();
+      await Promise.race([b.flush(), untilDeadline()]);
       server.closeAllConnections();
       await serverClosed;
       dedupe.close();
-      await producer.disconnect(Math.max(1000, deadline - Date.now()));
-      await admin.disconnect().catch(() => {});
-      if (ownRedis) await redis.quit().catch(() => redis.disconnect());
-      drainLog.info({ event: 'drain.closed', inflightLeft: inflight }, 'drain closed');
+      throttle.close();
+      await clients.close(deadline - Date.now());
+      drainLog.info({ event: 'drain.closed', inflightLeft: requests }, 'drain closed');
     })();
     return closed;
   };

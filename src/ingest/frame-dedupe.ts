@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 
 /**
  * Logplex retries a batch (5xx, 429, timeout) with the same `Logplex-Frame-Id`.
@@ -35,7 +35,7 @@ export interface Claim {
 }
 
 export interface FrameDedupeOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   ttlSeconds: number;
   /** life of an in-flight marker without refresh (bounds how long a crash blocks retries) */
@@ -54,7 +54,7 @@ const REFRESH = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call
 return 0`;
 
 export class FrameDedupe {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #prefix: string;
   readonly #ttlSeconds: number;
   readonly #inflightTtlMs: number;

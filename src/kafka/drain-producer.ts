@@ -5,13 +5,23 @@ import { KeyPartitioner } from './key-partitioner.js';
 /**
  * The drain's Kafka producer: idempotent, acks=all (-1), one request in flight.
  *
- * After a failed send the producer is thrown away and a new one (a new producer id)
- * is made for the next send. The reason is kafkajs 2.2.4's sequence bookkeeping:
- * when a produce request fails it rolls the partition's sequence number back, yet the
- * broker may have written that batch (a timeout after the write). The next batch would
- * then reuse those sequence numbers and the broker would take it for a duplicate and
- * drop it while acknowledging it: a silent loss. A fresh producer id starts its own
- * sequences, so a retried batch can only be duplicated (which the drain counts), never lost.
+ * A send that fails is retried INSIDE the same `sendBatch` call, by the same producer (same
+ * producer id and epoch), for up to SEND_PERSIST_MS, and only then given up. This is what keeps
+ * a logplex retry from writing a batch twice: kafkajs assigns the batch's sequence numbers
+ * once per call and resends the same ones, so if the broker had written it before the
+ * connection broke (a timeout after the write, a broker stopped mid-request), the resend is
+ * recognised as a duplicate and acknowledged without a second write; if it had not, it is
+ * written now. Meanwhile the drain has answered 503 at its deadline, but the frame id stays
+ * claimed (frame-dedupe.ts refreshes the marker while the send is pending) and is marked done
+ * when this call finally succeeds, so logplex's retry gets 204 and produces nothing.
+ *
+ * After a send that really failed (SEND_PERSIST_MS of retries, or an error kafkajs does not
+ * retry) the producer is thrown away and a new one (a new producer id) is made for the next
+ * send: kafkajs 2.2.4 rolls the partition's sequence number back on a failed request, and the
+ * next, different batch would reuse those numbers; if the broker had written the failed one,
+ * it would take the new batch for a duplicate and drop it while acknowledging it: a silent
+ * loss. A fresh producer id starts its own sequences, so a retried batch can then only be
+ * duplicated, never lost (the window is measured in docs/drain.md).
  */
 /** What the producer logs through (a pino logger, or the producer thread's relay to one). */
 export interface ProducerLogger {
@@ -25,6 +35,10 @@ export interface DrainProducerOptions {
   ackTimeoutMs: number;
   logger: ProducerLogger;
 }
+
+/** How long one send keeps retrying with the same producer identity (Kafka down for longer: see above). */
+export const SEND_PERSIST_MS = 5 * 60_000;
+const MAX_RETRY_MS = 1000;
 
 export class DrainProducer {
   readonly #opts: DrainProducerOptions;
@@ -79,9 +93,13 @@ export class DrainProducer {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       createPartitioner: KeyPartitioner,
-      // kafkajs retries an idempotent send forever by default; the drain must answer
-      // within logplex's 5 s, so a failed send is reported and retried by logplex.
-      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+      // The drain answers logplex within its deadline whatever this call does (503 while it
+      // retries); the call itself keeps its sequence numbers for SEND_PERSIST_MS (see above).
+      retry: {
+        retries: Math.ceil(SEND_PERSIST_MS / MAX_RETRY_MS),
+        initialRetryTime: 100,
+        maxRetryTime: MAX_RETRY_MS,
+      },
     });
     this.#generation++;
     const connecting = producer.connect().then(

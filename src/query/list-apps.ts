@@ -1,6 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { toRedisError } from '../sinks/redis/redis-errors.js';
-import { appsKey } from '../sinks/redis/redis-keys.js';
+import { partitionAppsKey } from '../sinks/redis/redis-keys.js';
+import { allPartitionTags } from './find-app-partitions.js';
 
 export interface AppSummary {
   app: string;
@@ -8,14 +9,27 @@ export interface AppSummary {
   lastSeenMs: number;
 }
 
-/** Apps with stored data, most recently seen first. */
-export async function listApps(redis: Redis, prefix: string): Promise<AppSummary[]> {
+/**
+ * Apps with stored data, most recently seen first: the union of every partition's
+ * apps index (one ZRANGE per partition, not a SCAN), keeping each app's latest window.
+ */
+export async function listApps(redis: RedisClient, prefix: string): Promise<AppSummary[]> {
   try {
-    const flat = await redis.zrevrange(appsKey(prefix), 0, -1, 'WITHSCORES');
-    const out: AppSummary[] = [];
-    for (let i = 0; i < flat.length; i += 2)
-      out.push({ app: flat[i]!, lastSeenMs: Number(flat[i + 1]) * 1000 });
-    return out;
+    const tags = await allPartitionTags(redis, prefix);
+    const lists = await Promise.all(
+      tags.map((tag) => redis.zrange(partitionAppsKey(prefix, tag), 0, -1, 'WITHSCORES')),
+    );
+    const latest = new Map<string, number>();
+    for (const flat of lists) {
+      for (let i = 0; i < flat.length; i += 2) {
+        const app = flat[i]!;
+        const start = Number(flat[i + 1]);
+        if (start > (latest.get(app) ?? Number.NEGATIVE_INFINITY)) latest.set(app, start);
+      }
+    }
+    return [...latest]
+      .map(([app, start]) => ({ app, lastSeenMs: start * 1000 }))
+      .sort((a, b) => b.lastSeenMs - a.lastSeenMs || (a.app < b.app ? -1 : 1));
   } catch (err) {
     throw toRedisError(err, 'list apps');
   }

@@ -1,8 +1,9 @@
-import type { Redis } from 'ioredis';
 import { RoutemeterError } from '../errors/routemeter-error.js';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { toRedisError } from '../sinks/redis/redis-errors.js';
 import { windowIndexKey, windowKey } from '../sinks/redis/redis-keys.js';
 import { chooseResolution, DEFAULT_RESOLUTIONS, type QueryResolutions } from './choose-resolution.js';
+import { findAppPartitions } from './find-app-partitions.js';
 import { mergeRouteFields, type WindowHash } from './merge-route-fields.js';
 import type { RouteStats } from './route-stats.js';
 
@@ -29,13 +30,22 @@ export interface RouteWindows {
   toMs: number;
   /** toMs − fromMs: what rpm is computed over */
   spanMs: number;
-  /** window starts (s) that had data */
+  /** window starts (s) that had data, ascending (once each, whichever partitions held them) */
   windowStarts: number[];
+  /** one per (partition, window) read: an app's windows may be spread over several partitions */
   hashes: WindowHash[];
 }
 
+/**
+ * Reads an app's windows of a range. The app's partitions come from the
+ * per-partition apps indexes (findAppPartitions, no SCAN); each partition's window
+ * index and hashes live in that partition's hash slot, so on Redis Cluster the reads
+ * go to several nodes at once (auto-pipelined per node). Windows of the same start
+ * from different partitions are all returned: mergeRouteFields sums them like
+ * windows of different starts.
+ */
 export async function readRouteWindows(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   query: RouteQuery,
 ): Promise<RouteWindows> {
@@ -54,22 +64,31 @@ export async function readRouteWindows(
   }
   const alignedFrom = Math.floor(fromMs / 1000 / resolution) * resolution;
   try {
-    const starts = (
-      await redis.zrangebyscore(windowIndexKey(prefix, resolution, app), alignedFrom, `(${toMs / 1000}`)
-    ).map(Number);
-    const pipeline = redis.pipeline();
-    for (const start of starts) pipeline.hgetallBuffer(windowKey(prefix, resolution, app, start));
-    const replies = starts.length === 0 ? [] : ((await pipeline.exec()) ?? []);
+    const tags = await findAppPartitions(redis, prefix, app);
+    const perTag = await Promise.all(
+      tags.map(async (tag) => {
+        const starts = (
+          await redis.zrangebyscore(
+            windowIndexKey(prefix, tag, resolution, app),
+            alignedFrom,
+            `(${toMs / 1000}`,
+          )
+        ).map(Number);
+        const found = await Promise.all(
+          starts.map((start) => redis.hgetallBuffer(windowKey(prefix, tag, resolution, app, start))),
+        );
+        return starts.map((start, i) => ({ start, hash: found[i]! }));
+      }),
+    );
     const hashes: WindowHash[] = [];
-    const windowStarts: number[] = [];
-    replies.forEach(([err, hash], i) => {
-      if (err) throw err;
+    const startSet = new Set<number>();
+    for (const { start, hash } of perTag.flat()) {
       // an index entry can outlive its hash by a little (both expire): skip it
-      if (hash && Object.keys(hash).length > 0) {
-        hashes.push(hash as WindowHash);
-        windowStarts.push(starts[i]!);
-      }
-    });
+      if (Object.keys(hash).length === 0) continue;
+      hashes.push(hash as WindowHash);
+      startSet.add(start);
+    }
+    const windowStarts = [...startSet].sort((a, b) => a - b);
     return {
       app,
       resolutionSeconds: resolution,
@@ -85,7 +104,11 @@ export async function readRouteWindows(
 }
 
 /** Routes of an app over a time range, busiest first. */
-export async function queryRoutes(redis: Redis, prefix: string, query: RouteQuery): Promise<RouteStats[]> {
+export async function queryRoutes(
+  redis: RedisClient,
+  prefix: string,
+  query: RouteQuery,
+): Promise<RouteStats[]> {
   const windows = await readRouteWindows(redis, prefix, query);
   return mergeRouteFields(windows.hashes, { app: windows.app, spanMs: windows.spanMs });
 }

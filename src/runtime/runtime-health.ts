@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { Gauge, type Registry } from 'prom-client';
+import type { HealthStatus } from '../telemetry/health-routes.js';
 import type { Logger } from '../telemetry/logger.js';
 import { withTimeout } from '../util/with-timeout.js';
 import type { LagProbe } from './lag-probe.js';
@@ -20,15 +20,10 @@ import { Field, type PartitionCounters, WorkerField } from './worker-metrics.js'
  * The store being away for `storeOutageExitMs` in a row (from the start, too)
  * calls `onStoreOutage`: the process exits non-zero for its orchestrator.
  */
-export interface HealthStatus {
-  ok: boolean;
-  reasons: string[];
-}
-
 export interface RuntimeHealthOptions {
   registry: Registry;
   /** a main-thread client used only for PING (offline queue off, so a down store fails fast) */
-  redis: Redis;
+  redis: { ping(): Promise<string> };
   probe: LagProbe;
   counters: () => PartitionCounters | null;
   /** partitions the group assigned to this process */

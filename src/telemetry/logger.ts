@@ -1,4 +1,4 @@
-import { type Logger, pino } from 'pino';
+import { destination, type Logger, pino } from 'pino';
 
 /**
  * Structured logs (pino, JSON on stdout, as Heroku's log router expects).
@@ -18,8 +18,17 @@ const REDACT_PATHS = [
   '*.ssl',
 ];
 
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info', name = 'routemeter'): Logger {
-  return pino({ name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+/**
+ * `fd` 2 sends the logs to stderr: for commands whose stdout is their result
+ * (`routemeter replay` prints its report there).
+ */
+export function createLogger(
+  level = process.env.LOG_LEVEL ?? 'info',
+  name = 'routemeter',
+  fd: 1 | 2 = 1,
+): Logger {
+  const options = { name, level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } };
+  return fd === 1 ? pino(options) : pino(options, destination({ dest: fd, sync: false }));
 }
 
 /** `redis://user:secret@host:6379` → `redis://user:***@host:6379` */

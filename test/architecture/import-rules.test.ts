@@ -97,6 +97,11 @@ const RULES: Rule[] = [
     notOurs: ['runtime', 'ingest', 'kafka', 'sinks', 'query', 'api', 'cli', 'actors', 'replay', 'gen'],
     why: 'config is read by all and reads none',
   },
+  {
+    from: 'telemetry',
+    onlyOurs: ['errors', 'util'],
+    why: 'telemetry (logger, health routes) is used by every process and knows none of them',
+  },
   { from: 'errors', onlyOurs: [], why: 'errors are the bottom layer' },
   { from: 'util', onlyOurs: ['errors'], why: 'helpers import only errors' },
 ];

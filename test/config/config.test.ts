@@ -52,6 +52,8 @@ describe('loadConfig', () => {
     [{ PORT: 'eighty' }, /^PORT: /],
     [{ PORT: '70000' }, /^PORT: /],
     [{ REDIS_URL: 'http://x' }, /^REDIS_URL: /],
+    [{ REDIS_URL: 'redis+sentinel://x' }, /^REDIS_URL: /],
+    [{ REDIS_PREFIX: 'rm{x}:' }, /^REDIS_PREFIX: /],
     [{ KAFKA_URL: 'http://x:1' }, /^KAFKA_URL: /],
     [{ KAFKA_URL: 'kafka://nohost' }, /^KAFKA_URL: /],
     [{ KAFKA_URL: 'kafka://a:1,kafka+ssl://b:2' }, /^KAFKA_URL: mixes/],

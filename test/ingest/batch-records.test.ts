@@ -79,4 +79,26 @@ describe('buildBatchRecords', () => {
     expect(r.framing.garbageBytes).toBe(5);
     expect(r.router).toHaveLength(1);
   });
+
+  it('refuses, line by line, the router lines of apps the drain may not write', () => {
+    const line = (host: string) =>
+      routerLine(`at=info method=GET path=/ host=${host} status=200 service=5ms`);
+    const body = Buffer.from(
+      formatLogplexBody([line('a.com'), line('b.com'), line('b.com'), line('c.com'), line('a.com')]),
+    );
+    const seen: string[] = [];
+    const r = build(body, {
+      ...ctx,
+      appCheck: (host) => {
+        seen.push(host);
+        return host === 'a.com' ? null : host === 'b.com' ? 'app_not_allowed' : 'app_cap';
+      },
+    });
+    expect(r.router.map((m) => (m.key as Buffer).toString())).toEqual(['a.com', 'a.com']);
+    expect(r.rejected.app_not_allowed).toBe(2);
+    expect(r.rejected.app_cap).toBe(1);
+    expect(r.routerCount).toBe(2);
+    // consecutive lines of one host are checked once
+    expect(seen).toEqual(['a.com', 'b.com', 'c.com', 'a.com']);
+  });
 });

@@ -24,15 +24,23 @@ export interface TestDrain {
 
 export const AUTH = `Basic ${Buffer.from('logplex:s3cret').toString('base64')}`;
 
+export interface UseDrainOptions {
+  /** every log line the drain writes, parsed (default: the drain logs nothing) */
+  logs?: Array<Record<string, unknown>>;
+  /** a KAFKA_URL other than the shared broker's (a private broker) */
+  kafkaUrl?: string;
+}
+
 export async function useDrain(
   env: Record<string, string> = {},
   brokerRedirect?: string,
+  opts: UseDrainOptions = {},
 ): Promise<TestDrain> {
   const routerTopic = uniqueName('drain-router');
   const platformTopic = uniqueName('drain-platform');
   const redisPrefix = `${uniqueName('rmtest')}:`;
   const config = loadConfig({
-    KAFKA_URL: process.env.KAFKA_URL,
+    KAFKA_URL: opts.kafkaUrl ?? process.env.KAFKA_URL,
     REDIS_URL: process.env.REDIS_URL,
     ROUTER_TOPIC: routerTopic,
     PLATFORM_TOPIC: platformTopic,
@@ -43,11 +51,21 @@ export async function useDrain(
     ...env,
   });
   const registry = new Registry();
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const logs = opts.logs;
+  const logger = logs
+    ? pino(
+        { level: 'debug' },
+        {
+          write(line: string) {
+            logs.push(JSON.parse(line) as Record<string, unknown>);
+          },
+        },
+      )
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const handle = await startDrain(config, logger, registry, { port: 0, host: '127.0.0.1', brokerRedirect });
   onTestFinished(async () => {
     await handle.close();
-    await deleteTopic(routerTopic, platformTopic);
+    if (opts.kafkaUrl === undefined) await deleteTopic(routerTopic, platformTopic);
     const redis = new Redis(config.redis.url);
     const keys = await redis.keys(`${redisPrefix}*`);
     if (keys.length > 0) await redis.del(...keys);
@@ -78,9 +96,14 @@ export async function readTopic(
   topic: string,
   count: number,
   timeoutMs = 30_000,
+  /** a private broker's address (default: the shared broker) */
+  broker?: string,
 ): Promise<Array<{ key: Buffer | null; value: Buffer; headers: Record<string, string>; partition: number }>> {
   const groupId = uniqueName('drain-read');
-  const consumer = testKafka({ clientId: 'routemeter-test-reader' }).consumer({ groupId });
+  const consumer = testKafka({
+    clientId: 'routemeter-test-reader',
+    ...(broker ? { brokers: [broker] } : {}),
+  }).consumer({ groupId });
   const out: Array<{
     key: Buffer | null;
     value: Buffer;
@@ -113,7 +136,7 @@ export async function readTopic(
     await new Promise((r) => setTimeout(r, 500));
   } finally {
     await consumer.disconnect();
-    await deleteGroup(groupId);
+    if (!broker) await deleteGroup(groupId);
   }
   return out;
 }

@@ -1,8 +1,8 @@
-import type { Redis } from 'ioredis';
 import { PartitionAggregator } from '../../src/actors/partition-aggregator.js';
 import type { RouterEvent } from '../../src/logplex/router-event.js';
 import { claimPartition } from '../../src/sinks/redis/claim-partition.js';
 import { flushPartition } from '../../src/sinks/redis/flush-partition.js';
+import type { RedisClient } from '../../src/sinks/redis/redis-client.js';
 import { retentionFromConfig } from '../../src/sinks/redis/retention.js';
 
 /** Test support (not a test file): the write path from events to Redis, without Kafka. */
@@ -18,7 +18,7 @@ export const runtime = {
 
 /** Flushes events through `partitions` aggregators (round-robin), several batches each. */
 export async function ingest(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   events: RouterEvent[],
   partitions = 3,

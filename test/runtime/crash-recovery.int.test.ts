@@ -6,14 +6,13 @@ import { makeRouterLines, prng } from '../support/router-lines.js';
 import {
   childEnv,
   deleteKeys,
+  expectExact,
   highWatermarks,
   metricSum,
-  oracleTotals,
   readStoredTotals,
   runtimeConfig,
   seed,
   storedProgress,
-  storedTotals,
   testRedis,
   useSeededRuntime,
   waitFlushed,
@@ -32,19 +31,6 @@ function startChild(env: NodeJS.ProcessEnv): ChildProcess {
 function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-}
-
-function expectExact(
-  lines: ReturnType<typeof makeRouterLines>,
-  stored: Awaited<ReturnType<typeof readStoredTotals>>,
-) {
-  const got = storedTotals(stored);
-  const want = oracleTotals(lines);
-  const diffs = [...new Set([...got.keys(), ...want.keys()])]
-    .filter((k) => JSON.stringify(got.get(k)) !== JSON.stringify(want.get(k)))
-    .map((k) => `${k}: got ${JSON.stringify(got.get(k))} want ${JSON.stringify(want.get(k))}`);
-  expect(diffs.slice(0, 10)).toEqual([]);
-  expect(got).toEqual(want);
 }
 
 describe('crash recovery (real Kafka and Redis)', () => {

@@ -1,11 +1,19 @@
-import type { Redis } from 'ioredis';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { type RunningRuntime, runRuntime } from '../../src/runtime/run-runtime.js';
 import { unpackStats } from '../../src/sinks/redis/packed-values.js';
 import { readOffsets } from '../../src/sinks/redis/read-offsets.js';
-import { createRedis } from '../../src/sinks/redis/redis-client.js';
+import { createRedis, type RedisClient } from '../../src/sinks/redis/redis-client.js';
+import {
+  parsePartitionMember,
+  partitionAppsKey,
+  partitionsKey,
+  partitionTag,
+  windowIndexKey,
+  windowKey,
+} from '../../src/sinks/redis/redis-keys.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { deletePrefix } from '../sinks/redis/test-redis.js';
 import { testKafka, uniqueName, waitFor, withAdmin } from '../support/kafka.js';
 import { type OracleLine, oracle } from '../support/router-lines.js';
 
@@ -72,7 +80,7 @@ export async function highWatermarks(topic: string): Promise<Map<number, string>
 }
 
 /** Waits until Redis's stored next offset equals the high watermark on every partition. */
-export async function waitFlushed(redis: Redis, config: Config, timeoutMs = 120_000): Promise<void> {
+export async function waitFlushed(redis: RedisClient, config: Config, timeoutMs = 120_000): Promise<void> {
   const highs = await highWatermarks(config.topics.router);
   await waitFor(
     async () => {
@@ -92,17 +100,12 @@ export async function waitFlushed(redis: Redis, config: Config, timeoutMs = 120_
   );
 }
 
-export function testRedis(config: Pick<Config, 'redis'>): Redis {
+export function testRedis(config: Pick<Config, 'redis'>): RedisClient {
   return createRedis(config);
 }
 
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+export async function deleteKeys(redis: RedisClient, prefix: string): Promise<void> {
+  await deletePrefix(redis, prefix);
 }
 
 export interface StoredTotals {
@@ -118,32 +121,47 @@ export interface StoredTotals {
  * second, independent reader for the exactness tests.
  */
 export async function readStoredTotals(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   resolutionSeconds: number,
 ): Promise<Map<string, StoredTotals>> {
   const totals = new Map<string, StoredTotals>();
-  const apps = await redis.zrange(`${prefix}apps`, 0, -1);
-  for (const app of apps) {
-    const windows = await redis.zrange(`${prefix}wi:${resolutionSeconds}:${app}`, 0, -1);
-    for (const w of windows) {
-      const hash = await redis.hgetallBuffer(`${prefix}w:${resolutionSeconds}:${app}:${w}`);
-      for (const [field, value] of Object.entries(hash)) {
-        const bar = field.lastIndexOf('|');
-        if (field.slice(bar + 1) !== 's') continue;
-        const route = field.slice(0, bar);
-        const v = unpackStats(value);
-        const key = `${app} ${route}`;
-        const t = totals.get(key) ?? { count: 0, serviceSumMs: 0, serviceMaxMs: 0, status5xx: 0 };
-        t.count += v[0] ?? 0;
-        t.serviceSumMs += v[1] ?? 0;
-        t.serviceMaxMs = Math.max(t.serviceMaxMs, v[3] ?? 0);
-        t.status5xx += v[11] ?? 0;
-        totals.set(key, t);
-      }
+  // every partition ever claimed → its apps → their windows (partitions merged here)
+  for (const member of await redis.smembers(partitionsKey(prefix))) {
+    const { topic, partition } = parsePartitionMember(member);
+    const tag = partitionTag(topic, partition);
+    for (const app of await redis.zrange(partitionAppsKey(prefix, tag), 0, -1)) {
+      await addAppTotals(redis, prefix, tag, resolutionSeconds, app, totals);
     }
   }
   return totals;
+}
+
+async function addAppTotals(
+  redis: RedisClient,
+  prefix: string,
+  tag: string,
+  resolutionSeconds: number,
+  app: string,
+  totals: Map<string, StoredTotals>,
+): Promise<void> {
+  const windows = await redis.zrange(windowIndexKey(prefix, tag, resolutionSeconds, app), 0, -1);
+  for (const w of windows) {
+    const hash = await redis.hgetallBuffer(windowKey(prefix, tag, resolutionSeconds, app, Number(w)));
+    for (const [field, value] of Object.entries(hash)) {
+      const bar = field.lastIndexOf('|');
+      if (field.slice(bar + 1) !== 's') continue;
+      const route = field.slice(0, bar);
+      const v = unpackStats(value);
+      const key = `${app} ${route}`;
+      const t = totals.get(key) ?? { count: 0, serviceSumMs: 0, serviceMaxMs: 0, status5xx: 0 };
+      t.count += v[0] ?? 0;
+      t.serviceSumMs += v[1] ?? 0;
+      t.serviceMaxMs = Math.max(t.serviceMaxMs, v[3] ?? 0);
+      t.status5xx += v[11] ?? 0;
+      totals.set(key, t);
+    }
+  }
 }
 
 /** The environment of a `routemeter run` child process for this test's config. */
@@ -165,7 +183,7 @@ export function childEnv(config: Config, extra: Record<string, string> = {}): No
 }
 
 /** Sum of stored next offsets: how far the store has got, over all partitions. */
-export async function storedProgress(redis: Redis, config: Config): Promise<number> {
+export async function storedProgress(redis: RedisClient, config: Config): Promise<number> {
   const offsets = await readOffsets(redis, config.redis.prefix, config.topics.router);
   return offsets.reduce((a, o) => a + Number(o.nextOffset ?? 0), 0);
 }
@@ -178,7 +196,7 @@ export async function useSeededRuntime(
   topic: string,
   lines: OracleLine[],
   overrides: Record<string, string> = {},
-): Promise<{ config: Config; redis: Redis; runtime: RunningRuntime }> {
+): Promise<{ config: Config; redis: RedisClient; runtime: RunningRuntime }> {
   await seed(topic, lines);
   const config = runtimeConfig(topic, overrides);
   const redis = testRedis(config);
@@ -189,4 +207,15 @@ export async function useSeededRuntime(
     redis.disconnect();
   });
   return { config, redis, runtime };
+}
+
+/** Asserts that the stored totals equal the oracle's for every (app, route), listing the first differences. */
+export function expectExact(lines: OracleLine[], stored: Map<string, StoredTotals>) {
+  const got = storedTotals(stored);
+  const want = oracleTotals(lines);
+  const diffs = [...new Set([...got.keys(), ...want.keys()])]
+    .filter((k) => JSON.stringify(got.get(k)) !== JSON.stringify(want.get(k)))
+    .map((k) => `${k}: got ${JSON.stringify(got.get(k))} want ${JSON.stringify(want.get(k))}`);
+  expect(diffs.slice(0, 10)).toEqual([]);
+  expect(got).toEqual(want);
 }

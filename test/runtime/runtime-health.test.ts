@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +14,7 @@ function setup(opts: { pingOk?: boolean; assigned?: number[]; storeOutageExitMs?
   const outages: string[] = [];
   const redis = {
     ping: () => (pingOk ? Promise.resolve('PONG') : Promise.reject(new Error('down'))),
-  } as unknown as Redis;
+  };
   const health = new RuntimeHealth({
     registry: new Registry(),
     redis,

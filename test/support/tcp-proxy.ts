@@ -13,6 +13,11 @@ export interface TcpProxy {
   port: number;
   cut(): Promise<void>;
   restore(): Promise<void>;
+  /**
+   * true: keep forwarding requests but throw the broker's answers away (a broker that wrote a
+   * batch whose acknowledgement never arrived); false: forward them again
+   */
+  dropAnswers(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -20,6 +25,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const sockets = new Set<net.Socket>();
   let server: net.Server | null = null;
   let port = 0;
+  let dropping = false;
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
@@ -36,7 +42,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         client.on('error', drop).on('close', drop);
         upstream.on('error', drop).on('close', drop);
         client.pipe(upstream);
-        upstream.pipe(client);
+        upstream.on('data', (chunk: Buffer) => {
+          if (!dropping) client.write(chunk);
+        });
       });
       s.once('error', reject);
       s.listen(port, '127.0.0.1', () => {
@@ -61,6 +69,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     cut: stop,
     restore: listen,
+    dropAnswers(on: boolean) {
+      dropping = on;
+    },
     close: stop,
   };
 }

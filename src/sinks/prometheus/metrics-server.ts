@@ -1,20 +1,18 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { type HealthCheck, serveHealthRoute } from '../../telemetry/health-routes.js';
 
 /**
  * Serves `/metrics` (Prometheus text format), `/healthz` (the process is alive)
- * and `/readyz` (it does its job now) on its own port, so scrapes never queue
- * behind drain traffic. A check may name its reasons; they are in the answer:
- *
- *   503 {"ok":false,"reasons":["store unreachable (Redis PING)"]}
+ * and `/readyz` (it owns and consumes partitions) on its own port,
+ * so scrapes never queue behind drain traffic. The health routes are the shared
+ * telemetry/health-routes.ts: a check returns `{ ok, reasons }` or a boolean.
  */
 export interface MetricsServer {
   port: number;
   close(): Promise<void>;
 }
-
-export type HealthCheck = () => boolean | { ok: boolean; reasons: string[] };
 
 export async function startMetricsServer(
   registry: Registry,
@@ -24,7 +22,7 @@ export async function startMetricsServer(
   host = '0.0.0.0',
 ): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'GET' && path === '/metrics') {
       registry
         .metrics()
@@ -38,13 +36,7 @@ export async function startMetricsServer(
         });
       return;
     }
-    if (req.method === 'GET' && (path === '/healthz' || path === '/readyz')) {
-      const answer = path === '/healthz' ? health() : ready();
-      const status = typeof answer === 'boolean' ? { ok: answer } : answer;
-      res.writeHead(status.ok ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(status));
-      return;
-    }
+    if (serveHealthRoute(path, req, res, { live: health, ready })) return;
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found\n');
   });

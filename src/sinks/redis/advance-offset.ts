@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { RoutemeterError } from '../../errors/routemeter-error.js';
+import type { RedisClient } from './redis-client.js';
 import { routemeterCommands } from './redis-commands.js';
 import { toRedisError } from './redis-errors.js';
 import { offsetKey } from './redis-keys.js';
@@ -28,7 +28,7 @@ export interface AdvanceResult {
  * Throws RM_ERR_FLUSH_FENCED or RM_ERR_FLUSH_OFFSET_MISMATCH like flushPartition.
  */
 export async function advanceOffset(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   req: AdvanceRequest,
 ): Promise<AdvanceResult> {

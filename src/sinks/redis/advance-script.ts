@@ -2,7 +2,7 @@
  * Move a partition's stored next offset forward without data, when Kafka's
  * retention deleted records that were never aggregated (stored next < log start).
  *
- *   KEYS[1] {p}off:{topic}:{partition}
+ *   KEYS[1] {p}off:{t:P}
  *   ARGV[1] epoch   ARGV[2] expected current next ('' = any)   ARGV[3] new next
  *   → {'ok', next} | {'unchanged', next} | {'fenced', epoch, next} | {'mismatch', epoch, next}
  *

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { routemeterCommands } from './redis-commands.js';
 import { toRedisError } from './redis-errors.js';
-import { offsetKey, partitionsKey } from './redis-keys.js';
+import { offsetKey, partitionMember, partitionsKey } from './redis-keys.js';
 
 export interface PartitionClaim {
   /** fencing token: pass it with every flush and advance of this ownership */
@@ -20,18 +20,15 @@ export interface PartitionClaim {
  * starting policy; the first flush then stores where it started.
  */
 export async function claimPartition(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   topic: string,
   partition: number,
 ): Promise<PartitionClaim> {
   let reply: Array<string | number>;
   try {
-    reply = await routemeterCommands(redis).rmClaim(
-      offsetKey(prefix, topic, partition),
-      partitionsKey(prefix, topic),
-      partition,
-    );
+    await redis.sadd(partitionsKey(prefix), partitionMember(topic, partition));
+    reply = await routemeterCommands(redis).rmClaim(offsetKey(prefix, topic, partition));
   } catch (err) {
     throw toRedisError(err, `claim ${topic}/${partition}`);
   }

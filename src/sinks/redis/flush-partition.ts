@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import type { FlushBatch, WindowDelta } from '../../actors/flush-batch.js';
 import { RoutemeterError } from '../../errors/routemeter-error.js';
 import { packCodes, packHistogram, packStats } from './packed-values.js';
+import type { RedisClient } from './redis-client.js';
 import { routemeterCommands } from './redis-commands.js';
 import { toRedisError } from './redis-errors.js';
-import { appsKey, offsetKey, windowIndexKey, windowKey } from './redis-keys.js';
+import { offsetKey, partitionAppsKey, partitionTag, windowIndexKey, windowKey } from './redis-keys.js';
 import { longestTtl, type Retention, ttlFor } from './retention.js';
 
 /**
@@ -25,6 +25,14 @@ import { longestTtl, type Retention, ttlFor } from './retention.js';
  * "Already applied" is recognised as: same epoch, stored next == batch.nextOffset
  * != batch.fromOffset. Within one epoch a single owner flushes consecutive
  * ranges, so no other batch can have ended at that offset.
+ *
+ * A stored epoch LOWER than the batch's means the store lost our claim: Redis
+ * replicates asynchronously, so a primary that dies right after acknowledging a
+ * claim can hand its slots to a replica that never saw it. No newer owner exists;
+ * the store merely went back in time. That is reported as an offset mismatch
+ * (re-claim, resume from the stored offset), not as fenced, which would make the
+ * runtime give the partition up for good. Lost flushes look the same way (stored
+ * next behind fromOffset) and are re-aggregated from Kafka.
  */
 export interface FlushOptions {
   retention: Retention;
@@ -51,7 +59,7 @@ const DECIMAL = /^(0|[1-9][0-9]*)$/;
 type FlushArg = string | number | Buffer;
 
 export async function flushPartition(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   batch: FlushBatch,
   options: FlushOptions,
@@ -73,6 +81,13 @@ export async function flushPartition(
     case 'ok':
       return { status: 'applied', deltas: batch.deltas.length, windows };
     case 'fenced':
+      if (reply[1] !== '' && Number(reply[1]) < batch.epoch) {
+        throw new RoutemeterError(
+          'RM_ERR_FLUSH_OFFSET_MISMATCH',
+          `flush of ${where} with epoch ${batch.epoch}: the store holds the older epoch ${reply[1]} (a failover lost the claim); re-claim`,
+          { details: { storedEpoch: reply[1], storedNext: reply[2], epoch: batch.epoch } },
+        );
+      }
       throw new RoutemeterError(
         'RM_ERR_FLUSH_FENCED',
         `flush of ${where} with epoch ${batch.epoch} rejected: the stored epoch is ${reply[1] || 'none (never claimed)'}`,
@@ -116,14 +131,16 @@ export function encodeFlush(
   retention: Retention,
 ): { keys: string[]; args: FlushArg[]; windows: number } {
   // Group by window hash so each hash gets one EXPIRE and one index update.
+  const tag = partitionTag(batch.topic, batch.partition);
   const groups = new Map<string, WindowDelta[]>();
   for (const d of batch.deltas) {
-    const key = windowKey(prefix, d.resolutionSeconds, d.app, d.windowStart);
+    const key = windowKey(prefix, tag, d.resolutionSeconds, d.app, d.windowStart);
     const group = groups.get(key);
     if (group === undefined) groups.set(key, [d]);
     else group.push(d);
   }
-  const keys = [offsetKey(prefix, batch.topic, batch.partition), appsKey(prefix)];
+  // all keys carry the partition's hash tag: one slot on Redis Cluster (redis-keys.ts)
+  const keys = [offsetKey(prefix, batch.topic, batch.partition), partitionAppsKey(prefix, tag)];
   const args: FlushArg[] = [
     batch.epoch,
     batch.fromOffset,
@@ -134,7 +151,7 @@ export function encodeFlush(
   ];
   for (const [key, deltas] of groups) {
     const first = deltas[0]!;
-    keys.push(key, windowIndexKey(prefix, first.resolutionSeconds, first.app));
+    keys.push(key, windowIndexKey(prefix, tag, first.resolutionSeconds, first.app));
     args.push(first.app, first.windowStart, ttlFor(retention, first.resolutionSeconds), deltas.length);
     for (const d of deltas) pushDelta(args, d);
   }

@@ -1,7 +1,8 @@
 /**
  * One partition flush, applied atomically (a Lua script runs alone in Redis).
  *
- *   KEYS[1]      {p}off:{topic}:{partition}        KEYS[2]  {p}apps
+ *   KEYS[1]      {p}off:{t:P}        KEYS[2]  {p}apps:{t:P} (the partition's apps)
+ *   (every key has the partition's hash tag {t:P}: one slot on Redis Cluster)
  *   KEYS[2g+1]   window hash of group g            KEYS[2g+2]  window index of group g
  *
  *   ARGV[1] epoch  ARGV[2] fromOffset  ARGV[3] nextOffset  ARGV[4] watermark ms ('' = keep)
@@ -20,7 +21,7 @@
  * fields, merge in Lua (stats: element-wise sum, max for the 4th; codes: sum per
  * code; histograms: linear merge of two sorted "value:count" lists), one HSET;
  * (4) EXPIRE the hash, add its start to the window index (trimming entries older
- * than the TTL) and the app to the apps index; (5) next := nextOffset,
+ * than the TTL) and the app to the partition's apps index; (5) next := nextOffset,
  * wm := max(wm, watermark), at := server time (ms).
  *
  * Nothing is written before the checks pass, and a script is atomic, so a

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 import { toRedisError } from './redis-errors.js';
-import { offsetKey, partitionsKey } from './redis-keys.js';
+import { offsetKey, parsePartitionMember, partitionsKey } from './redis-keys.js';
 
 export interface StoredOffset {
   partition: number;
@@ -13,18 +13,26 @@ export interface StoredOffset {
   updatedAtMs: number | null;
 }
 
-/** The stored offset state of every partition ever claimed on `topic`, by partition (for lag tools and tests). */
-export async function readOffsets(redis: Redis, prefix: string, topic: string): Promise<StoredOffset[]> {
+/**
+ * The stored offset state of every partition ever claimed on `topic`, by partition
+ * (for lag tools and tests). One HGETALL per partition, issued together: on Redis
+ * Cluster each goes to the node of its partition's slot (a pipeline could not span
+ * nodes), and auto-pipelining batches them per node.
+ */
+export async function readOffsets(
+  redis: RedisClient,
+  prefix: string,
+  topic: string,
+): Promise<StoredOffset[]> {
   try {
-    const members = await redis.smembers(partitionsKey(prefix, topic));
-    const partitions = members.map(Number).sort((a, b) => a - b);
-    const pipeline = redis.pipeline();
-    for (const p of partitions) pipeline.hgetall(offsetKey(prefix, topic, p));
-    const replies = (await pipeline.exec()) ?? [];
+    const partitions = (await redis.smembers(partitionsKey(prefix)))
+      .map(parsePartitionMember)
+      .filter((m) => m.topic === topic)
+      .map((m) => m.partition)
+      .sort((a, b) => a - b);
+    const hashes = await Promise.all(partitions.map((p) => redis.hgetall(offsetKey(prefix, topic, p))));
     return partitions.map((partition, i) => {
-      const [err, raw] = replies[i] ?? [null, {}];
-      if (err) throw err;
-      const h = raw as Record<string, string>;
+      const h = hashes[i]!;
       return {
         partition,
         nextOffset: h.next ?? null,

@@ -1,37 +1,65 @@
 /**
  * The Redis key schema (docs/redis-keys.md has the full picture). `prefix` is
  * Config.redis.prefix (default "rm:"), so several installations or tests can
- * share one Redis.
+ * share one Redis. `{t:P}` is the partition's hash tag (topic, partition):
  *
- *   {p}off:{topic}:{partition}         hash  next, epoch, wm, at          no TTL
- *   {p}offp:{topic}                    set   partitions ever claimed      no TTL
- *   {p}apps                            zset  app → last window start (s)  longest retention
- *   {p}wi:{res}:{app}                  zset  window starts (s)            retention of res
- *   {p}w:{res}:{app}:{windowStart}     hash  "<route>|<field>" → value    retention of res
+ *   {p}off:{t:P}                       hash  next, epoch, wm, at          no TTL
+ *   {p}apps:{t:P}                      zset  app → last window start (s)  longest retention
+ *   {p}wi:{t:P}:{res}:{app}            zset  window starts (s)            retention of res
+ *   {p}w:{t:P}:{res}:{app}:{start}     hash  "<route>|<field>" → value    retention of res
+ *   {p}parts                           set   "topic:partition" ever claimed  no TTL
+ *
+ * Every key one flush touches carries the same hash tag, so on Redis Cluster they
+ * live in one slot and the flush stays ONE atomic script (a script may only touch
+ * keys of one slot). The same layout is used on a single Redis, where the tag is
+ * just part of the name. The read side finds an app through the per-partition
+ * `apps` indexes (one ZSCORE per partition listed in `parts`), never by SCAN, and
+ * merges what several partitions hold for the app.
+ *
+ * Redis Cluster hashes the text between the FIRST `{` and the next `}`, so the
+ * prefix must not contain braces (config.ts rejects them) and the tag comes right
+ * after the key's kind. Kafka topic names are [a-zA-Z0-9._-], never ':' or braces.
  */
+export function partitionTag(topic: string, partition: number): string {
+  return `{${topic}:${partition}}`;
+}
+
+/** `topic:partition`, the member of the `parts` set (split at the last ':') */
+export function partitionMember(topic: string, partition: number): string {
+  return `${topic}:${partition}`;
+}
+
+export function parsePartitionMember(member: string): { topic: string; partition: number } {
+  const colon = member.lastIndexOf(':');
+  return { topic: member.slice(0, colon), partition: Number(member.slice(colon + 1)) };
+}
+
 export function offsetKey(prefix: string, topic: string, partition: number): string {
-  return `${prefix}off:${topic}:${partition}`;
+  return `${prefix}off:${partitionTag(topic, partition)}`;
 }
 
-export function partitionsKey(prefix: string, topic: string): string {
-  return `${prefix}offp:${topic}`;
+/** every partition ever claimed, of every topic (for readOffsets and the read side) */
+export function partitionsKey(prefix: string): string {
+  return `${prefix}parts`;
 }
 
-export function appsKey(prefix: string): string {
-  return `${prefix}apps`;
+/** apps with data flushed by this partition */
+export function partitionAppsKey(prefix: string, tag: string): string {
+  return `${prefix}apps:${tag}`;
 }
 
-export function windowIndexKey(prefix: string, resolutionSeconds: number, app: string): string {
-  return `${prefix}wi:${resolutionSeconds}:${app}`;
+export function windowIndexKey(prefix: string, tag: string, resolutionSeconds: number, app: string): string {
+  return `${prefix}wi:${tag}:${resolutionSeconds}:${app}`;
 }
 
 export function windowKey(
   prefix: string,
+  tag: string,
   resolutionSeconds: number,
   app: string,
   windowStart: number,
 ): string {
-  return `${prefix}w:${resolutionSeconds}:${app}:${windowStart}`;
+  return `${prefix}w:${tag}:${resolutionSeconds}:${app}:${windowStart}`;
 }
 
 /**

@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
 import type { FlushBatch } from '../../actors/flush-batch.js';
 import { advanceOffset } from './advance-offset.js';
 import { claimPartition, type PartitionClaim } from './claim-partition.js';
 import { type FlushResult, flushPartition } from './flush-partition.js';
 import { readOffsets, type StoredOffset } from './read-offsets.js';
+import type { RedisClient } from './redis-client.js';
 import type { Retention } from './retention.js';
 
 /**
@@ -12,7 +12,7 @@ import type { Retention } from './retention.js';
  */
 export class RedisPartitionStore {
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly prefix: string,
     readonly retention: Retention,
   ) {}

@@ -59,12 +59,12 @@ describe('encodeFlush', () => {
     );
     expect(windows).toBe(2);
     expect(keys).toEqual([
-      'p:off:router:2',
-      'p:apps',
-      'p:w:10:a:1700000000',
-      'p:wi:10:a',
-      'p:w:60:a:1699999980',
-      'p:wi:60:a',
+      'p:off:{router:2}',
+      'p:apps:{router:2}',
+      'p:w:{router:2}:10:a:1700000000',
+      'p:wi:{router:2}:10:a',
+      'p:w:{router:2}:60:a:1699999980',
+      'p:wi:{router:2}:60:a',
     ]);
     expect(args.slice(0, 6)).toEqual([3, '10', '20', 123, 1000, 2]);
     expect(args.slice(6, 10)).toEqual(['a', 1_700_000_000, 100, 2]);

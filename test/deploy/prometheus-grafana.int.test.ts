@@ -168,7 +168,7 @@ describe('deploy/: Prometheus rules and Grafana dashboard (promtool, real runtim
     };
     for (const p of dashboard.panels) for (const t of p.targets ?? []) exprs.push(t.expr);
     for (const v of dashboard.templating.list) exprs.push(v.definition);
-    expect(exprs.length).toBeGreaterThan(25); // 16 rules and 20 panel queries, at least
+    expect(exprs.length).toBeGreaterThan(25); // 18 rules and 22 panel queries, at least
     const referenced = new Set(exprs.flatMap(referencedNames));
     expect(referenced.size).toBeGreaterThan(10);
     const missing = [...referenced].filter((n) => !exported.has(n));

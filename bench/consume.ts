@@ -77,12 +77,7 @@ import {
   uniqueName,
   withAdmin,
 } from './support/consume-stack.js';
-
-/** The generator's `:slug` (`summer-sale-123`) and `:date` (`2025-03-12`) path segments. */
-const GENERATOR_ROUTE_PATTERNS = JSON.stringify([
-  { pattern: '\\d{4}-\\d{2}-\\d{2}', placeholder: ':date' },
-  { pattern: '[a-z][a-z0-9]*(?:-[a-z0-9]+)*-\\d{1,3}', placeholder: ':slug' },
-]);
+import { GENERATOR_ROUTE_PATTERNS } from './support/generator-route-patterns.js';
 
 const MEASUREMENTS = ['a', 'b', 'c', "c'", 'd', 'mem', 'parts'] as const;
 type Measurement = (typeof MEASUREMENTS)[number];

@@ -3,10 +3,15 @@
 # Kafka and Redis. Works on a fresh clone: installs dependencies if missing, builds (worker
 # threads load the compiled JavaScript), and brings the local stack up if it is not (a
 # no-op when it runs). Extra arguments go to vitest (e.g. `npm test -- test/runtime`).
+# ROUTEMETER_BUILT=1 skips the build: .ci/run sets it after building once itself.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 [[ -d node_modules ]] || npm ci --no-audit --no-fund
-npm run build
+if [[ "${ROUTEMETER_BUILT:-}" == 1 ]]; then
+  echo "build: skipped (ROUTEMETER_BUILT=1, built by the caller)"
+else
+  npm run build
+fi
 bash scripts/install-test-tools.sh
 bash scripts/install-prometheus.sh
 bash scripts/stack.sh up

@@ -15,9 +15,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import { SingleBar } from 'cli-progress';
+import { loadConfig } from '../../src/config/config.js';
 import { createRouterEvent } from '../../src/logplex/router-event.js';
 import { parseRouterEvent } from '../../src/logplex/router-line.js';
-import { FETCH_SETTINGS } from '../../src/runtime/partition-consumer.js';
+import { fetchSettings } from '../../src/runtime/partition-consumer.js';
 import {
   benchKafka,
   deleteGroups,
@@ -29,7 +30,7 @@ import {
 } from './consume-stack.js';
 
 /** The fetch settings of src/runtime/partition-consumer.ts, so that (a) and (c) fetch alike. */
-export const RUNTIME_FETCH = FETCH_SETTINGS;
+export const RUNTIME_FETCH = fetchSettings(loadConfig({}).runtime.partition);
 
 export interface BareRun {
   threads: number;

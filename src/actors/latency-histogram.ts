@@ -1,4 +1,5 @@
 import { build, type JsHistogram } from 'hdr-histogram-js';
+import { RoutemeterError } from '../errors/routemeter-error.js';
 
 /**
  * The one histogram configuration used to record service and connect times, and
@@ -53,7 +54,8 @@ const layout = createLatencyHistogram();
 const SUB_BUCKET_COUNT = layout.subBucketCount;
 const SUB_BUCKET_HALF_COUNT = layout.subBucketHalfCount;
 const SUB_BUCKET_HALF_COUNT_MAGNITUDE = layout.subBucketHalfCountMagnitude;
-if (layout.unitMagnitude !== 0) throw new Error('recordLatency assumes lowestDiscernibleValue 1');
+if (layout.unitMagnitude !== 0)
+  throw new RoutemeterError('RM_ERR_INTERNAL', 'recordLatency assumes lowestDiscernibleValue 1');
 
 /**
  * `h.recordValue(value)` for a histogram made by createLatencyHistogram, through

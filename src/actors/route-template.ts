@@ -18,7 +18,8 @@ import { TemplateCache } from './template-cache.js';
  *  4. each segment is replaced by the placeholder of the first matching rule:
  *     the user patterns (Config.runtime.routePatterns, tried in order, each a regex
  *     that must match the whole segment), then the built-ins (`:id`, `:uuid`,
- *     `:hex`, `:token`, see segment-placeholder.ts). If the whole segment does not
+ *     `:date`, `:hex`, `:token`, `:slug`, in that order; segment-placeholder.ts
+ *     has the rules). If the whole segment does not
  *     match but its stem does (`123.png`), the extension is kept: `:id.png`;
  *  5. a segment still longer than 64 characters becomes `:long`; after 24 segments
  *     the rest of the path becomes `:rest`.
@@ -34,6 +35,8 @@ export interface RoutePattern {
   pattern: string;
   /** what the segment becomes, e.g. ":sku" */
   placeholder: string;
+  /** `pattern` already compiled and anchored (config.ts compiles ROUTE_PATTERNS once, at load) */
+  regex?: RegExp;
 }
 
 export interface CompiledRoutePattern {
@@ -71,7 +74,8 @@ export function compileRoutePatterns(patterns: readonly RoutePattern[]): Compile
       );
     }
     try {
-      return { regex: new RegExp(`^(?:${p.pattern})$`), placeholder: p.placeholder.replaceAll('|', '%7C') };
+      const regex = p.regex ?? new RegExp(`^(?:${p.pattern})$`);
+      return { regex, placeholder: p.placeholder.replaceAll('|', '%7C') };
     } catch (err) {
       throw new RoutemeterError('RM_ERR_CONFIG', `ROUTE_PATTERNS[${i}].pattern: ${(err as Error).message}`, {
         cause: err,

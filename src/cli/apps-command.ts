@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
 import { listApps } from '../query/list-apps.js';
-import { createRedis } from '../sinks/redis/redis-client.js';
+import { connectRedis } from './connect-redis.js';
 
 export function registerAppsCommand(program: Command): void {
   program
@@ -11,7 +11,7 @@ export function registerAppsCommand(program: Command): void {
     .option('--names', 'print only the app names, one per line (for scripts)')
     .action(async (opts: { limit: string; names?: boolean }) => {
       const config = loadConfig();
-      const redis = createRedis(config);
+      const redis = await connectRedis(config);
       try {
         const apps = (await listApps(redis, config.redis.prefix)).slice(0, Number(opts.limit));
         for (const a of apps) {

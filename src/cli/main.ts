@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { isRoutemeterError } from '../errors/routemeter-error.js';
-import { createLogger } from '../telemetry/logger.js';
 import { registerAppsCommand } from './apps-command.js';
 import { registerDrainCommand } from './drain-command.js';
 import { registerGenCommand } from './gen-command.js';
@@ -34,12 +33,13 @@ registerGenCommand(program);
 registerReplayCommand(program);
 registerStackCommand(program);
 
+// A failure a person can act on (bad config, a server unreachable) is one line on
+// stderr naming the variable; anything else is a bug and keeps its stack.
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const logger = createLogger(process.env.LOG_LEVEL ?? 'info');
   if (isRoutemeterError(err)) {
-    logger.fatal({ code: err.code }, err.message);
+    process.stderr.write(`routemeter: ${err.message} [${err.code}]\n`);
   } else {
-    logger.fatal({ err }, 'routemeter failed');
+    process.stderr.write(`routemeter: unexpected failure\n${(err as Error)?.stack ?? String(err)}\n`);
   }
   process.exitCode = 1;
 });

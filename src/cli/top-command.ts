@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
 import { resolutionsFromConfig } from '../query/choose-resolution.js';
 import { MergePool } from '../query/merge-pool.js';
-import { createRedis } from '../sinks/redis/redis-client.js';
+import { connectRedis } from './connect-redis.js';
 import { runTop, TOP_SORTS, type TopSort } from './top.js';
 
 export function registerTopCommand(program: Command): void {
@@ -25,7 +25,7 @@ export function registerTopCommand(program: Command): void {
         once?: boolean;
       }) => {
         const config = loadConfig();
-        const redis = createRedis(config);
+        const redis = await connectRedis(config);
         const pool = new MergePool({ maxThreads: 1 });
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());

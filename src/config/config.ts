@@ -50,7 +50,44 @@ export const DEFAULTS = {
   STORE_OUTAGE_EXIT_MS: 300_000,
   LIVENESS_STALL_MS: 30_000,
   LOG_LEVEL: 'info',
+  // Timeouts and retries of the clients and of supervision: one place, one default each.
+  KAFKA_CONNECT_TIMEOUT_MS: 3000,
+  KAFKA_REQUEST_TIMEOUT_MS: 10_000,
+  KAFKA_RETRIES: 5,
+  KAFKA_RETRY_INITIAL_MS: 100,
+  KAFKA_RETRY_MAX_MS: 2000,
+  REDIS_CONNECT_TIMEOUT_MS: 3000,
+  REDIS_COMMAND_TIMEOUT_MS: 5000,
+  REDIS_MAX_RETRIES_PER_REQUEST: 2,
+  REDIS_RECONNECT_STEP_MS: 200,
+  REDIS_RECONNECT_MAX_MS: 2000,
+  GROUP_SESSION_TIMEOUT_MS: 10_000,
+  GROUP_REBALANCE_TIMEOUT_MS: 30_000,
+  GROUP_HEARTBEAT_INTERVAL_MS: 3000,
+  GROUP_RETRIES: 10,
+  GROUP_COMMIT_INTERVAL_MS: 5000,
+  PARTITION_REBALANCE_TIMEOUT_MS: 20_000,
+  FETCH_MAX_WAIT_MS: 250,
+  // Bounded memory while catching up (docs/operations.md has the measurements):
+  // a fetch of 1 MiB of gzip holds ~5 MiB once decoded into kafkajs messages.
+  FETCH_MAX_BYTES: 1024 * 1024,
+  MAX_PENDING_BYTES: 64 * 1024 * 1024,
+  // A flush of more than ~5,000 deltas blocks Redis for tens of milliseconds (cost per
+  // delta: the measuring test in test/sinks/redis/flush-partition.int.test.ts), so a
+  // partition flushes early once its actors hold this many (route, window) states.
+  MAX_OPEN_WINDOWS: 4000,
+  WORKER_MAX_HEAP_MB: 160,
+  RESTART_BACKOFF_BASE_MS: 200,
+  RESTART_BACKOFF_MAX_MS: 10_000,
+  FENCED_RETRY_MS: 3000,
+  OOM_BACKOFF_MS: 5000,
+  SHUTDOWN_RESERVE_MS: 5000,
+  LEAVE_GROUP_TIMEOUT_MS: 2500,
 } as const;
+
+/** pino's levels: anything else would crash pino with a raw stack trace. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 const bool = z
@@ -133,9 +170,23 @@ const schema = z.object({
     .regex(/^[^:]+:.*$/, 'must be user:password')
     .optional(),
   REPLAY_TARGET_BEARER_TOKEN: z.string().optional(),
-  LOG_LEVEL: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-    .default(DEFAULTS.LOG_LEVEL),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default(DEFAULTS.LOG_LEVEL),
+  KAFKA_CONNECT_TIMEOUT_MS: int(100).default(DEFAULTS.KAFKA_CONNECT_TIMEOUT_MS),
+  KAFKA_REQUEST_TIMEOUT_MS: int(100).default(DEFAULTS.KAFKA_REQUEST_TIMEOUT_MS),
+  KAFKA_RETRIES: int(0, 100).default(DEFAULTS.KAFKA_RETRIES),
+  REDIS_CONNECT_TIMEOUT_MS: int(100).default(DEFAULTS.REDIS_CONNECT_TIMEOUT_MS),
+  REDIS_COMMAND_TIMEOUT_MS: int(100).default(DEFAULTS.REDIS_COMMAND_TIMEOUT_MS),
+  GROUP_SESSION_TIMEOUT_MS: int(1000).default(DEFAULTS.GROUP_SESSION_TIMEOUT_MS),
+  GROUP_REBALANCE_TIMEOUT_MS: int(1000).default(DEFAULTS.GROUP_REBALANCE_TIMEOUT_MS),
+  GROUP_HEARTBEAT_INTERVAL_MS: int(100).default(DEFAULTS.GROUP_HEARTBEAT_INTERVAL_MS),
+  FETCH_MAX_WAIT_MS: int(1, 10_000).default(DEFAULTS.FETCH_MAX_WAIT_MS),
+  FETCH_MAX_BYTES: int(64 * 1024).default(DEFAULTS.FETCH_MAX_BYTES),
+  MAX_PENDING_BYTES: int(1024 * 1024).default(DEFAULTS.MAX_PENDING_BYTES),
+  WORKER_MAX_HEAP_MB: int(0).default(DEFAULTS.WORKER_MAX_HEAP_MB),
+  RESTART_BACKOFF_BASE_MS: int(1).default(DEFAULTS.RESTART_BACKOFF_BASE_MS),
+  RESTART_BACKOFF_MAX_MS: int(1).default(DEFAULTS.RESTART_BACKOFF_MAX_MS),
+  FENCED_RETRY_MS: int(0).default(DEFAULTS.FENCED_RETRY_MS),
+  OOM_BACKOFF_MS: int(0).default(DEFAULTS.OOM_BACKOFF_MS),
 });
 
 type Env = z.infer<typeof schema>;
@@ -146,8 +197,8 @@ export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
 export interface Config {
   port: number;
   metricsPort: number;
-  kafka: KafkaConnection & { prefix: string };
-  redis: { url: string; prefix: string; tlsVerify: boolean };
+  kafka: KafkaConnection & { prefix: string; client: KafkaClientSettings };
+  redis: { url: string; prefix: string; tlsVerify: boolean; client: RedisClientSettings };
   topics: { router: string; platform: string | null; partitions: number };
   consumerGroup: string;
   drain: {
@@ -189,11 +240,13 @@ export interface Config {
     rollupRetentionSeconds: number;
     allowedLatenessSeconds: number;
     routeCapPerApp: number;
-    /** user route patterns: `regex=>:placeholder` pairs, see actors/route-template.ts */
-    routePatterns: Array<{ pattern: string; placeholder: string }>;
+    /**
+     * user route patterns from ROUTE_PATTERNS (a JSON array of
+     * `{"pattern": "<regex for one path segment>", "placeholder": ":name"}`), checked
+     * and compiled here once; see actors/route-template.ts
+     */
+    routePatterns: Array<{ pattern: string; placeholder: string; regex: RegExp }>;
     maxPendingRecords: number;
-    restartMax: number;
-    restartWindowMs: number;
     shutdownTimeoutMs: number;
     promRouteLimit: number;
     /** how often the exported per-route Prometheus series are chosen again by traffic */
@@ -204,14 +257,91 @@ export interface Config {
     storeOutageExitMs: number;
     /** a worker thread (or the main event loop) silent this long makes /healthz fail */
     livenessStallMs: number;
+    /** how each partition consumer joins its private group and fetches */
+    partition: PartitionSettings;
+    /** the real consumer group (the fleet's membership) */
+    membership: MembershipSettings;
+    supervision: SupervisionSettings;
+    /** heap cap of each worker thread (MiB, `resourceLimits.maxOldGenerationSizeMb`); 0 = Node's default */
+    workerMaxHeapMb: number;
   };
   /** credentials `routemeter replay` sends to its target (never on the command line: `ps` shows it) */
   replay: { basicAuth: string | null; bearerToken: string | null };
-  logLevel: Env['LOG_LEVEL'];
+  logLevel: LogLevel;
 }
 
-/** `ROUTE_PATTERNS` is a JSON array of `{ "pattern": "<regex for one path segment>", "placeholder": ":name" }`. */
-function parseRoutePatterns(raw: string | undefined): Array<{ pattern: string; placeholder: string }> {
+export interface KafkaClientSettings {
+  connectionTimeoutMs: number;
+  requestTimeoutMs: number;
+  retries: number;
+  initialRetryTimeMs: number;
+  maxRetryTimeMs: number;
+}
+
+export interface RedisClientSettings {
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  maxRetriesPerRequest: number;
+  /** reconnect after min(attempt · step, max) ms */
+  reconnectStepMs: number;
+  reconnectMaxMs: number;
+}
+
+export interface PartitionSettings {
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  fetchMaxWaitMs: number;
+  /** one fetch of one partition, compressed bytes (kafkajs maxBytesPerPartition and maxBytes) */
+  fetchMaxBytes: number;
+  /** fetched-but-unflushed record bytes per worker thread past which its partitions pause */
+  maxPendingBytes: number;
+  /** (route, window) states per flush above which a flush starts early: one Lua step stays well under 100 ms */
+  maxOpenWindows: number;
+  /** bad records are explained in the log at most this often per partition */
+  badRecordLogIntervalMs: number;
+  /** how long a consumer may take to disconnect when its partition stops */
+  disconnectTimeoutMs: number;
+  /** pause between final-flush attempts during a stop */
+  finalFlushRetryMs: number;
+}
+
+export interface MembershipSettings {
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  maxWaitTimeMs: number;
+  retries: number;
+  /** flushed offsets are committed to the group this often (for lag tools) */
+  commitIntervalMs: number;
+}
+
+/** The supervision policy's numbers (runtime/supervision-decider.ts reads them). */
+export interface SupervisionSettings {
+  /** restarts (of workers and of failed partitions) allowed within `windowMs` before escalating */
+  maxRestarts: number;
+  windowMs: number;
+  /** exponential backoff: base · 2^(n-1), capped */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** a fenced partition that the group still gives us is claimed again after this */
+  fencedRetryMs: number;
+  /** least wait before restarting a worker that ran out of memory */
+  oomBackoffMs: number;
+  /** the workers' share of the shutdown budget is the budget minus this (the group leave and commits) */
+  shutdownReserveMs: number;
+  /** how long leaving the consumer group may take at shutdown */
+  leaveGroupTimeoutMs: number;
+}
+
+/**
+ * `ROUTE_PATTERNS` is a JSON array of `{ "pattern": "<regex for one path segment>", "placeholder": ":name" }`,
+ * e.g. `[{"pattern":"[a-z]+-[a-z]+","placeholder":":slug"}]`. Each pattern is anchored at both ends of
+ * the segment and compiled here, once; the placeholder must be non-empty and contain no "/".
+ */
+function parseRoutePatterns(
+  raw: string | undefined,
+): Array<{ pattern: string; placeholder: string; regex: RegExp }> {
   if (raw === undefined || raw.trim() === '') return [];
   let parsed: unknown;
   try {
@@ -228,17 +358,51 @@ function parseRoutePatterns(raw: string | undefined): Array<{ pattern: string; p
       `ROUTE_PATTERNS: expected [{"pattern": "...", "placeholder": ":x"}]`,
     );
   }
-  for (const p of result.data) {
+  return result.data.map((p, i) => {
+    if (p.placeholder.includes('/')) {
+      throw new RoutemeterError('RM_ERR_CONFIG', `ROUTE_PATTERNS[${i}].placeholder must not contain "/"`);
+    }
     try {
-      new RegExp(p.pattern);
+      return { ...p, regex: new RegExp(`^(?:${p.pattern})$`) };
     } catch (err) {
       throw new RoutemeterError(
         'RM_ERR_CONFIG',
         `ROUTE_PATTERNS: bad regex ${p.pattern} (${(err as Error).message})`,
       );
     }
+  });
+}
+
+/** Checks that involve more than one variable; each message names the variables. */
+function checkCrossFields(e: Env): void {
+  if (e.ROLLUP_SECONDS % e.WINDOW_SECONDS !== 0) {
+    throw new RoutemeterError(
+      'RM_ERR_CONFIG',
+      `ROLLUP_SECONDS: ${e.ROLLUP_SECONDS} is not a multiple of WINDOW_SECONDS (${e.WINDOW_SECONDS})`,
+      { details: { variable: 'ROLLUP_SECONDS' } },
+    );
   }
-  return result.data;
+  if (e.RESTART_BACKOFF_MAX_MS < e.RESTART_BACKOFF_BASE_MS) {
+    throw new RoutemeterError(
+      'RM_ERR_CONFIG',
+      `RESTART_BACKOFF_MAX_MS: ${e.RESTART_BACKOFF_MAX_MS} is below RESTART_BACKOFF_BASE_MS (${e.RESTART_BACKOFF_BASE_MS})`,
+      { details: { variable: 'RESTART_BACKOFF_MAX_MS' } },
+    );
+  }
+  if (e.GROUP_HEARTBEAT_INTERVAL_MS >= e.GROUP_SESSION_TIMEOUT_MS) {
+    throw new RoutemeterError(
+      'RM_ERR_CONFIG',
+      `GROUP_HEARTBEAT_INTERVAL_MS: ${e.GROUP_HEARTBEAT_INTERVAL_MS} must be below GROUP_SESSION_TIMEOUT_MS (${e.GROUP_SESSION_TIMEOUT_MS})`,
+      { details: { variable: 'GROUP_HEARTBEAT_INTERVAL_MS' } },
+    );
+  }
+  if (e.MAX_PENDING_BYTES < 2 * e.FETCH_MAX_BYTES) {
+    throw new RoutemeterError(
+      'RM_ERR_CONFIG',
+      `MAX_PENDING_BYTES: ${e.MAX_PENDING_BYTES} must be at least twice FETCH_MAX_BYTES (${e.FETCH_MAX_BYTES})`,
+      { details: { variable: 'MAX_PENDING_BYTES' } },
+    );
+  }
 }
 
 /**
@@ -294,6 +458,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new RoutemeterError('RM_ERR_CONFIG', `${variable}: ${issue.message}`, { details: { variable } });
   }
   const e = result.data;
+  checkCrossFields(e);
   const kafka = parseKafkaUrl(e.KAFKA_URL, {
     trustedCert: e.KAFKA_TRUSTED_CERT,
     clientCert: e.KAFKA_CLIENT_CERT,
@@ -302,8 +467,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     metricsPort: e.METRICS_PORT,
-    kafka: { ...kafka, prefix: e.KAFKA_PREFIX },
-    redis: { url: e.REDIS_URL, prefix: e.REDIS_PREFIX, tlsVerify: e.REDIS_TLS_VERIFY },
+    kafka: {
+      ...kafka,
+      prefix: e.KAFKA_PREFIX,
+      client: {
+        connectionTimeoutMs: e.KAFKA_CONNECT_TIMEOUT_MS,
+        requestTimeoutMs: e.KAFKA_REQUEST_TIMEOUT_MS,
+        retries: e.KAFKA_RETRIES,
+        initialRetryTimeMs: DEFAULTS.KAFKA_RETRY_INITIAL_MS,
+        maxRetryTimeMs: DEFAULTS.KAFKA_RETRY_MAX_MS,
+      },
+    },
+    redis: {
+      url: e.REDIS_URL,
+      prefix: e.REDIS_PREFIX,
+      tlsVerify: e.REDIS_TLS_VERIFY,
+      client: {
+        connectTimeoutMs: e.REDIS_CONNECT_TIMEOUT_MS,
+        commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+        maxRetriesPerRequest: DEFAULTS.REDIS_MAX_RETRIES_PER_REQUEST,
+        reconnectStepMs: DEFAULTS.REDIS_RECONNECT_STEP_MS,
+        reconnectMaxMs: DEFAULTS.REDIS_RECONNECT_MAX_MS,
+      },
+    },
     topics: {
       router: e.KAFKA_PREFIX + e.ROUTER_TOPIC,
       platform: e.PLATFORM_TOPIC === '' ? null : e.KAFKA_PREFIX + e.PLATFORM_TOPIC,
@@ -341,14 +527,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       routeCapPerApp: e.ROUTE_CAP_PER_APP,
       routePatterns: parseRoutePatterns(e.ROUTE_PATTERNS),
       maxPendingRecords: e.MAX_PENDING_RECORDS,
-      restartMax: e.RESTART_MAX,
-      restartWindowMs: e.RESTART_WINDOW_MS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
       promRouteLimit: e.PROM_ROUTE_LIMIT,
       promRouteEvaluateMs: e.PROM_ROUTE_EVALUATE_MS,
       lagProbeIntervalMs: e.LAG_PROBE_INTERVAL_MS,
       storeOutageExitMs: e.STORE_OUTAGE_EXIT_MS,
       livenessStallMs: e.LIVENESS_STALL_MS,
+      partition: {
+        sessionTimeoutMs: e.GROUP_SESSION_TIMEOUT_MS,
+        rebalanceTimeoutMs: DEFAULTS.PARTITION_REBALANCE_TIMEOUT_MS,
+        heartbeatIntervalMs: e.GROUP_HEARTBEAT_INTERVAL_MS,
+        fetchMaxWaitMs: e.FETCH_MAX_WAIT_MS,
+        fetchMaxBytes: e.FETCH_MAX_BYTES,
+        maxPendingBytes: e.MAX_PENDING_BYTES,
+        maxOpenWindows: DEFAULTS.MAX_OPEN_WINDOWS,
+        badRecordLogIntervalMs: 10_000,
+        disconnectTimeoutMs: 5000,
+        finalFlushRetryMs: 250,
+      },
+      membership: {
+        sessionTimeoutMs: e.GROUP_SESSION_TIMEOUT_MS,
+        rebalanceTimeoutMs: e.GROUP_REBALANCE_TIMEOUT_MS,
+        heartbeatIntervalMs: e.GROUP_HEARTBEAT_INTERVAL_MS,
+        maxWaitTimeMs: 1000,
+        retries: DEFAULTS.GROUP_RETRIES,
+        commitIntervalMs: DEFAULTS.GROUP_COMMIT_INTERVAL_MS,
+      },
+      supervision: {
+        maxRestarts: e.RESTART_MAX,
+        windowMs: e.RESTART_WINDOW_MS,
+        backoffBaseMs: e.RESTART_BACKOFF_BASE_MS,
+        backoffMaxMs: e.RESTART_BACKOFF_MAX_MS,
+        fencedRetryMs: e.FENCED_RETRY_MS,
+        oomBackoffMs: e.OOM_BACKOFF_MS,
+        shutdownReserveMs: DEFAULTS.SHUTDOWN_RESERVE_MS,
+        leaveGroupTimeoutMs: DEFAULTS.LEAVE_GROUP_TIMEOUT_MS,
+      },
+      workerMaxHeapMb: e.WORKER_MAX_HEAP_MB,
     },
     replay: {
       basicAuth: e.REPLAY_TARGET_BASIC_AUTH ?? null,

@@ -13,7 +13,7 @@ export interface KafkaConnection {
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** `KAFKA_TRUSTED_CERT` may hold several PEM certificates during a CA rotation. */
-export function splitPemBundle(bundle: string): string[] {
+function splitPemBundle(bundle: string): string[] {
   return bundle.match(PEM_BLOCK) ?? [];
 }
 

@@ -8,9 +8,6 @@
  */
 export const ERROR_CODES = {
   RM_ERR_CONFIG: { canRetry: false, description: 'configuration is missing or invalid' },
-  RM_ERR_AUTH: { canRetry: false, description: 'drain credentials are missing or wrong' },
-  RM_ERR_CONTENT_TYPE: { canRetry: false, description: 'request content type is not application/logplex-1' },
-  RM_ERR_BODY_TOO_LARGE: { canRetry: false, description: 'request body is larger than the configured limit' },
   RM_ERR_KAFKA_UNAVAILABLE: { canRetry: true, description: 'Kafka could not acknowledge the records' },
   RM_ERR_PRODUCER_SATURATED: { canRetry: true, description: 'the producer queue is full' },
   RM_ERR_PRODUCE_TIMEOUT: {
@@ -31,13 +28,29 @@ export const ERROR_CODES = {
     canRetry: false,
     description: 'a flush did not start at the stored next offset of its partition',
   },
+  RM_ERR_REDIS_SCRIPT: {
+    canRetry: false,
+    description:
+      'Redis rejected a command or a script answered something it never answers (a bug, not an outage)',
+  },
+  RM_ERR_INVALID_BATCH: { canRetry: false, description: 'a flush batch or offset move is malformed (a bug)' },
+  RM_ERR_INVALID_QUERY: {
+    canRetry: false,
+    description: 'a query asks for an impossible range or resolution',
+  },
+  RM_ERR_DECODE: { canRetry: false, description: 'stored bytes cannot be decoded (msgpack, packed values)' },
+  RM_ERR_TIMEOUT: { canRetry: true, description: 'an operation got no answer within its time limit' },
   RM_ERR_WORKER_CRASHED: { canRetry: true, description: 'a worker thread exited unexpectedly' },
   RM_ERR_RESTART_BUDGET_EXHAUSTED: {
     canRetry: false,
     description: 'too many worker restarts within the supervision window',
   },
+  RM_ERR_NOT_STARTED: { canRetry: true, description: 'a component was used before its start() finished' },
+  RM_ERR_INTERNAL: {
+    canRetry: false,
+    description: 'an invariant of routemeter itself does not hold (a bug)',
+  },
   RM_ERR_PROTOCOL: { canRetry: false, description: 'an unknown message crossed the main/worker boundary' },
-  RM_ERR_SHUTDOWN_TIMEOUT: { canRetry: false, description: 'shutdown did not finish in time' },
   RM_ERR_BUILD_MISSING: {
     canRetry: false,
     description: 'a compiled worker script is missing from dist/ (run `npm run build`)',

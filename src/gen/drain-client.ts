@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { RoutemeterError } from '../errors/routemeter-error.js';
 import type { LogplexBatch } from './logplex-batch.js';
 
 /**
@@ -53,7 +54,9 @@ export function createDrainClient(opts: DrainClientOptions): DrainClient {
             res.on('error', reject);
           },
         );
-        req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+        req.setTimeout(timeoutMs, () =>
+          req.destroy(new RoutemeterError('RM_ERR_TIMEOUT', `no answer within ${timeoutMs} ms`)),
+        );
         req.on('error', reject);
         req.end(batch.body);
       });

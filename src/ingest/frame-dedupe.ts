@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '../sinks/redis/redis-client.js';
+import { frameKey } from '../sinks/redis/redis-keys.js';
 
 /**
  * Logplex retries a batch (5xx, 429, timeout) with the same `Logplex-Frame-Id`.
@@ -71,7 +72,7 @@ export class FrameDedupe {
   }
 
   key(drainToken: string, frameId: string): string {
-    return `${this.#prefix}drain:frame:${drainToken}:${frameId}`;
+    return frameKey(this.#prefix, drainToken, frameId);
   }
 
   /** Tries to become the one attempt that produces this frame, waiting at most `waitMs` for another. */

@@ -187,7 +187,14 @@ export class RecordBatcher<T> {
     const started = performance.now();
     this.#inflight = this.#opts.send(items).then(
       () => this.#settle(batch, records, bytes, started, null),
-      (err: unknown) => this.#settle(batch, records, bytes, started, err ?? new Error('send failed')),
+      (err: unknown) =>
+        this.#settle(
+          batch,
+          records,
+          bytes,
+          started,
+          err ?? new RoutemeterError('RM_ERR_KAFKA_UNAVAILABLE', 'send failed without a reason'),
+        ),
     );
   }
 

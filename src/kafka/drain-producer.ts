@@ -2,6 +2,23 @@ import type { CompressionTypes, Kafka, Producer, TopicMessages } from 'kafkajs';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { KeyPartitioner } from './key-partitioner.js';
 
+/** What the producer logs through (a pino logger, or the producer thread's relay to one). */
+export interface ProducerLogger {
+  warn(fields: Record<string, unknown>, msg?: string): void;
+}
+
+export interface DrainProducerOptions {
+  kafka: Kafka;
+  compression: CompressionTypes;
+  /** broker-side wait for the in-sync replicas (the produce request's `timeout`) */
+  ackTimeoutMs: number;
+  logger: ProducerLogger;
+}
+
+/** How long one send keeps retrying with the same producer identity (Kafka down for longer: see the class). */
+export const SEND_PERSIST_MS = 5 * 60_000;
+const MAX_RETRY_MS = 1000;
+
 /**
  * The drain's Kafka producer: idempotent, acks=all (-1), one request in flight.
  *
@@ -23,23 +40,6 @@ import { KeyPartitioner } from './key-partitioner.js';
  * loss. A fresh producer id starts its own sequences, so a retried batch can then only be
  * duplicated, never lost (the window is measured in docs/drain.md).
  */
-/** What the producer logs through (a pino logger, or the producer thread's relay to one). */
-export interface ProducerLogger {
-  warn(fields: Record<string, unknown>, msg?: string): void;
-}
-
-export interface DrainProducerOptions {
-  kafka: Kafka;
-  compression: CompressionTypes;
-  /** broker-side wait for the in-sync replicas (the produce request's `timeout`) */
-  ackTimeoutMs: number;
-  logger: ProducerLogger;
-}
-
-/** How long one send keeps retrying with the same producer identity (Kafka down for longer: see above). */
-export const SEND_PERSIST_MS = 5 * 60_000;
-const MAX_RETRY_MS = 1000;
-
 export class DrainProducer {
   readonly #opts: DrainProducerOptions;
   #producer: Producer | null = null;

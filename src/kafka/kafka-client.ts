@@ -8,14 +8,18 @@ import type { Config } from '../config/config.js';
  * replaced by a check of the chain only (what Heroku's own client examples do).
  */
 export function kafkaClientConfig(config: Pick<Config, 'kafka'>, clientId: string): KafkaConfig {
-  const { brokers, ssl } = config.kafka;
+  const { brokers, ssl, client } = config.kafka;
   return {
     clientId,
     brokers,
     logLevel: KafkaLogLevel.NOTHING,
-    connectionTimeout: 3000,
-    requestTimeout: 10_000,
-    retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+    connectionTimeout: client.connectionTimeoutMs,
+    requestTimeout: client.requestTimeoutMs,
+    retry: {
+      retries: client.retries,
+      initialRetryTime: client.initialRetryTimeMs,
+      maxRetryTime: client.maxRetryTimeMs,
+    },
     ssl: ssl
       ? {
           rejectUnauthorized: true,

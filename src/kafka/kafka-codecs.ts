@@ -127,15 +127,22 @@ export function registerCodec(name: CompressionName): CompressionTypes {
   throw new RoutemeterError('RM_ERR_CONFIG', `PRODUCER_COMPRESSION: unknown codec ${String(name)}`);
 }
 
-/** Registers every codec that loads, so a consumer can read topics written with any of them. */
-export function registerAllCodecs(): CompressionName[] {
+/**
+ * Registers every codec that loads, so a consumer can read topics written with any of
+ * them. A codec that cannot load on this platform (a native module missing) is not
+ * offered, and `onUnavailable` says why: records written with it would then fail to
+ * decode, and the log is where an operator finds the reason.
+ */
+export function registerAllCodecs(
+  onUnavailable: (codec: CompressionName, err: unknown) => void = () => {},
+): CompressionName[] {
   const ok: CompressionName[] = [];
   for (const name of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
     try {
       registerCodec(name);
       ok.push(name);
-    } catch {
-      // a codec that cannot load on this platform is simply not offered
+    } catch (err) {
+      onUnavailable(name, (err as { cause?: unknown }).cause ?? err);
     }
   }
   return ok;

@@ -47,7 +47,12 @@ export class ProducerThread {
     this.#worker = worker;
     worker.on('message', (msg: ProducerToMain) => this.#onMessage(msg));
     worker.on('error', (err) => this.#onDeath(worker, err));
-    worker.on('exit', (code) => this.#onDeath(worker, new Error(`producer thread exited with code ${code}`)));
+    worker.on('exit', (code) =>
+      this.#onDeath(
+        worker,
+        new RoutemeterError('RM_ERR_WORKER_CRASHED', `producer thread exited with code ${code}`),
+      ),
+    );
     const connected = this.#call(worker, { code: 'connect', id: 0 }, []);
     this.#connected = connected;
     connected.catch(() => {

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Kafka } from 'kafkajs';
+import { RoutemeterError } from '../errors/routemeter-error.js';
 import { serializeError } from '../errors/serialize-error.js';
 import { redirectSocketFactory } from './broker-redirect.js';
 import { DrainProducer, type ProducerLogger } from './drain-producer.js';
@@ -15,7 +16,8 @@ import { slabsToTopicMessages } from './record-slab.js';
  * that serves HTTP). See producer-protocol.ts for the messages.
  */
 const port = parentPort;
-if (port === null) throw new Error('producer-worker.ts must run as a worker thread');
+if (port === null)
+  throw new RoutemeterError('RM_ERR_INTERNAL', 'producer-worker.ts must run as a worker thread');
 const data = workerData as ProducerWorkerData;
 
 const post = (msg: ProducerToMain) => port.postMessage(msg);

@@ -1,7 +1,7 @@
 import type { JsHistogram } from 'hdr-histogram-js';
 import { createLatencyHistogram } from '../actors/latency-histogram.js';
 import { unpackCodes, unpackHistogramInto, unpackStats } from '../sinks/redis/packed-values.js';
-import { FIELD } from '../sinks/redis/redis-keys.js';
+import { FIELD, STATS, STATS_MAX_INDEX } from '../sinks/redis/redis-keys.js';
 import type { CodeCount, RouteStats } from './route-stats.js';
 
 /**
@@ -38,7 +38,12 @@ export function mergeRouteFields(hashes: readonly WindowHash[], options: MergeOp
       const suffix = field.slice(bar + 1);
       let acc = routes.get(route);
       if (acc === undefined) {
-        acc = { stats: new Array<number>(13).fill(0), codes: new Map(), service: null, connect: null };
+        acc = {
+          stats: new Array<number>(STATS.length).fill(0),
+          codes: new Map(),
+          service: null,
+          connect: null,
+        };
         routes.set(route, acc);
       }
       const value = hash[field]!;
@@ -46,7 +51,7 @@ export function mergeRouteFields(hashes: readonly WindowHash[], options: MergeOp
         case FIELD.stats: {
           const s = unpackStats(value);
           for (let i = 0; i < acc.stats.length; i++) {
-            acc.stats[i] = i === 3 ? Math.max(acc.stats[i]!, s[i]!) : acc.stats[i]! + s[i]!;
+            acc.stats[i] = i === STATS_MAX_INDEX ? Math.max(acc.stats[i]!, s[i]!) : acc.stats[i]! + s[i]!;
           }
           break;
         }

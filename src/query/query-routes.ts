@@ -51,14 +51,17 @@ export async function readRouteWindows(
 ): Promise<RouteWindows> {
   const { app, fromMs, toMs } = query;
   if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) {
-    throw new RoutemeterError('RM_ERR_CONFIG', `query range must have fromMs < toMs, got ${fromMs}..${toMs}`);
+    throw new RoutemeterError(
+      'RM_ERR_INVALID_QUERY',
+      `query range must have fromMs < toMs, got ${fromMs}..${toMs}`,
+    );
   }
   const resolution =
     query.resolution ??
     chooseResolution(fromMs, toMs, query.resolutions ?? DEFAULT_RESOLUTIONS, query.nowMs ?? Date.now());
   if (!Number.isInteger(resolution) || resolution < 1) {
     throw new RoutemeterError(
-      'RM_ERR_CONFIG',
+      'RM_ERR_INVALID_QUERY',
       `query resolution must be a positive integer, got ${resolution}`,
     );
   }

@@ -1,4 +1,5 @@
 import type { Consumer, Kafka } from 'kafkajs';
+import type { MembershipSettings } from '../config/config.js';
 import type { Logger } from '../telemetry/logger.js';
 
 /**
@@ -18,7 +19,7 @@ import type { Logger } from '../telemetry/logger.js';
 export interface MembershipOptions {
   groupId: string;
   topic: string;
-  sessionTimeoutMs?: number;
+  settings: MembershipSettings;
 }
 
 export class GroupMembership {
@@ -38,11 +39,11 @@ export class GroupMembership {
   async start(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.opts.groupId,
-      sessionTimeout: this.opts.sessionTimeoutMs ?? 10_000,
-      rebalanceTimeout: 30_000,
-      heartbeatInterval: 3000,
-      maxWaitTimeInMs: 1000,
-      retry: { retries: 10 },
+      sessionTimeout: this.opts.settings.sessionTimeoutMs,
+      rebalanceTimeout: this.opts.settings.rebalanceTimeoutMs,
+      heartbeatInterval: this.opts.settings.heartbeatIntervalMs,
+      maxWaitTimeInMs: this.opts.settings.maxWaitTimeMs,
+      retry: { retries: this.opts.settings.retries },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -69,7 +70,7 @@ export class GroupMembership {
     });
     consumer.pause([{ topic: this.opts.topic }]);
     this.running = true;
-    this.commitTimer = setInterval(() => void this.commitPending(), 5000);
+    this.commitTimer = setInterval(() => void this.commitPending(), this.opts.settings.commitIntervalMs);
   }
 
   /** Remembers the latest flushed offset; commits are batched every few seconds. */

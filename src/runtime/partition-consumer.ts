@@ -1,40 +1,41 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import type { FlushBatch } from '../actors/flush-batch.js';
+import type { PartitionSettings } from '../config/config.js';
 import { isRoutemeterError } from '../errors/routemeter-error.js';
 import { serializeError } from '../errors/serialize-error.js';
 import { pinnedPartitionAssigner } from '../kafka/pinned-partition-assigner.js';
 import { createRouterEvent } from '../logplex/router-event.js';
 import type { Logger } from '../telemetry/logger.js';
 import { withTimeout } from '../util/with-timeout.js';
+import { PartitionFlusher } from './partition-flusher.js';
 import type {
   AggregatorFactory,
   PartitionAggregatorPort,
   PartitionStorePort,
   RecordParser,
 } from './partition-ports.js';
-import type { RouteSample, WorkerToMain } from './protocol.js';
-import { backoffDelay, DEFAULT_POLICY } from './supervision-decider.js';
-import { UnflushedAge } from './unflushed-age.js';
+import { PendingBytes } from './pending-bytes.js';
+import type { RouteSample, StopReason, WorkerToMain } from './protocol.js';
+import { decisionEvent } from './runtime-events.js';
+import { decide, type SupervisionPolicy } from './supervision-decider.js';
 import { Field, type PartitionCounters } from './worker-metrics.js';
 
 /**
  * One Kafka partition, consumed by its own kafkajs consumer, inside a worker
- * thread. The life of a partition here:
+ * thread: the fetch lifecycle. The flush half (queue, backoff, outcomes) is
+ * partition-flusher.ts. The life of a partition here:
  *
  *   claim (Redis: epoch += 1, read next offset)
  *     │
  *     ▼
  *   seek to next ──► eachBatch: parse → aggregator.record   (hot path, no I/O)
  *                        │
- *      every flushIntervalMs, or when pending ≥ maxPendingRecords
+ *      every flushIntervalMs, or when pending records or the thread's pending
+ *      bytes pass their bound (fetching pauses), or too many open windows
  *                        ▼
- *   drain deltas → FlushBatch [from, next) → Redis (one atomic Lua step:
- *   epoch check, offset check, apply aggregates, next := batch.next)
- *                        │
- *          ok ──► report `flushed` (main commits the offset to Kafka for lag tools)
- *          fenced ──► stop: a newer owner has the partition
- *          Redis down ──► keep the batch, pause fetching when too much is pending, retry
+ *   PartitionFlusher: drain deltas → FlushBatch [from, next) → Redis (one atomic
+ *   Lua step: epoch check, offset check, apply aggregates, next := batch.next)
  *
  * kafkajs has no `assign()`, so the consumer joins a private group of its own
  * (`<group>.p<partition>`) whose assigner hands it exactly this
@@ -50,6 +51,9 @@ export interface PartitionConsumerOptions {
   shutdownTimeoutMs: number;
   /** how many routes per flush are reported to main for the capped per-route series */
   routeSampleLimit: number;
+  /** group timeouts and fetch bounds (fetchMaxBytes already scaled for this thread) */
+  settings: PartitionSettings;
+  policy: SupervisionPolicy;
 }
 
 export interface PartitionConsumerDeps {
@@ -61,19 +65,25 @@ export interface PartitionConsumerDeps {
   counters: PartitionCounters;
   post: (msg: WorkerToMain) => void;
   logger: Logger;
+  /** the thread's pending-bytes budget; a private one (the configured bound) if left out */
+  pending?: PendingBytes;
   /** per-route summary of a drained batch; optional so tests can leave it out */
   sampleRoutes?: (batch: FlushBatch, limit: number) => RouteSample[];
 }
 
-/** (route, window) states per flush above which a flush starts early: one Lua step stays well under 100 ms */
-const MAX_OPEN_WINDOWS = 4000;
-
-/** How much a partition consumer fetches at once (bench/consume.ts fetches the same way). */
-export const FETCH_SETTINGS = {
-  maxWaitTimeInMs: 250,
-  maxBytesPerPartition: 4 * 1024 * 1024,
-  maxBytes: 8 * 1024 * 1024,
-} as const;
+/** How a partition consumer fetches (bench/support/consume-bare.ts fetches the same way). */
+export function fetchSettings(
+  settings: Pick<PartitionSettings, 'fetchMaxWaitMs' | 'fetchMaxBytes'>,
+): Pick<ConsumerConfig, 'maxWaitTimeInMs' | 'maxBytesPerPartition' | 'maxBytes' | 'minBytes'> {
+  // One partition per consumer: the consumer-wide bound equals the partition's, so
+  // a fetch never holds more than fetchMaxBytes of (compressed) record batches.
+  return {
+    maxWaitTimeInMs: settings.fetchMaxWaitMs,
+    maxBytesPerPartition: settings.fetchMaxBytes,
+    maxBytes: settings.fetchMaxBytes,
+    minBytes: 1,
+  };
+}
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -83,44 +93,73 @@ export class PartitionConsumer {
   private epoch = 0;
   /** next offset to process (1 + last processed record) */
   private position = 0;
-  /** offset up to which records have been drained into `queue` */
-  private drainedUpTo = 0;
-  /** offset stored in Redis (the last successful flush's next) */
-  private flushedUpTo = 0;
-  /** drained batches not yet stored, oldest first */
-  private readonly queue: FlushBatch[] = [];
   private paused = false;
   private flushTimer: NodeJS.Timeout | null = null;
-  private flushing: Promise<boolean> | null = null;
-  private flushAttempts = 0;
-  private retryAt = 0;
   private lastFailureLogMs = 0;
+  /** the start sequence in flight, so a stop waits for its current step instead of racing it */
+  private starting: Promise<void> | null = null;
   private readonly event = createRouterEvent();
   private aggregator: PartitionAggregatorPort | null = null;
-  private readonly unflushed = new UnflushedAge();
+  private readonly pending: PendingBytes;
+  private readonly flusher: PartitionFlusher;
 
   constructor(
     private readonly opts: PartitionConsumerOptions,
     private readonly deps: PartitionConsumerDeps,
-  ) {}
+  ) {
+    this.pending = deps.pending ?? new PendingBytes(opts.settings.maxPendingBytes);
+    this.flusher = new PartitionFlusher(
+      {
+        topic: opts.topic,
+        partition: opts.partition,
+        routeSampleLimit: opts.routeSampleLimit,
+        policy: opts.policy,
+      },
+      {
+        store: deps.store,
+        counters: deps.counters,
+        post: deps.post,
+        logger: deps.logger,
+        pending: this.pending,
+        sampleRoutes: deps.sampleRoutes,
+        pauseFetching: () => this.pause(),
+        stopPartition: (reason, error) => void this.stop(reason, error),
+      },
+    );
+  }
 
   get isFenced(): boolean {
     return this.deps.counters.get(this.opts.partition, Field.fenced) === 1;
   }
 
-  async start(): Promise<void> {
-    const { topic, partition } = this.opts;
-    const { counters, logger } = this.deps;
+  /**
+   * Claims the partition and starts fetching. Rejects only when the start itself
+   * failed (the caller reports `start-failed`); a stop during the start makes it
+   * return quietly.
+   */
+  start(): Promise<void> {
     this.state = 'starting';
+    this.starting = this.startSteps();
+    return this.starting;
+  }
+
+  /** Still starting? A stop() that arrived meanwhile owns the teardown. */
+  private get startCancelled(): boolean {
+    return this.state !== 'starting';
+  }
+
+  private async startSteps(): Promise<void> {
+    const { topic, partition, settings } = this.opts;
+    const { counters, logger } = this.deps;
     counters.set(partition, Field.fenced, 0);
     counters.set(partition, Field.paused, 0);
-    const claim = await this.retryUntilStopped('claim', () => this.deps.store.claim(topic, partition));
+    const claim = await this.retryWhileStarting('claim', () => this.deps.store.claim(topic, partition));
     if (claim === undefined) return;
     this.epoch = claim.epoch;
     this.aggregator = this.deps.createAggregator(claim);
 
     // Where to start: the stored next offset, clamped to what Kafka still has.
-    const offsets = await this.retryUntilStopped('offsets', () => this.deps.admin.fetchTopicOffsets(topic));
+    const offsets = await this.retryWhileStarting('offsets', () => this.deps.admin.fetchTopicOffsets(topic));
     if (offsets === undefined) return;
     const bounds = offsets.find((o) => o.partition === partition);
     const low = Number(bounds?.low ?? 0);
@@ -132,15 +171,13 @@ export class PartitionConsumer {
       counters.add(partition, Field.skippedByRetention, low - start);
       start = low;
     }
+    if (this.startCancelled) return;
     this.position = start;
-    this.drainedUpTo = start;
-    this.flushedUpTo = start;
+    this.flusher.begin(this.epoch, this.aggregator, start);
     counters.set(partition, Field.position, start);
     counters.set(partition, Field.flushed, start);
     counters.set(partition, Field.highWatermark, Number(bounds?.high ?? start));
     counters.set(partition, Field.owned, 1);
-    counters.set(partition, Field.lastFlushMs, Date.now());
-    counters.set(partition, Field.oldestUnflushedMs, 0);
 
     const consumer = this.deps.kafka.consumer({
       // A fixed name per partition, so that on Heroku's multi-tenant plans the
@@ -148,16 +185,17 @@ export class PartitionConsumer {
       // overlapping during a rebalance share the group, and the pinned assigner
       // lets only one of them fetch.
       groupId: `${this.opts.groupPrefix}.p${partition}`,
-      rebalanceTimeout: 20_000,
+      rebalanceTimeout: settings.rebalanceTimeoutMs,
       partitionAssigners: [pinnedPartitionAssigner(topic, partition)],
-      sessionTimeout: 10_000,
-      heartbeatInterval: 3000,
-      ...FETCH_SETTINGS,
+      sessionTimeout: settings.sessionTimeoutMs,
+      heartbeatInterval: settings.heartbeatIntervalMs,
+      ...fetchSettings(settings),
     });
-    if (this.state !== 'starting') return;
     this.consumer = consumer;
     await consumer.connect();
+    if (this.startCancelled) return;
     await consumer.subscribe({ topic, fromBeginning: true });
+    if (this.startCancelled) return;
     await consumer.run({
       // Nothing is committed to Kafka from here (Redis holds the offsets), but the
       // batch must be resolved: kafkajs re-fetches an unresolved batch forever.
@@ -165,12 +203,14 @@ export class PartitionConsumer {
       eachBatchAutoResolve: true,
       eachBatch: (payload) => this.onBatch(payload),
     });
+    // A stop that arrived while run() was joining has stopped the consumer:
+    // seek() on it would throw "Consumer group was not initialized".
+    if (this.startCancelled) return;
     // seek after run(): kafkajs applies it to the next fetch. A fetch that raced
     // ahead of it is harmless: records below `position` are skipped in onBatch.
     consumer.seek({ topic, partition, offset: String(start) });
-    if (this.state !== 'starting') return; // stop() arrived meanwhile and owns the teardown
     this.state = 'running';
-    this.flushTimer = setInterval(() => void this.flush(), this.opts.flushIntervalMs);
+    this.flushTimer = setInterval(() => void this.tick(), this.opts.flushIntervalMs);
     this.deps.post({ code: 'partition-started', topic, partition, epoch: this.epoch, offset: String(start) });
     logger.info({ topic, partition, epoch: this.epoch, offset: start }, 'partition started');
   }
@@ -186,11 +226,12 @@ export class PartitionConsumer {
     let bytes = 0;
     let failures = 0;
     let position = this.position;
+    let firstTimestampMs = 0;
     for (const message of batch.messages) {
       const offset = Number(message.offset);
       if (offset < position) continue;
       const value = message.value;
-      if (records === 0) this.unflushed.consumed(Number(message.timestamp));
+      if (records === 0) firstTimestampMs = Number(message.timestamp);
       records++;
       if (value === null) {
         failures++;
@@ -205,32 +246,50 @@ export class PartitionConsumer {
     const last = Number(batch.lastOffset());
     if (Number.isFinite(last) && last + 1 > position && batch.messages.length > 0) position = last + 1;
     this.position = position;
+    this.flusher.noteConsumed(bytes, firstTimestampMs);
     counters.add(partition, Field.records, records);
     counters.add(partition, Field.bytes, bytes);
-    if (failures > 0) {
-      counters.add(partition, Field.parseFailures, failures);
-      // Explained in the log, at most every 10 s per partition (never per record).
-      const now = Date.now();
-      if (now - this.lastFailureLogMs >= 10_000) {
-        this.lastFailureLogMs = now;
-        this.deps.logger.warn(
-          { topic: this.opts.topic, partition, skipped: failures, firstOffset: batch.firstOffset() },
-          'records skipped: not router lines this runtime can aggregate (no timestamp, host, method or path)',
-        );
-      }
-    }
+    if (failures > 0) this.onBadRecords(failures, batch.firstOffset());
     counters.set(partition, Field.position, position);
     counters.set(partition, Field.highWatermark, Number(batch.highWatermark));
     counters.set(partition, Field.activeRoutes, aggregator.activeRoutes);
-    counters.set(partition, Field.oldestUnflushedMs, this.unflushed.oldestMs);
 
-    if (position - this.flushedUpTo >= this.opts.maxPendingRecords) {
+    if (this.overPendingBound()) {
       this.pause();
       void this.flush();
-    } else if (aggregator.openWindows >= MAX_OPEN_WINDOWS) {
+    } else if (aggregator.openWindows >= this.opts.settings.maxOpenWindows) {
       // Keep each atomic flush small enough not to stall Redis (docs/redis-keys.md).
       void this.flush();
     }
+  }
+
+  /** Bad records are counted per batch and explained (and decided) at most every badRecordLogIntervalMs. */
+  private onBadRecords(failures: number, firstOffset: string | null): void {
+    const { topic, partition, policy, settings } = this.opts;
+    this.deps.counters.add(partition, Field.parseFailures, failures);
+    const now = Date.now();
+    if (now - this.lastFailureLogMs < settings.badRecordLogIntervalMs) return;
+    this.lastFailureLogMs = now;
+    const failure = { kind: 'bad-record' } as const;
+    const directive = decide(failure, policy);
+    decisionEvent(
+      this.deps.logger,
+      {
+        topic,
+        partition,
+        skipped: failures,
+        firstOffset,
+        why: 'not router lines this runtime can aggregate (no timestamp, host, method or path)',
+      },
+      failure,
+      directive,
+    );
+    this.deps.post({ code: 'decision', partition, failure, directive });
+  }
+
+  /** This partition's unflushed records, or the thread's unflushed bytes, past their bound. */
+  private overPendingBound(): boolean {
+    return this.position - this.flusher.stored >= this.opts.maxPendingRecords || this.pending.over;
   }
 
   private pause(): void {
@@ -247,158 +306,83 @@ export class PartitionConsumer {
     this.deps.counters.set(this.opts.partition, Field.paused, 0);
   }
 
+  /** The flush timer: store what is pending, then resume fetching once both bounds are well clear. */
+  private async tick(): Promise<void> {
+    const stored = await this.flush();
+    if (
+      stored &&
+      this.paused &&
+      this.state === 'running' &&
+      this.position - this.flusher.stored < this.opts.maxPendingRecords / 2 &&
+      this.pending.underResumeMark
+    ) {
+      this.resume();
+    }
+  }
+
   /** Drains what is pending and stores every queued batch, in order. Serialized; never rejects. */
   flush(): Promise<boolean> {
-    if (this.flushing) return this.flushing;
-    // After a failure, the interval timer waits for the backoff instead of hammering Redis.
-    if (Date.now() < this.retryAt && this.state === 'running') return Promise.resolve(false);
-    this.flushing = this.flushQueue().finally(() => {
-      this.flushing = null;
-    });
-    return this.flushing;
-  }
-
-  private drainIntoQueue(): void {
-    if (this.position <= this.drainedUpTo || !this.aggregator) return;
-    this.queue.push({
-      ...this.aggregator.drain(),
-      topic: this.opts.topic,
-      partition: this.opts.partition,
-      epoch: this.epoch,
-      fromOffset: String(this.drainedUpTo),
-      nextOffset: String(this.position),
-    });
-    this.drainedUpTo = this.position;
-    this.unflushed.drained();
-  }
-
-  /** Stores queued batches in order; true when everything drained so far is stored. Never throws. */
-  private async flushQueue(): Promise<boolean> {
-    const { topic, partition } = this.opts;
-    const { store, counters, post, logger } = this.deps;
-    if (this.isFenced) return false;
-    this.drainIntoQueue();
-    while (this.queue.length > 0) {
-      const batch = this.queue[0]!;
-      const started = process.hrtime.bigint();
-      try {
-        await store.flush(batch);
-      } catch (err) {
-        counters.add(partition, Field.flushFailures, 1);
-        post({ code: 'flush-failed', topic, partition, error: serializeError(err) });
-        if (isRoutemeterError(err, 'RM_ERR_FLUSH_FENCED')) {
-          logger.warn(
-            { topic, partition, epoch: this.epoch },
-            'flush fenced: a newer owner claimed the partition',
-          );
-          counters.set(partition, Field.fenced, 1);
-          void this.stop('fenced');
-          return false;
-        }
-        this.flushAttempts++;
-        if (isRoutemeterError(err, 'RM_ERR_FLUSH_OFFSET_MISMATCH')) {
-          // Our view of the partition disagrees with the store: nothing we hold can be
-          // applied safely. Give the partition up; the supervisor re-claims it from the
-          // stored offset.
-          logger.error({ topic, partition, err }, 'flush rejected: offset mismatch; restarting partition');
-          void this.stop('failed', err);
-          return false;
-        }
-        logger.warn(
-          { topic, partition, attempt: this.flushAttempts, err: (err as Error).message },
-          'flush failed; keeping the batch and retrying',
-        );
-        // Backpressure: stop fetching while Redis is away, so memory stays bounded.
-        this.pause();
-        if (this.state === 'running') {
-          const delay = backoffDelay(DEFAULT_POLICY, this.flushAttempts);
-          this.retryAt = Date.now() + delay;
-          setTimeout(() => void this.flush(), delay).unref();
-        }
-        return false;
-      }
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      this.flushAttempts = 0;
-      this.queue.shift();
-      this.unflushed.stored();
-      counters.set(partition, Field.oldestUnflushedMs, this.unflushed.oldestMs);
-      this.flushedUpTo = Number(batch.nextOffset);
-      counters.add(partition, Field.flushes, 1);
-      counters.set(partition, Field.flushed, this.flushedUpTo);
-      if (batch.overflowed > 0) counters.add(partition, Field.overflowed, batch.overflowed);
-      if (batch.late > 0) counters.add(partition, Field.late, batch.late);
-      if (batch.rejected) {
-        counters.add(partition, Field.rejected, batch.rejected);
-        logger.warn(
-          {
-            topic,
-            partition,
-            rejected: batch.rejected,
-            fromOffset: batch.fromOffset,
-            nextOffset: batch.nextOffset,
-          },
-          'records dropped: unusable event time (not positive, or too far ahead of the clock)',
-        );
-      }
-      post({
-        code: 'flushed',
-        topic,
-        partition,
-        nextOffset: batch.nextOffset,
-        records: batch.records ?? 0,
-        durationSeconds: seconds,
-        routes: this.deps.sampleRoutes ? this.deps.sampleRoutes(batch, this.opts.routeSampleLimit) : [],
-      });
-    }
-    if (this.paused && this.position - this.flushedUpTo < this.opts.maxPendingRecords / 2) this.resume();
-    // Everything drained is stored: the partition is as fresh as a flush can make it.
-    counters.set(partition, Field.lastFlushMs, Date.now());
-    return true;
+    if (this.isFenced) return Promise.resolve(false);
+    return this.flusher.flush(this.position);
   }
 
   /**
-   * Stops fetching, then (unless fenced) flushes what was consumed, within the
-   * shutdown budget. Anything not flushed is simply not acknowledged: the next
-   * owner re-reads it from the stored offset.
+   * Stops fetching, then (unless fenced or failed) flushes what was consumed,
+   * within the shutdown budget. Anything not flushed is simply not acknowledged:
+   * the next owner re-reads it from the stored offset.
    */
-  async stop(reason: 'revoked' | 'fenced' | 'shutdown' | 'failed', error?: unknown): Promise<void> {
+  async stop(reason: StopReason, error?: unknown): Promise<void> {
     if (this.state === 'stopping' || this.state === 'stopped') return;
-    const { topic, partition } = this.opts;
+    const { topic, partition, settings } = this.opts;
     const { counters, post, logger } = this.deps;
+    const wasStarting = this.state === 'starting' || this.state === 'idle';
     this.state = 'stopping';
+    this.flusher.stopRetrying();
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = null;
     const deadline = Date.now() + this.opts.shutdownTimeoutMs;
+    // Let the start's current step finish (it sees the stop and returns) before
+    // the consumer is stopped under it.
+    if (wasStarting && this.starting) {
+      await withTimeout(
+        this.starting.catch(() => {}),
+        this.opts.shutdownTimeoutMs,
+      ).catch(() => {});
+    }
     try {
-      await withTimeout(this.consumer?.stop() ?? Promise.resolve(), this.opts.shutdownTimeoutMs);
+      await withTimeout(this.consumer?.stop() ?? Promise.resolve(), Math.max(1, deadline - Date.now()));
     } catch (err) {
       logger.warn({ topic, partition, err: (err as Error).message }, 'consumer stop failed');
     }
-    if (reason !== 'fenced' && reason !== 'failed') {
+    if (reason === 'revoked' || reason === 'shutdown') {
       // Final flush: retry until it lands or the budget runs out.
-      while (this.queue.length > 0 || this.position > this.drainedUpTo) {
-        if (this.isFenced || Date.now() >= deadline) break;
+      while (!this.flusher.isCaughtUp(this.position)) {
+        if (this.isFenced || this.flusher.isStopped || Date.now() >= deadline) break;
         let stored = false;
         try {
-          stored = await withTimeout(this.flush(), Math.max(1, deadline - Date.now()));
+          stored = await withTimeout(
+            this.flusher.flush(this.position, true),
+            Math.max(1, deadline - Date.now()),
+          );
         } catch {
           // the flush outlived the budget
         }
-        if (!stored) await sleep(Math.min(250, Math.max(0, deadline - Date.now())));
+        if (!stored) await sleep(Math.min(settings.finalFlushRetryMs, Math.max(0, deadline - Date.now())));
       }
     }
     try {
-      await withTimeout(this.consumer?.disconnect() ?? Promise.resolve(), 5000);
+      await withTimeout(this.consumer?.disconnect() ?? Promise.resolve(), settings.disconnectTimeoutMs);
     } catch (err) {
       logger.warn({ topic, partition, err: (err as Error).message }, 'consumer disconnect failed');
     }
     this.state = 'stopped';
     counters.set(partition, Field.owned, 0);
     counters.set(partition, Field.paused, 0);
-    const unflushed = this.queue.length > 0 || this.position > this.drainedUpTo;
+    const unflushed = !this.flusher.isCaughtUp(this.position);
+    this.flusher.releaseUnstored();
     if (unflushed && reason !== 'fenced') {
       logger.warn(
-        { topic, partition, flushed: this.flushedUpTo, position: this.position },
+        { topic, partition, flushed: this.flusher.stored, position: this.position },
         'stopped with unflushed records; the next owner re-reads them',
       );
     }
@@ -407,23 +391,35 @@ export class PartitionConsumer {
       topic,
       partition,
       reason: this.isFenced ? 'fenced' : reason,
-      nextOffset: String(this.flushedUpTo),
+      nextOffset: String(this.flusher.stored),
       ...(error === undefined ? {} : { error: serializeError(error) }),
     });
-    logger.info({ topic, partition, reason, flushed: this.flushedUpTo }, 'partition stopped');
+    logger.info({ topic, partition, reason, flushed: this.flusher.stored }, 'partition stopped');
   }
 
-  private async retryUntilStopped<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * A start step against the store or Kafka's admin: retried with the policy's
+   * backoff while its errors may pass (canRetry), until a stop arrives; an error
+   * that will not pass rejects the start.
+   */
+  private async retryWhileStarting<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
+    const { topic, partition, policy } = this.opts;
     for (let attempt = 1; ; attempt++) {
-      if (this.state !== 'starting') return undefined;
+      if (this.startCancelled) return undefined;
       try {
         return await fn();
       } catch (err) {
-        this.deps.logger.warn(
-          { topic: this.opts.topic, partition: this.opts.partition, attempt, err: (err as Error).message },
-          `${what} failed; retrying`,
+        if (isRoutemeterError(err) && !err.canRetry) throw err;
+        const failure = { kind: 'store-unavailable', attempt } as const;
+        const directive = decide(failure, policy);
+        decisionEvent(
+          this.deps.logger,
+          { topic, partition, step: what, err: (err as Error).message },
+          failure,
+          directive,
         );
-        await sleep(backoffDelay(DEFAULT_POLICY, attempt));
+        this.deps.post({ code: 'decision', partition, failure, directive });
+        await sleep(directive.action === 'retry' ? directive.delayMs : policy.backoffMaxMs);
       }
     }
   }

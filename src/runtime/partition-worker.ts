@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
-import type { Config } from '../config/config.js';
+import { RoutemeterError } from '../errors/routemeter-error.js';
 import { serializeError } from '../errors/serialize-error.js';
 import { createKafka } from '../kafka/kafka-client.js';
 import { registerAllCodecs } from '../kafka/kafka-codecs.js';
 import { createLogger } from '../telemetry/logger.js';
 import { PartitionConsumer } from './partition-consumer.js';
+import type { PartitionWorkerData } from './partition-worker-data.js';
+import { PendingBytes } from './pending-bytes.js';
 import { assertNever, type MainToWorker, type WorkerToMain } from './protocol.js';
 import { startWorkerHeartbeat } from './worker-heartbeat.js';
 import { PartitionCounters } from './worker-metrics.js';
@@ -16,28 +18,35 @@ import { createWorkerPorts } from './worker-ports.js';
  * its own kafkajs consumer (a consumer is never shared across threads), and
  * answers the supervisor's plain messages (protocol.ts).
  */
-export interface PartitionWorkerData {
-  config: Config;
-  metricsBuffer: SharedArrayBuffer;
-  maxPartitions: number;
-  workerId: number;
-  instanceId: string;
+if (isMainThread || !parentPort) {
+  throw new RoutemeterError('RM_ERR_PROTOCOL', 'partition-worker.ts must run in a worker thread');
 }
 
-if (isMainThread || !parentPort) throw new Error('partition-worker.ts must run in a worker thread');
-
-// Whatever codec the drain was configured with, the consumers must decode it.
-registerAllCodecs();
 const port = parentPort;
 const data = workerData as PartitionWorkerData;
 const { config } = data;
 const logger = createLogger(config.logLevel, `routemeter-worker-${data.workerId}`);
+// Whatever codec the drain was configured with, the consumers must decode it.
+registerAllCodecs((codec, err) =>
+  logger.warn({ codec, err }, 'compression codec unavailable: records written with it cannot be decoded'),
+);
 const counters = new PartitionCounters(data.metricsBuffer, data.maxPartitions);
 startWorkerHeartbeat(counters, data.workerId);
 const kafka = createKafka(config, `routemeter-worker-${data.workerId}-${threadId}`);
 const admin = kafka.admin();
 const ports = createWorkerPorts(config, logger);
 const consumers = new Map<number, PartitionConsumer>();
+// Memory bounds of this thread: both shrink after an out-of-memory restart (fetchScale < 1).
+const partitionSettings = {
+  ...config.runtime.partition,
+  fetchMaxBytes: Math.max(64 * 1024, Math.floor(config.runtime.partition.fetchMaxBytes * data.fetchScale)),
+  maxPendingBytes: Math.max(
+    1024 * 1024,
+    Math.floor(config.runtime.partition.maxPendingBytes * data.fetchScale),
+  ),
+};
+const pending = new PendingBytes(partitionSettings.maxPendingBytes);
+const { supervision } = config.runtime;
 const post = (msg: WorkerToMain) => port.postMessage(msg);
 let shuttingDown = false;
 
@@ -56,8 +65,10 @@ async function assign(topic: string, partition: number): Promise<void> {
       instanceId: `${data.instanceId}-${randomUUID().slice(0, 8)}`,
       flushIntervalMs: config.runtime.flushIntervalMs,
       maxPendingRecords: config.runtime.maxPendingRecords,
-      shutdownTimeoutMs: Math.max(1000, config.runtime.shutdownTimeoutMs - 5000),
+      shutdownTimeoutMs: Math.max(1000, config.runtime.shutdownTimeoutMs - supervision.shutdownReserveMs),
       routeSampleLimit: config.runtime.promRouteLimit,
+      settings: partitionSettings,
+      policy: supervision,
     },
     {
       kafka,
@@ -71,6 +82,7 @@ async function assign(topic: string, partition: number): Promise<void> {
         post(msg);
       },
       logger,
+      pending,
       sampleRoutes: ports.sampleRoutes,
     },
   );
@@ -89,8 +101,19 @@ port.on('message', (msg: MainToWorker) => {
   switch (msg.code) {
     case 'assign':
       assign(msg.topic, msg.partition).catch((err) => {
+        // The supervisor decides (start-failed) once the partition reports stopped.
         logger.error({ partition: msg.partition, err }, 'partition failed to start');
-        consumers.get(msg.partition)?.stop('failed', err);
+        const consumer = consumers.get(msg.partition);
+        if (consumer) void consumer.stop('start-failed', err);
+        else
+          post({
+            code: 'partition-stopped',
+            topic: msg.topic,
+            partition: msg.partition,
+            reason: 'start-failed',
+            nextOffset: null,
+            error: serializeError(err),
+          });
       });
       return;
     case 'revoke': {
@@ -118,7 +141,7 @@ port.on('message', (msg: MainToWorker) => {
     }
     case 'crash':
       setImmediate(() => {
-        throw new Error(`injected crash: ${msg.reason}`);
+        throw new RoutemeterError('RM_ERR_WORKER_CRASHED', `injected crash: ${msg.reason}`);
       });
       return;
     default:

@@ -1,4 +1,6 @@
+import { RoutemeterError } from '../errors/routemeter-error.js';
 import type { SerializedError } from '../errors/serialize-error.js';
+import type { Directive, Failure } from './supervision-decider.js';
 
 /**
  * The main ↔ worker protocol: plain messages with a `code` field, one
@@ -48,17 +50,23 @@ export type WorkerToMain =
       routes: RouteSample[];
     }
   | { code: 'flush-failed'; topic: string; partition: number; error: SerializedError }
+  /** a decision the worker took (flush retries, stops, bad records), for the supervisor's count */
+  | { code: 'decision'; partition: number; failure: Failure; directive: Directive }
   | {
       code: 'partition-stopped';
       topic: string;
       partition: number;
-      reason: 'revoked' | 'fenced' | 'shutdown' | 'failed';
+      /** `failed`: a non-retryable error after the start; `start-failed`: the start itself failed */
+      reason: StopReason;
       nextOffset: string | null;
       error?: SerializedError;
     }
   | { code: 'shutdown-complete' }
   | { code: 'fatal'; error: SerializedError };
 
+export type StopReason = 'revoked' | 'fenced' | 'shutdown' | 'failed' | 'start-failed';
+
+/** An exhaustive switch fell through: an unknown message code is a bug. */
 export function assertNever(value: never, where: string): never {
-  throw new Error(`RM_ERR_PROTOCOL: unknown message code in ${where}: ${JSON.stringify(value)}`);
+  throw new RoutemeterError('RM_ERR_PROTOCOL', `unknown message code in ${where}: ${JSON.stringify(value)}`);
 }

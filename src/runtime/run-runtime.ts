@@ -87,12 +87,6 @@ export async function runRuntime(
     config,
     logger,
     events,
-    policy: {
-      maxRestarts: config.runtime.restartMax,
-      windowMs: config.runtime.restartWindowMs,
-      backoffBaseMs: 200,
-      backoffMaxMs: 10_000,
-    },
     onEscalate: opts.onEscalate,
   });
   logger.info(

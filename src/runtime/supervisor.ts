@@ -1,23 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config/config.js';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { deserializeError } from '../errors/serialize-error.js';
-import { ensureTopics } from '../kafka/ensure-topics.js';
-import { createKafka } from '../kafka/kafka-client.js';
 import type { Logger } from '../telemetry/logger.js';
-import { GroupMembership } from './group-membership.js';
-import type { PartitionWorkerData } from './partition-worker.js';
+import { type ClusterPort, kafkaCluster, type MembershipPort } from './kafka-cluster.js';
+import type { PartitionWorkerData } from './partition-worker-data.js';
 import { assertNever, type WorkerToMain } from './protocol.js';
-import { type RuntimeEvents, silentEvents } from './runtime-events.js';
+import { decisionEvent, type RuntimeEvents, silentEvents } from './runtime-events.js';
 import {
   type Directive,
   decide,
   type Failure,
   RestartBudget,
   type SupervisionPolicy,
+  spendsBudget,
 } from './supervision-decider.js';
-import { WorkerHost } from './worker-host.js';
+import {
+  spawnWorkerThread,
+  WORKER_OUT_OF_MEMORY,
+  type WorkerFactory,
+  type WorkerHandle,
+} from './worker-host.js';
 import { PartitionCounters } from './worker-metrics.js';
 
 /**
@@ -38,33 +41,45 @@ import { PartitionCounters } from './worker-metrics.js';
  *    (own kafkajs consumer, route actors, flush to Redis)
  *       │ counters in a SharedArrayBuffer, read by /metrics
  *
- * Partitions are spread over `WORKER_THREADS` threads, fewest-first. A crashed
- * thread is restarted with backoff and its partitions re-claimed from their
- * last flushed offsets; too many restarts within the window escalate, and the
- * process exits non-zero for its orchestrator to restart.
+ * Partitions are spread over `WORKER_THREADS` threads, fewest-first. Every
+ * failure a thread or a partition reports goes through `decide()`
+ * (supervision-decider.ts has the table) and is logged and counted as a named
+ * event: a crashed thread is restarted with backoff and its partitions
+ * re-claimed from their last flushed offsets, an out-of-memory thread restarts
+ * later with smaller fetches, a failed partition is re-claimed with backoff,
+ * and too many restarts within the window escalate: the process exits non-zero
+ * for its orchestrator to restart.
  */
 export interface SupervisorOptions {
   config: Config;
   logger: Logger;
-  policy: SupervisionPolicy;
+  /** the decider's numbers; `config.runtime.supervision` unless a test overrides them */
+  policy?: SupervisionPolicy;
   events?: RuntimeEvents;
   /** called when supervision escalates; the CLI exits non-zero */
   onEscalate?: (reason: string) => void;
+  /** Kafka (topic, group membership); the real cluster by default */
+  cluster?: ClusterPort;
+  /** how worker threads are made; real threads by default */
+  spawnWorker?: WorkerFactory;
 }
 
 export class Supervisor {
   readonly instanceId = randomUUID().slice(0, 8);
   readonly topic: string;
-  private readonly kafka: Kafka;
-  private readonly admin: Admin;
-  private readonly workers: WorkerHost[] = [];
+  private readonly cluster: ClusterPort;
+  private readonly spawnWorker: WorkerFactory;
+  private readonly policy: SupervisionPolicy;
+  private readonly workers: WorkerHandle[] = [];
+  /** each thread's share of the fetch and pending bounds (shrinks after out-of-memory exits) */
+  private readonly fetchScale: number[] = [];
   private readonly budget: RestartBudget;
   private readonly events: RuntimeEvents;
   /** partitions the group gave this process */
   private assigned = new Set<number>();
   /** partition → worker id, for partitions currently handed to a worker */
   private readonly placement = new Map<number, number>();
-  private membership: GroupMembership | null = null;
+  private membership: MembershipPort | null = null;
   private counters: PartitionCounters | null = null;
   private metricsBuffer: SharedArrayBuffer | null = null;
   private maxPartitions = 0;
@@ -75,14 +90,15 @@ export class Supervisor {
 
   constructor(private readonly opts: SupervisorOptions) {
     this.topic = opts.config.topics.router;
-    this.kafka = createKafka(opts.config, `routemeter-supervisor-${this.instanceId}`);
-    this.admin = this.kafka.admin();
-    this.budget = new RestartBudget(opts.policy);
+    this.policy = opts.policy ?? opts.config.runtime.supervision;
+    this.cluster = opts.cluster ?? kafkaCluster(opts.config, this.instanceId, opts.logger);
+    this.spawnWorker = opts.spawnWorker ?? spawnWorkerThread;
+    this.budget = new RestartBudget(this.policy);
     this.events = opts.events ?? silentEvents;
   }
 
   get partitionCounters(): PartitionCounters {
-    if (!this.counters) throw new Error('supervisor not started');
+    if (!this.counters) throw new RoutemeterError('RM_ERR_NOT_STARTED', 'supervisor not started');
     return this.counters;
   }
 
@@ -102,24 +118,21 @@ export class Supervisor {
 
   async start(): Promise<void> {
     const { config, logger } = this.opts;
-    await this.admin.connect();
-    const partitionCount = await ensureTopic(this.admin, this.topic, config.topics.partitions, logger);
+    const partitionCount = await this.cluster.prepare();
     // Room for partitions added later without reallocating the shared counters.
     this.maxPartitions = Math.max(1024, partitionCount * 2);
     this.metricsBuffer = PartitionCounters.allocate(this.maxPartitions);
     this.counters = new PartitionCounters(this.metricsBuffer, this.maxPartitions);
     for (let id = 0; id < config.runtime.workerThreads; id++) this.spawn(id);
-    this.membership = new GroupMembership(
-      this.kafka,
-      { groupId: config.consumerGroup, topic: this.topic },
-      logger,
+    const membership = this.cluster.membership(
       (partitions) => this.onAssignment(partitions),
       (err, willRestart) => {
         logger.error({ err, willRestart }, 'group membership consumer crashed');
         if (!willRestart && !this.stopping) this.apply({ kind: 'membership-lost' }, null);
       },
     );
-    await this.membership.start().catch((err) => {
+    this.membership = membership;
+    await membership.start().catch((err) => {
       this.membership = null;
       throw err;
     });
@@ -134,15 +147,16 @@ export class Supervisor {
     );
   }
 
-  private spawn(id: number): WorkerHost {
+  private spawn(id: number): WorkerHandle {
     const data: PartitionWorkerData = {
       config: this.opts.config,
       metricsBuffer: this.metricsBuffer!,
       maxPartitions: this.maxPartitions,
       workerId: id,
       instanceId: this.instanceId,
+      fetchScale: this.fetchScale[id] ?? 1,
     };
-    const host = new WorkerHost(
+    const host = this.spawnWorker(
       id,
       data,
       (h, msg) => this.onWorkerMessage(h, msg),
@@ -171,13 +185,22 @@ export class Supervisor {
     target.send({ code: 'assign', topic: this.topic, partition });
   }
 
+  /** Places `partition` again after `delayMs`, if it is still ours and nowhere else by then. */
+  private placeLater(partition: number, delayMs: number): void {
+    setTimeout(() => {
+      if (!this.stopping && this.assigned.has(partition) && !this.placement.has(partition)) {
+        this.place(partition);
+      }
+    }, delayMs).unref();
+  }
+
   private revoke(partition: number): void {
     const id = this.placement.get(partition);
     if (id === undefined) return;
     this.workers[id]?.send({ code: 'revoke', topic: this.topic, partition });
   }
 
-  private onWorkerMessage(host: WorkerHost, msg: WorkerToMain): void {
+  private onWorkerMessage(host: WorkerHandle, msg: WorkerToMain): void {
     const { logger } = this.opts;
     switch (msg.code) {
       case 'ready':
@@ -192,39 +215,32 @@ export class Supervisor {
       case 'flush-failed':
         this.events.flushFailed(msg.partition, deserializeError(msg.error));
         return;
+      case 'decision':
+        // Decided and logged in the worker; counted here.
+        this.events.decision(msg.failure, msg.directive);
+        return;
       case 'partition-stopped': {
         host.partitions.delete(msg.partition);
         if (this.placement.get(msg.partition) === host.id) this.placement.delete(msg.partition);
         if (msg.nextOffset !== null) this.membership?.commitLater(msg.partition, msg.nextOffset);
         this.events.partitionStopped(msg.partition, msg.reason);
-        // Still ours per the group? A failed partition is re-claimed after a pause;
-        // a fenced one too, in case the fence came from a stale claim (the group
-        // settles who owns it within a heartbeat or two).
-        if (
-          !this.stopping &&
-          this.assigned.has(msg.partition) &&
-          msg.reason !== 'revoked' &&
-          msg.reason !== 'shutdown'
-        ) {
-          const failure: Failure =
-            msg.reason === 'fenced' ? { kind: 'fenced' } : { kind: 'worker-crashed', workerId: host.id };
-          const delay = msg.reason === 'fenced' ? 3000 : 500;
-          logger.warn(
-            { partition: msg.partition, reason: msg.reason, delay },
-            'partition stopped; placing it again',
-          );
-          if (
-            failure.kind === 'worker-crashed' &&
-            this.budget.spend(Date.now()) > this.opts.policy.maxRestarts
-          ) {
-            this.apply(failure, null);
+        if (this.stopping || !this.assigned.has(msg.partition)) return;
+        const code = msg.error?.code ?? 'UNKNOWN';
+        switch (msg.reason) {
+          case 'revoked':
+          case 'shutdown':
             return;
-          }
-          setTimeout(() => {
-            if (!this.stopping && this.assigned.has(msg.partition) && !this.placement.has(msg.partition)) {
-              this.place(msg.partition);
-            }
-          }, delay).unref();
+          case 'fenced':
+            this.apply({ kind: 'fenced' }, null, msg.partition);
+            return;
+          case 'failed':
+            this.apply({ kind: 'partition-failed', partition: msg.partition, code }, null, msg.partition);
+            return;
+          case 'start-failed':
+            this.apply({ kind: 'start-failed', partition: msg.partition, code }, null, msg.partition);
+            return;
+          default:
+            assertNever(msg.reason, 'supervisor partition-stopped');
         }
         return;
       }
@@ -240,7 +256,7 @@ export class Supervisor {
     }
   }
 
-  private onWorkerExit(host: WorkerHost, error: Error | null, exitCode: number): void {
+  private onWorkerExit(host: WorkerHandle, error: Error | null, exitCode: number): void {
     const orphans = [...host.partitions];
     host.partitions.clear();
     for (const p of orphans) if (this.placement.get(p) === host.id) this.placement.delete(p);
@@ -250,37 +266,61 @@ export class Supervisor {
       return;
     }
     this.opts.logger.error({ worker: host.id, exitCode, err: error }, 'worker thread exited');
-    this.apply({ kind: 'worker-crashed', workerId: host.id }, host);
+    const outOfMemory = (error as { code?: unknown } | null)?.code === WORKER_OUT_OF_MEMORY;
+    this.apply(
+      outOfMemory
+        ? { kind: 'worker-out-of-memory', workerId: host.id, fetchScale: this.fetchScale[host.id] ?? 1 }
+        : { kind: 'worker-crashed', workerId: host.id },
+      host,
+    );
   }
 
-  /** Carries out the decider's directive for a failure. */
-  private apply(failure: Failure, host: WorkerHost | null): void {
-    const restarts =
-      failure.kind === 'worker-crashed' && host ? this.budget.spend(Date.now()) : this.budget.recent;
-    const directive: Directive = decide(failure, this.opts.policy, restarts);
+  /** Carries out the decider's directive for a failure; every decision is a logged, counted event. */
+  private apply(failure: Failure, host: WorkerHandle | null, partition?: number): void {
+    const restarts = spendsBudget(failure) ? this.budget.spend(Date.now()) : this.budget.recent;
+    const directive: Directive = decide(failure, this.policy, restarts);
     this.events.decision(failure, directive);
-    this.opts.logger.warn({ failure, directive }, 'supervision decision');
+    decisionEvent(this.opts.logger, { partition, worker: host?.id, restarts }, failure, directive);
     switch (directive.action) {
       case 'restart':
+        if (!host) return;
+        this.fetchScale[host.id] = directive.fetchScale;
         setTimeout(() => {
-          if (this.stopping || !host) return;
+          if (this.stopping) return;
           const fresh = this.spawn(host.id);
           this.events.workerRestarted(fresh.id);
           for (const p of this.assigned) if (!this.placement.has(p)) this.place(p);
         }, directive.delayMs).unref();
         return;
+      case 'restart-partition':
+        if (partition !== undefined) this.placeLater(partition, directive.delayMs);
+        return;
+      case 'stop-partition':
+        // Fenced: a newer owner holds the claim. If the group still gives us the
+        // partition (the fence came from a stale claim), claim it again later;
+        // the group settles who owns it within a heartbeat or two.
+        if (partition !== undefined && failure.kind === 'fenced') {
+          this.placeLater(partition, this.policy.fencedRetryMs);
+        }
+        return;
       case 'escalate':
         if (this.escalated) return;
         this.escalated = true;
         this.opts.logger.fatal(
-          { reason: directive.reason },
+          {
+            err: new RoutemeterError(
+              failure.kind === 'membership-lost'
+                ? 'RM_ERR_KAFKA_UNAVAILABLE'
+                : 'RM_ERR_RESTART_BUDGET_EXHAUSTED',
+              directive.reason,
+            ),
+          },
           'supervision escalated; exiting for the orchestrator',
         );
         this.opts.onEscalate?.(directive.reason);
         return;
       case 'resume':
       case 'retry':
-      case 'stop-partition':
         return;
       default:
         assertNever(directive, 'supervisor.apply');
@@ -309,6 +349,7 @@ export class Supervisor {
     if (this.stopping) return true;
     this.stopping = true;
     const { logger } = this.opts;
+    const { leaveGroupTimeoutMs } = this.opts.config.runtime.supervision;
     const deadline = Date.now() + timeoutMs;
     const live = this.workers.filter((w) => w?.alive);
     this.shutdownWaiters = new Set(live.map((w) => w.id));
@@ -317,35 +358,25 @@ export class Supervisor {
       if (this.shutdownWaiters.size === 0) resolve();
     });
     for (const w of live) w.send({ code: 'shutdown' });
+    // The workers' share ends early enough to leave the group and commit.
     const clean = await Promise.race([
       done.then(() => true),
       new Promise<boolean>((r) =>
-        setTimeout(() => r(false), Math.max(0, deadline - Date.now() - 3000)).unref(),
+        setTimeout(() => r(false), Math.max(0, deadline - Date.now() - leaveGroupTimeoutMs - 500)).unref(),
       ),
     ]);
     if (!clean) logger.warn('workers did not finish flushing in time; unflushed records will be re-read');
     try {
-      await Promise.race([this.membership?.stop(), new Promise((r) => setTimeout(r, 2500).unref())]);
+      await Promise.race([
+        this.membership?.stop(),
+        new Promise((r) => setTimeout(r, leaveGroupTimeoutMs).unref()),
+      ]);
     } catch (err) {
       logger.warn({ err }, 'leaving the consumer group failed');
     }
     await Promise.allSettled(this.workers.map((w) => w?.terminate()));
-    await this.admin.disconnect().catch(() => {});
+    await this.cluster.close();
     logger.info({ clean }, 'supervisor stopped');
     return clean;
   }
-}
-
-/** Creates the router topic if missing; returns its partition count. */
-export async function ensureTopic(
-  admin: Admin,
-  topic: string,
-  partitions: number,
-  logger: Logger,
-): Promise<number> {
-  await ensureTopics(admin, [topic], partitions, logger);
-  const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-  const count = meta.topics[0]?.partitions.length ?? 0;
-  if (count === 0) throw new RoutemeterError('RM_ERR_KAFKA_UNAVAILABLE', `topic ${topic} has no partitions`);
-  return count;
 }

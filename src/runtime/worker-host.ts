@@ -1,16 +1,42 @@
 import { Worker } from 'node:worker_threads';
+import { RoutemeterError } from '../errors/routemeter-error.js';
 import { deserializeError } from '../errors/serialize-error.js';
 import { resolveWorkerScript } from '../util/worker-script.js';
-import type { PartitionWorkerData } from './partition-worker.js';
+import type { PartitionWorkerData } from './partition-worker-data.js';
 import type { MainToWorker, WorkerToMain } from './protocol.js';
+
+/** What the supervisor needs of a worker thread (a fake in unit tests). */
+export interface WorkerHandle {
+  readonly id: number;
+  /** partitions currently handed to this thread */
+  readonly partitions: Set<number>;
+  readonly alive: boolean;
+  start(): void;
+  send(msg: MainToWorker): void;
+  terminate(): Promise<void>;
+}
+
+export type WorkerMessageHandler = (host: WorkerHandle, msg: WorkerToMain) => void;
+export type WorkerExitHandler = (host: WorkerHandle, error: Error | null, exitCode: number) => void;
+export type WorkerFactory = (
+  id: number,
+  data: PartitionWorkerData,
+  onMessage: WorkerMessageHandler,
+  onExit: WorkerExitHandler,
+) => WorkerHandle;
+
+/** Node's code for a worker that hit `resourceLimits` (its heap cap). */
+export const WORKER_OUT_OF_MEMORY = 'ERR_WORKER_OUT_OF_MEMORY';
 
 /**
  * The main thread's handle on one worker thread. It forwards the worker's
  * messages and reports its end exactly once: `error` (an uncaught exception,
  * after which the thread exits) and `exit` are handled separately, as piscina
- * does, and folded into one `onExit(error | null)`.
+ * does, and folded into one `onExit(error | null)`. The thread's old-generation
+ * heap is capped (`WORKER_MAX_HEAP_MB`), so a runaway thread dies alone with
+ * ERR_WORKER_OUT_OF_MEMORY instead of taking the process down.
  */
-export class WorkerHost {
+class WorkerHost implements WorkerHandle {
   private worker: Worker | null = null;
   private ended = false;
   private lastError: Error | null = null;
@@ -19,13 +45,15 @@ export class WorkerHost {
   constructor(
     readonly id: number,
     private readonly data: PartitionWorkerData,
-    private readonly onMessage: (host: WorkerHost, msg: WorkerToMain) => void,
-    private readonly onExit: (host: WorkerHost, error: Error | null, exitCode: number) => void,
+    private readonly onMessage: WorkerMessageHandler,
+    private readonly onExit: WorkerExitHandler,
   ) {}
 
   start(): void {
+    const heapMb = this.data.config.runtime.workerMaxHeapMb;
     const worker = new Worker(resolveWorkerScript(import.meta.url, 'partition-worker.js'), {
       workerData: this.data,
+      ...(heapMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}),
     });
     this.worker = worker;
     worker.on('message', (msg: WorkerToMain) => {
@@ -41,7 +69,10 @@ export class WorkerHost {
       this.worker = null;
       this.onExit(
         this,
-        code === 0 ? null : (this.lastError ?? new Error(`worker exited with code ${code}`)),
+        code === 0
+          ? null
+          : (this.lastError ??
+              new RoutemeterError('RM_ERR_WORKER_CRASHED', `worker ${this.id} exited with code ${code}`)),
         code,
       );
     });
@@ -63,3 +94,6 @@ export class WorkerHost {
     if (worker) await worker.terminate();
   }
 }
+
+export const spawnWorkerThread: WorkerFactory = (id, data, onMessage, onExit) =>
+  new WorkerHost(id, data, onMessage, onExit);

@@ -66,6 +66,15 @@ describe('loadConfig', () => {
     [{ LAG_PROBE_INTERVAL_MS: '10' }, /^LAG_PROBE_INTERVAL_MS: /],
     [{ LIVENESS_STALL_MS: 'soon' }, /^LIVENESS_STALL_MS: /],
     [{ PROM_ROUTE_EVALUATE_MS: '5' }, /^PROM_ROUTE_EVALUATE_MS: /],
+    [{ ROLLUP_SECONDS: '25' }, /^ROLLUP_SECONDS: 25 is not a multiple of WINDOW_SECONDS \(10\)/],
+    [{ WINDOW_SECONDS: '7' }, /^ROLLUP_SECONDS: 60 is not a multiple of WINDOW_SECONDS \(7\)/],
+    [{ LOG_LEVEL: 'verbose' }, /^LOG_LEVEL: /],
+    [{ ROUTE_PATTERNS: '[{"pattern":"x","placeholder":"a/b"}]' }, /^ROUTE_PATTERNS\[0\]\.placeholder/],
+    [{ GROUP_HEARTBEAT_INTERVAL_MS: '10000' }, /^GROUP_HEARTBEAT_INTERVAL_MS: .*GROUP_SESSION_TIMEOUT_MS/],
+    [{ RESTART_BACKOFF_BASE_MS: '20000' }, /^RESTART_BACKOFF_MAX_MS: /],
+    [{ FETCH_MAX_BYTES: '8388608', MAX_PENDING_BYTES: '8388608' }, /^MAX_PENDING_BYTES: .*FETCH_MAX_BYTES/],
+    [{ FETCH_MAX_BYTES: '1000' }, /^FETCH_MAX_BYTES: /],
+    [{ KAFKA_REQUEST_TIMEOUT_MS: 'soon' }, /^KAFKA_REQUEST_TIMEOUT_MS: /],
   ])('rejects %o naming the variable', (env, message) => {
     expect(configError(env)).toMatch(message);
   });
@@ -83,6 +92,48 @@ describe('loadConfig', () => {
     expect(
       configError({ KAFKA_URL: 'kafka+ssl://a:1', KAFKA_TRUSTED_CERT: pem(1), KAFKA_CLIENT_CERT: 'c' }),
     ).toMatch(/KAFKA_CLIENT_CERT and KAFKA_CLIENT_CERT_KEY/);
+  });
+
+  it('compiles ROUTE_PATTERNS once, anchored to the whole segment', () => {
+    const [p] = loadConfig({ ROUTE_PATTERNS: '[{"pattern":"v\\\\d+","placeholder":":v"}]' }).runtime
+      .routePatterns;
+    expect(p?.placeholder).toBe(':v');
+    expect(p?.regex.test('v12')).toBe(true);
+    expect(p?.regex.test('xv12')).toBe(false);
+    expect(p?.regex.test('v12x')).toBe(false);
+  });
+
+  it('gathers the timeouts and retries of the clients, the group and supervision, with env overrides', () => {
+    const d = loadConfig({});
+    expect(d.kafka.client).toMatchObject({ connectionTimeoutMs: 3000, requestTimeoutMs: 10_000, retries: 5 });
+    expect(d.redis.client).toMatchObject({ connectTimeoutMs: 3000, commandTimeoutMs: 5000 });
+    expect(d.runtime.membership).toMatchObject({ sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 30_000 });
+    expect(d.runtime.supervision).toMatchObject({
+      maxRestarts: DEFAULTS.RESTART_MAX,
+      backoffBaseMs: 200,
+      backoffMaxMs: 10_000,
+      fencedRetryMs: 3000,
+    });
+    expect(d.runtime.partition).toMatchObject({ fetchMaxBytes: DEFAULTS.FETCH_MAX_BYTES });
+    const c = loadConfig({
+      KAFKA_REQUEST_TIMEOUT_MS: '20000',
+      REDIS_COMMAND_TIMEOUT_MS: '700',
+      GROUP_SESSION_TIMEOUT_MS: '30000',
+      RESTART_BACKOFF_BASE_MS: '50',
+      FENCED_RETRY_MS: '100',
+      FETCH_MAX_BYTES: '262144',
+      MAX_PENDING_BYTES: '4194304',
+      WORKER_MAX_HEAP_MB: '96',
+    });
+    expect(c.kafka.client.requestTimeoutMs).toBe(20_000);
+    expect(c.redis.client.commandTimeoutMs).toBe(700);
+    expect(c.runtime.membership.sessionTimeoutMs).toBe(30_000);
+    expect(c.runtime.partition.sessionTimeoutMs).toBe(30_000);
+    expect(c.runtime.supervision.backoffBaseMs).toBe(50);
+    expect(c.runtime.supervision.fencedRetryMs).toBe(100);
+    expect(c.runtime.partition.fetchMaxBytes).toBe(262_144);
+    expect(c.runtime.partition.maxPendingBytes).toBe(4_194_304);
+    expect(c.runtime.workerMaxHeapMb).toBe(96);
   });
 
   it('turns the platform topic off with an empty PLATFORM_TOPIC', () => {

@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, type ErrorCode } from '../../src/errors/error-codes.js';
 import { isRoutemeterError, RoutemeterError } from '../../src/errors/routemeter-error.js';
@@ -30,5 +33,16 @@ describe('RoutemeterError', () => {
       serializeError(Object.assign(new Error('refused'), { code: 'ECONNREFUSED' })),
     );
     expect((foreign as Error & { code: string }).code).toBe('ECONNREFUSED');
+  });
+});
+
+describe('ERROR_CODES', () => {
+  it('every declared code is used somewhere in src/ (a code nothing raises is noise in the table)', () => {
+    const src = fileURLToPath(new URL('../../src/', import.meta.url));
+    const text = readdirSync(src, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.ts') && e.name !== 'error-codes.ts')
+      .map((e) => readFileSync(join(e.parentPath, e.name), 'utf8'))
+      .join('\n');
+    expect(codes.filter((code) => !text.includes(`'${code}'`))).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { CompressionTypes } from 'kafkajs';
 import { expect, onTestFinished } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { type RunningRuntime, runRuntime } from '../../src/runtime/run-runtime.js';
@@ -56,7 +57,12 @@ export function runtimeConfig(topic: string, overrides: Record<string, string> =
 }
 
 /** Produces the lines keyed by app, as the drain does; in chunks so memory stays flat. */
-export async function seed(topic: string, lines: OracleLine[], chunk = 5000): Promise<void> {
+export async function seed(
+  topic: string,
+  lines: OracleLine[],
+  chunk = 5000,
+  compression = CompressionTypes.None,
+): Promise<void> {
   const producer = testKafka().producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
@@ -64,6 +70,7 @@ export async function seed(topic: string, lines: OracleLine[], chunk = 5000): Pr
       await producer.send({
         topic,
         acks: -1,
+        compression,
         messages: lines.slice(i, i + chunk).map((l) => ({ key: l.app, value: l.line })),
       });
     }

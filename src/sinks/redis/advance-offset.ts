@@ -34,7 +34,7 @@ export async function advanceOffset(
 ): Promise<AdvanceResult> {
   if (!/^(0|[1-9][0-9]*)$/.test(req.toOffset)) {
     throw new RoutemeterError(
-      'RM_ERR_CONFIG',
+      'RM_ERR_INVALID_BATCH',
       `advanceOffset: toOffset must be a decimal offset, got ${req.toOffset}`,
     );
   }
@@ -68,6 +68,9 @@ export async function advanceOffset(
         { details: { storedNext: reply[2], expectedOffset: req.expectedOffset } },
       );
     default:
-      throw new Error(`advance script returned an unknown status ${JSON.stringify(reply)}`);
+      throw new RoutemeterError(
+        'RM_ERR_REDIS_SCRIPT',
+        `advance script returned an unknown status ${JSON.stringify(reply)}`,
+      );
   }
 }

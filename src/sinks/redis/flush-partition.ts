@@ -46,14 +46,6 @@ export interface FlushResult {
   windows: number;
 }
 
-/**
- * Above this many deltas a single script blocks Redis for tens of milliseconds
- * (cost per delta: see the measuring test in test/sinks/redis/flush-partition.int.test.ts);
- * the runtime should flush more often instead. Not a hard limit: atomicity of the
- * whole batch matters more than latency, so larger batches are still applied.
- */
-export const RECOMMENDED_MAX_DELTAS = 5_000;
-
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
 type FlushArg = string | number | Buffer;
@@ -104,12 +96,15 @@ export async function flushPartition(
       );
     }
     default:
-      throw new Error(`flush script returned an unknown status ${JSON.stringify(reply)}`);
+      throw new RoutemeterError(
+        'RM_ERR_REDIS_SCRIPT',
+        `flush script returned an unknown status ${JSON.stringify(reply)}`,
+      );
   }
 }
 
 function validate(batch: FlushBatch): void {
-  const bad = (what: string) => new RoutemeterError('RM_ERR_CONFIG', `invalid FlushBatch: ${what}`);
+  const bad = (what: string) => new RoutemeterError('RM_ERR_INVALID_BATCH', `invalid FlushBatch: ${what}`);
   if (!Number.isInteger(batch.epoch) || batch.epoch < 1) throw bad(`epoch ${batch.epoch}`);
   if (!DECIMAL.test(batch.fromOffset)) throw bad(`fromOffset ${batch.fromOffset}`);
   if (!DECIMAL.test(batch.nextOffset)) throw bad(`nextOffset ${batch.nextOffset}`);

@@ -1,3 +1,4 @@
+import { RoutemeterError } from '../../errors/routemeter-error.js';
 /**
  * The small subset of MessagePack (https://github.com/msgpack/msgpack/blob/master/spec.md)
  * the Redis sink stores (packed-values.ts): arrays and maps of numbers and strings. It is the format
@@ -129,7 +130,8 @@ export type MsgpackValue = number | string | null | MsgpackValue[] | { [key: str
 export function decodeMsgpack(bytes: Uint8Array): MsgpackValue {
   const reader = new Reader(bytes);
   const value = reader.value();
-  if (reader.pos !== bytes.length) throw new Error(`msgpack: ${bytes.length - reader.pos} trailing bytes`);
+  if (reader.pos !== bytes.length)
+    throw new RoutemeterError('RM_ERR_DECODE', `msgpack: ${bytes.length - reader.pos} trailing bytes`);
   return value;
 }
 
@@ -186,24 +188,28 @@ class Reader {
       case 0xdf:
         return this.map(this.read(4, () => this.view.getUint32(this.pos)));
       default:
-        throw new Error(`msgpack: unsupported type 0x${t.toString(16)} at ${this.pos - 1}`);
+        throw new RoutemeterError(
+          'RM_ERR_DECODE',
+          `msgpack: unsupported type 0x${t.toString(16)} at ${this.pos - 1}`,
+        );
     }
   }
 
   private u8(): number {
-    if (this.pos >= this.bytes.length) throw new Error('msgpack: truncated');
+    if (this.pos >= this.bytes.length) throw new RoutemeterError('RM_ERR_DECODE', 'msgpack: truncated');
     return this.bytes[this.pos++]!;
   }
 
   private read(size: number, get: () => number): number {
-    if (this.pos + size > this.bytes.length) throw new Error('msgpack: truncated');
+    if (this.pos + size > this.bytes.length) throw new RoutemeterError('RM_ERR_DECODE', 'msgpack: truncated');
     const v = get();
     this.pos += size;
     return v;
   }
 
   private str(length: number): string {
-    if (this.pos + length > this.bytes.length) throw new Error('msgpack: truncated');
+    if (this.pos + length > this.bytes.length)
+      throw new RoutemeterError('RM_ERR_DECODE', 'msgpack: truncated');
     const s = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.pos, length).toString('utf8');
     this.pos += length;
     return s;

@@ -72,13 +72,13 @@ export function parseClusterUrl(url: string): ClusterUrl {
  * safe (docs/redis-keys.md).
  */
 export function createRedis(config: Pick<Config, 'redis'>, overrides: RedisOptions = {}): RedisClient {
-  const { url, tlsVerify } = config.redis;
+  const { url, tlsVerify, client } = config.redis;
   const base: RedisOptions = {
-    maxRetriesPerRequest: 2,
-    connectTimeout: 3000,
-    commandTimeout: 5000,
+    maxRetriesPerRequest: client.maxRetriesPerRequest,
+    connectTimeout: client.connectTimeoutMs,
+    commandTimeout: client.commandTimeoutMs,
     enableAutoPipelining: true,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
+    retryStrategy: (times) => Math.min(times * client.reconnectStepMs, client.reconnectMaxMs),
   };
   if (!isClusterUrl(url)) {
     const tls = url.startsWith('rediss://') ? { tls: { rejectUnauthorized: tlsVerify } } : {};

@@ -8,6 +8,7 @@
  *   {p}wi:{t:P}:{res}:{app}            zset  window starts (s)            retention of res
  *   {p}w:{t:P}:{res}:{app}:{start}     hash  "<route>|<field>" → value    retention of res
  *   {p}parts                           set   "topic:partition" ever claimed  no TTL
+ *   {p}drain:frame:{token}:{frameId}   string  in-flight marker, then "done"  DRAIN_DEDUPE_TTL_SECONDS
  *
  * Every key one flush touches carries the same hash tag, so on Redis Cluster they
  * live in one slot and the flush stays ONE atomic script (a script may only touch
@@ -46,6 +47,11 @@ export function partitionsKey(prefix: string): string {
 /** apps with data flushed by this partition */
 export function partitionAppsKey(prefix: string, tag: string): string {
   return `${prefix}apps:${tag}`;
+}
+
+/** The drain's dedupe of logplex retries: one key per drain token and `Logplex-Frame-Id` (ingest/frame-dedupe.ts). */
+export function frameKey(prefix: string, drainToken: string, frameId: string): string {
+  return `${prefix}drain:frame:${drainToken}:${frameId}`;
 }
 
 export function windowIndexKey(prefix: string, tag: string, resolutionSeconds: number, app: string): string {

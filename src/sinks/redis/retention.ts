@@ -25,7 +25,7 @@ export function ttlFor(retention: Retention, resolutionSeconds: number): number 
   const ttl = retention.get(resolutionSeconds);
   if (ttl === undefined) {
     throw new RoutemeterError(
-      'RM_ERR_CONFIG',
+      'RM_ERR_INVALID_BATCH',
       `no retention configured for resolution ${resolutionSeconds}s (known: ${[...retention.keys()].join(', ')})`,
     );
   }

@@ -1,5 +1,6 @@
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/config.js';
 import { isRoutemeterError } from '../../../src/errors/routemeter-error.js';
 import { createRedis, isClusterUrl, parseClusterUrl } from '../../../src/sinks/redis/redis-client.js';
 
@@ -45,7 +46,7 @@ describe('REDIS_URL', () => {
   );
 
   it('builds a Cluster client for cluster URLs and a Redis client otherwise', async () => {
-    const cfg = (url: string) => ({ redis: { url, prefix: 'rm:', tlsVerify: true } });
+    const cfg = (url: string) => loadConfig({ REDIS_URL: url });
     const cluster = createRedis(cfg('redis+cluster://127.0.0.1:1,127.0.0.1:2'), { lazyConnect: true });
     const single = createRedis(cfg('redis://127.0.0.1:1'), { lazyConnect: true });
     try {

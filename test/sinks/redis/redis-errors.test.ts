@@ -29,7 +29,8 @@ describe('toRedisError', () => {
       expect(mapped).toMatchObject({ code: 'RM_ERR_REDIS_UNAVAILABLE', canRetry: true, cause: err });
       expect((mapped as Error).message).toMatch(/^flush router\/0: /);
     } else {
-      expect(mapped).toBe(err);
+      // not an outage: typed, never retried forever (the partition stops, the budget is spent)
+      expect(mapped).toMatchObject({ code: 'RM_ERR_REDIS_SCRIPT', canRetry: false, cause: err });
     }
   });
 

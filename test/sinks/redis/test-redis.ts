@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Cluster } from 'ioredis';
+import { loadConfig } from '../../../src/config/config.js';
 import { createRedis, isClusterUrl, type RedisClient } from '../../../src/sinks/redis/redis-client.js';
 
 /**
@@ -20,7 +21,7 @@ export const testRedisUrl = (): string => process.env.REDIS_URL ?? 'redis://127.
 export const onCluster = (): boolean => isClusterUrl(testRedisUrl());
 
 export function testRedis(): TestRedis {
-  const redis = createRedis({ redis: { url: testRedisUrl(), prefix: '', tlsVerify: true } });
+  const redis = createRedis({ redis: { ...loadConfig({ REDIS_URL: testRedisUrl() }).redis, prefix: '' } });
   const prefix = `rmtest:${randomUUID().slice(0, 8)}:`;
   return {
     redis,

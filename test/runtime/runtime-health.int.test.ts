@@ -1,7 +1,8 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type RunningRuntime, runRuntime } from '../../src/runtime/run-runtime.js';
 import { useTopic, waitFor } from '../support/kafka.js';
-import { freePort, usePrivateRedis } from '../support/private-redis.js';
+import { freePort } from '../support/private-kafka.js';
+import { usePrivateRedis } from '../support/private-redis.js';
 import { makeRouterLines } from '../support/router-lines.js';
 import { metricSum, runtimeConfig, seed, testLogger, testRedis, waitFlushed } from './runtime-harness.js';
 

@@ -13,6 +13,7 @@ else
   npm run build
 fi
 bash scripts/install-test-tools.sh
+bash scripts/install-prometheus.sh
 # headless Chromium for the dashboard's browser tests (test/api/dashboard-page.int.test.ts)
 bash scripts/install-browser.sh >/dev/null
 bash scripts/stack.sh up

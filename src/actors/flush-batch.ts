@@ -1,9 +1,11 @@
+import type { SparseHistogram } from './sparse-histogram.js';
+
 /**
  * What a partition's route actors hand to the Redis sink at each flush: the
  * deltas accumulated since the previous flush, one entry per
  * (resolution, window, app, route). Counters are deltas (added with HINCRBY);
- * histograms are sparse HDR deltas (`sparse-histogram.ts`: "value:count,…")
- * that the flush script merges into one field per route and window.
+ * histograms are sparse HDR deltas (`sparse-histogram.ts`: value/count pairs as
+ * numbers) that the flush script merges into one field per route and window.
  *
  * Offsets: the batch covers the partition's records [fromOffset, nextOffset).
  * See docs/windows.md (what a window holds) and docs/redis-keys.md (how it is stored).
@@ -31,10 +33,10 @@ export interface WindowDelta {
   statusClasses: [number, number, number, number, number, number];
   /** error status codes (>= 400) and router error codes (H12, …), e.g. { "503": 4, "H12": 3 } */
   codes: Record<string, number>;
-  /** sparse HDR histogram of service ms, delta since last flush: "value:count,…" ascending (sparse-histogram.ts); '' when empty */
-  serviceHistogram: string;
+  /** sparse HDR histogram of service ms, delta since last flush: [value, count, …] ascending (sparse-histogram.ts); [] when empty */
+  serviceHistogram: SparseHistogram;
   /** sparse HDR histogram of connect ms, same encoding */
-  connectHistogram: string;
+  connectHistogram: SparseHistogram;
 }
 
 /** What `PartitionAggregator.drain()` returns: everything recorded since the previous drain. */

@@ -1,39 +1,43 @@
 import type { Histogram, JsHistogram } from 'hdr-histogram-js';
 
 /**
- * The encoding of HDR histogram deltas in a WindowDelta: the non-empty buckets
- * as `value:count` pairs, ascending by value, joined by commas; '' when empty.
+ * HDR histogram deltas in a WindowDelta, as numbers: the non-empty buckets as a
+ * flat array of `value, count` pairs, ascending by value; `[]` when empty.
  *
- *   "0:41,1:12,3:1,27:2,1536:1"
+ *   [0, 41, 1, 12, 3, 1, 27, 2, 1536, 1]     (0 ms × 41, 1 ms × 12, … 1536 ms × 1)
  *
  * `value` is the lowest value of the bucket (`valueFromIndex`), so recording it
  * again (`recordValueWithCount`) into a histogram with the same significant digits
  * lands in the same bucket: decode → merge → percentile is exact with respect to
- * the recording histogram, and two encodings merge as two sorted lists.
- * The Redis sink stores the same pairs as MessagePack, which Lua merges faster
- * (sinks/redis/packed-values.ts).
+ * the recording histogram, and two deltas merge as two sorted lists.
+ *
+ * The pairs go as they are from the actors through the flush: the Redis sink
+ * writes them as a MessagePack array of the same numbers (sinks/redis/packed-values.ts),
+ * and the per-route Prometheus samples read them directly (runtime/route-samples.ts).
+ * Nothing on the flush path formats or parses text.
  *
  * Why not `encodeIntoCompressedBase64`: it deflates a full counts array. On a
- * 1-second delta the sparse text is several times cheaper to produce (see
- * bench/actors-histogram.ts), readable in logs, and mergeable without zlib.
+ * 1-second delta the sparse pairs are several times cheaper to produce (see
+ * bench/actors-histogram.ts) and mergeable without zlib.
  */
-export function encodeSparseHistogram(h: JsHistogram): string {
-  if (h.totalCount === 0) return '';
+export type SparseHistogram = number[];
+
+export function encodeSparseHistogram(h: JsHistogram): SparseHistogram {
+  const out: number[] = [];
+  if (h.totalCount === 0) return out;
   // Stop at the bucket holding the max instead of scanning the whole counts array.
   const last = Math.min(h.countsArrayLength - 1, countsIndexOf(h, h.maxValue));
   const half = h.subBucketHalfCount;
   const halfMagnitude = h.subBucketHalfCountMagnitude;
   const fast = h.unitMagnitude === 0;
-  let out = '';
   for (let i = 0; i <= last; i++) {
     const count = h.getCountAtIndex(i);
     if (count === 0) continue;
-    if (out.length > 0) out += ',';
     // valueFromIndex without Math.pow: bucket = i / half − 1, sub-bucket in its top half
     const bucket = (i >>> halfMagnitude) - 1;
     const value =
       !fast || bucket > 22 ? h.valueFromIndex(i) : bucket <= 0 ? i : ((i & (half - 1)) + half) << bucket;
-    out += value + ':' + count;
+    out.push(value, count);
   }
   return out;
 }
@@ -45,73 +49,77 @@ function countsIndexOf(h: JsHistogram, value: number): number {
   return (bucket + 1) * h.subBucketHalfCount + (subBucket - h.subBucketHalfCount);
 }
 
-/**
- * Calls `visit(value, count)` for each pair, in order. A scanner, not
- * split/regex; throws on malformed text rather than recording garbage.
- */
-export function forEachSparseBucket(text: string, visit: (value: number, count: number) => void): void {
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    let value = 0;
-    let digits = 0;
-    let c = text.charCodeAt(i);
-    while (c >= 48 && c <= 57) {
-      value = value * 10 + (c - 48);
-      digits++;
-      c = text.charCodeAt(++i);
-    }
-    if (digits === 0 || c !== 58 /* : */)
-      throw new Error(`bad sparse histogram at ${i}: ${text.slice(0, 40)}`);
-    c = text.charCodeAt(++i);
-    let count = 0;
-    digits = 0;
-    while (c >= 48 && c <= 57) {
-      count = count * 10 + (c - 48);
-      digits++;
-      c = text.charCodeAt(++i);
-    }
-    if (digits === 0 || (i < n && c !== 44) /* , */) {
-      throw new Error(`bad sparse histogram at ${i}: ${text.slice(0, 40)}`);
-    }
-    visit(value, count);
-    i++;
-  }
-}
-
-/** Adds the buckets of an encoding into `target` (same digits for an exact round trip); returns the count added. */
-export function decodeSparseHistogramInto(text: string, target: Histogram): number {
+/** Sum of the counts. */
+export function sparseTotal(pairs: SparseHistogram): number {
   let total = 0;
-  forEachSparseBucket(text, (value, count) => {
-    if (count > 0) target.recordValueWithCount(value, count);
-    total += count;
-  });
+  for (let i = 1; i < pairs.length; i += 2) total += pairs[i]!;
   return total;
 }
 
-/** Merges two encodings (the operation the flush script performs in Redis). */
-export function mergeSparseHistograms(a: string, b: string): string {
-  if (a === '') return b;
-  if (b === '') return a;
-  const pa: number[] = [];
-  const pb: number[] = [];
-  forEachSparseBucket(a, (v, c) => pa.push(v, c));
-  forEachSparseBucket(b, (v, c) => pb.push(v, c));
-  const out: string[] = [];
+/** Adds the buckets into `target` (same digits for an exact round trip); returns the count added. */
+export function decodeSparseHistogramInto(pairs: SparseHistogram, target: Histogram): number {
+  let total = 0;
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const count = pairs[i + 1]!;
+    if (count > 0) target.recordValueWithCount(pairs[i]!, count);
+    total += count;
+  }
+  return total;
+}
+
+/** Merges two deltas (the operation the flush script performs in Redis). */
+export function mergeSparseHistograms(a: SparseHistogram, b: SparseHistogram): SparseHistogram {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out: number[] = [];
   let i = 0;
   let j = 0;
-  while (i < pa.length || j < pb.length) {
-    if (j >= pb.length || (i < pa.length && pa[i]! < pb[j]!)) {
-      out.push(pa[i] + ':' + pa[i + 1]);
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]! < b[j]!)) {
+      out.push(a[i]!, a[i + 1]!);
       i += 2;
-    } else if (i >= pa.length || pb[j]! < pa[i]!) {
-      out.push(pb[j] + ':' + pb[j + 1]);
+    } else if (i >= a.length || b[j]! < a[i]!) {
+      out.push(b[j]!, b[j + 1]!);
       j += 2;
     } else {
-      out.push(pa[i] + ':' + (pa[i + 1]! + pb[j + 1]!));
+      out.push(a[i]!, a[i + 1]! + b[j + 1]!);
       i += 2;
       j += 2;
     }
   }
-  return out.join(',');
+  return out;
+}
+
+/**
+ * Quantiles (percent, ascending) of a delta: the lowest bucket value at which
+ * the cumulative count reaches q% of the total (HDR's definition); 0 when empty.
+ */
+export function sparseQuantiles(pairs: SparseHistogram, percents: number[]): number[] {
+  const total = sparseTotal(pairs);
+  return percents.map((q) => {
+    if (total === 0) return 0;
+    const target = Math.max(1, Math.ceil((q / 100) * total));
+    let cum = 0;
+    for (let k = 0; k + 1 < pairs.length; k += 2) {
+      cum += pairs[k + 1]!;
+      if (cum >= target) return pairs[k]!;
+    }
+    return pairs[pairs.length - 2]!;
+  });
+}
+
+/**
+ * Adds a delta's counts into fixed upper bounds (`le`, ascending, same unit as
+ * the values): `into[k]` gets the counts of buckets whose value is ≤ bounds[k]
+ * and > bounds[k-1]; `into[bounds.length]` gets the rest (+Inf). Not cumulative.
+ * A bucket is placed by its lowest value, so a value a little above a bound
+ * but in the same HDR bucket (2 significant digits: within 1%) counts below it.
+ */
+export function addToFixedBuckets(pairs: SparseHistogram, bounds: readonly number[], into: number[]): void {
+  let k = 0;
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const value = pairs[i]!;
+    while (k < bounds.length && value > bounds[k]!) k++;
+    into[k]! += pairs[i + 1]!;
+  }
 }

@@ -63,7 +63,7 @@ export class WindowState {
     this.connectSum += other.connectSum;
     this.connectCount += other.connectCount;
     this.bytes += other.bytes;
-    for (let i = 0; i < 6; i++) this.statusClasses[i]! += other.statusClasses[i]!;
+    for (let i = 0; i < this.statusClasses.length; i++) this.statusClasses[i]! += other.statusClasses[i]!;
     for (const [code, n] of other.codes) this.codes.set(code, (this.codes.get(code) ?? 0) + n);
     if (other.service.totalCount > 0) this.service.add(other.service);
     if (other.connect.totalCount > 0) this.connect.add(other.connect);

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { loadConfig } from '../config/config.js';
 import { startDrain } from '../ingest/drain-server.js';
+import { registerProcessMetrics } from '../sinks/prometheus/process-metrics.js';
 import { createLogger } from '../telemetry/logger.js';
 
 export function registerDrainCommand(program: Command): void {
@@ -15,7 +16,7 @@ export function registerDrainCommand(program: Command): void {
       const config = loadConfig(env);
       const logger = createLogger(config.logLevel);
       const registry = new Registry();
-      collectDefaultMetrics({ register: registry, prefix: 'routemeter_process_' });
+      registerProcessMetrics(registry);
       let closing = false;
       let handle: Awaited<ReturnType<typeof startDrain>> | null = null;
       const stop = async () => {

@@ -46,6 +46,10 @@ export const DEFAULTS = {
   SHUTDOWN_TIMEOUT_MS: 25_000,
   PROM_ROUTE_LIMIT: 200,
   API_RATE_LIMIT_PER_MINUTE: 600,
+  PROM_ROUTE_EVALUATE_MS: 60_000,
+  LAG_PROBE_INTERVAL_MS: 5000,
+  STORE_OUTAGE_EXIT_MS: 300_000,
+  LIVENESS_STALL_MS: 30_000,
   LOG_LEVEL: 'info',
   // Timeouts and retries of the clients and of supervision: one place, one default each.
   KAFKA_CONNECT_TIMEOUT_MS: 3000,
@@ -163,6 +167,10 @@ const schema = z.object({
   API_ALLOW_OPEN: bool.default(false),
   API_RATE_LIMIT_PER_MINUTE: int(1).default(DEFAULTS.API_RATE_LIMIT_PER_MINUTE),
   API_CORS_ORIGINS: csv.optional(),
+  PROM_ROUTE_EVALUATE_MS: int(1000).default(DEFAULTS.PROM_ROUTE_EVALUATE_MS),
+  LAG_PROBE_INTERVAL_MS: int(100, 600_000).default(DEFAULTS.LAG_PROBE_INTERVAL_MS),
+  STORE_OUTAGE_EXIT_MS: int(0).default(DEFAULTS.STORE_OUTAGE_EXIT_MS),
+  LIVENESS_STALL_MS: int(1000).default(DEFAULTS.LIVENESS_STALL_MS),
   REPLAY_TARGET_BASIC_AUTH: z
     .string()
     .regex(/^[^:]+:.*$/, 'must be user:password')
@@ -247,6 +255,14 @@ export interface Config {
     maxPendingRecords: number;
     shutdownTimeoutMs: number;
     promRouteLimit: number;
+    /** how often the exported per-route Prometheus series are chosen again by traffic */
+    promRouteEvaluateMs: number;
+    /** how often the log-end offsets are fetched (ListOffsets) for the lag gauge and Kafka readiness */
+    lagProbeIntervalMs: number;
+    /** the process exits non-zero after this long without its store (Redis); 0 = never */
+    storeOutageExitMs: number;
+    /** a worker thread (or the main event loop) silent this long makes /healthz fail */
+    livenessStallMs: number;
     /** how each partition consumer joins its private group and fetches */
     partition: PartitionSettings;
     /** the real consumer group (the fleet's membership) */
@@ -563,6 +579,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxPendingRecords: e.MAX_PENDING_RECORDS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
       promRouteLimit: e.PROM_ROUTE_LIMIT,
+      promRouteEvaluateMs: e.PROM_ROUTE_EVALUATE_MS,
+      lagProbeIntervalMs: e.LAG_PROBE_INTERVAL_MS,
+      storeOutageExitMs: e.STORE_OUTAGE_EXIT_MS,
+      livenessStallMs: e.LIVENESS_STALL_MS,
       partition: {
         sessionTimeoutMs: e.GROUP_SESSION_TIMEOUT_MS,
         rebalanceTimeoutMs: DEFAULTS.PARTITION_REBALANCE_TIMEOUT_MS,

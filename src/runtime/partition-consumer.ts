@@ -226,10 +226,12 @@ export class PartitionConsumer {
     let bytes = 0;
     let failures = 0;
     let position = this.position;
+    let firstTimestampMs = 0;
     for (const message of batch.messages) {
       const offset = Number(message.offset);
       if (offset < position) continue;
       const value = message.value;
+      if (records === 0) firstTimestampMs = Number(message.timestamp);
       records++;
       if (value === null) {
         failures++;
@@ -244,7 +246,7 @@ export class PartitionConsumer {
     const last = Number(batch.lastOffset());
     if (Number.isFinite(last) && last + 1 > position && batch.messages.length > 0) position = last + 1;
     this.position = position;
-    this.flusher.noteConsumed(bytes);
+    this.flusher.noteConsumed(bytes, firstTimestampMs);
     counters.add(partition, Field.records, records);
     counters.add(partition, Field.bytes, bytes);
     if (failures > 0) this.onBadRecords(failures, batch.firstOffset());

@@ -7,6 +7,7 @@ import type { PendingBytes } from './pending-bytes.js';
 import type { RouteSample, WorkerToMain } from './protocol.js';
 import { decisionEvent } from './runtime-events.js';
 import { decide, type Failure, type SupervisionPolicy } from './supervision-decider.js';
+import { UnflushedAge } from './unflushed-age.js';
 import { Field, type PartitionCounters } from './worker-metrics.js';
 
 /**
@@ -69,6 +70,7 @@ export class PartitionFlusher {
   /** record bytes consumed since the last drain */
   private undrainedBytes = 0;
   private readonly queue: QueuedBatch[] = [];
+  private readonly unflushed = new UnflushedAge();
   private flushing: Promise<boolean> | null = null;
   private attempts = 0;
   private retryAt = 0;
@@ -92,6 +94,8 @@ export class PartitionFlusher {
     this.aggregator = aggregator;
     this.drainedUpTo = storedOffset;
     this.storedUpTo = storedOffset;
+    this.deps.counters.set(this.opts.partition, Field.lastFlushMs, this.now());
+    this.deps.counters.set(this.opts.partition, Field.oldestUnflushedMs, 0);
   }
 
   /** Offset stored by the last successful flush. */
@@ -108,10 +112,16 @@ export class PartitionFlusher {
     return this.queue.length === 0 && position <= this.drainedUpTo;
   }
 
-  /** The fetch side consumed `bytes` of record values (the batch is already in the aggregator). */
-  noteConsumed(bytes: number): void {
+  /**
+   * The fetch side consumed `bytes` of record values (the batch is already in the
+   * aggregator); `firstTimestampMs` is the Kafka timestamp of its first record, for
+   * `routemeter_oldest_unflushed_age_seconds`.
+   */
+  noteConsumed(bytes: number, firstTimestampMs = 0): void {
     this.undrainedBytes += bytes;
     this.deps.pending.add(bytes);
+    this.unflushed.consumed(firstTimestampMs);
+    this.deps.counters.set(this.opts.partition, Field.oldestUnflushedMs, this.unflushed.oldestMs);
   }
 
   /** No more timer-driven retries (the partition is stopping); explicit `flush()` calls still work. */
@@ -154,6 +164,7 @@ export class PartitionFlusher {
     });
     this.undrainedBytes = 0;
     this.drainedUpTo = position;
+    this.unflushed.drained();
   }
 
   private async flushQueue(position: number): Promise<boolean> {
@@ -170,9 +181,13 @@ export class PartitionFlusher {
       this.attempts = 0;
       this.retryAt = 0;
       this.queue.shift();
+      this.unflushed.stored();
+      this.deps.counters.set(this.opts.partition, Field.oldestUnflushedMs, this.unflushed.oldestMs);
       this.deps.pending.release(head.bytes);
       this.onStored(head.batch, Number(process.hrtime.bigint() - started) / 1e9);
     }
+    // Everything drained is stored: the partition is as fresh as a flush can make it.
+    this.deps.counters.set(this.opts.partition, Field.lastFlushMs, this.now());
     return true;
   }
 

@@ -9,6 +9,7 @@ import { PartitionConsumer } from './partition-consumer.js';
 import type { PartitionWorkerData } from './partition-worker-data.js';
 import { PendingBytes } from './pending-bytes.js';
 import { assertNever, type MainToWorker, type WorkerToMain } from './protocol.js';
+import { startWorkerHeartbeat } from './worker-heartbeat.js';
 import { PartitionCounters } from './worker-metrics.js';
 import { createWorkerPorts } from './worker-ports.js';
 
@@ -30,6 +31,7 @@ registerAllCodecs((codec, err) =>
   logger.warn({ codec, err }, 'compression codec unavailable: records written with it cannot be decoded'),
 );
 const counters = new PartitionCounters(data.metricsBuffer, data.maxPartitions);
+startWorkerHeartbeat(counters, data.workerId);
 const kafka = createKafka(config, `routemeter-worker-${data.workerId}-${threadId}`);
 const admin = kafka.admin();
 const ports = createWorkerPorts(config, logger);
@@ -130,6 +132,13 @@ port.on('message', (msg: MainToWorker) => {
     case 'shutdown':
       void shutdown();
       return;
+    case 'stall': {
+      const until = Date.now() + msg.ms;
+      while (Date.now() < until) {
+        // busy: no timers, no messages, no heartbeat
+      }
+      return;
+    }
     case 'crash':
       setImmediate(() => {
         throw new RoutemeterError('RM_ERR_WORKER_CRASHED', `injected crash: ${msg.reason}`);

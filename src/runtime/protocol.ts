@@ -15,20 +15,26 @@ export type MainToWorker =
   /** SIGTERM: stop fetching everywhere, flush everything, then report `shutdown-complete` */
   | { code: 'shutdown' }
   /** fault injection (tests, game days): the worker throws an uncaught error, as a bug would */
-  | { code: 'crash'; reason: string };
+  | { code: 'crash'; reason: string }
+  /** fault injection: the worker blocks its event loop for `ms`, as a stuck loop would (liveness) */
+  | { code: 'stall'; ms: number };
 
-/** Per-route numbers a worker reports with each flush, for the capped per-route Prometheus series. */
+/**
+ * Per-route numbers a worker reports with each flush, for the per-route
+ * Prometheus series (route-samples.ts): counters and the service-time
+ * histogram's counts per fixed bucket (ROUTE_LATENCY_BUCKETS_MS, then +Inf).
+ */
 export interface RouteSample {
   app: string;
+  /** route template, or `__other__` for the rest of the app's routes in this flush */
   route: string;
   count: number;
   serviceSumMs: number;
   serviceCount: number;
-  errors: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
+  /** requests by status class: 1xx, 2xx, 3xx, 4xx, 5xx (router errors such as H12 are 503s), other */
+  statusClasses: number[];
+  /** not cumulative: buckets[k] counts service times in (bound[k-1], bound[k]] */
+  buckets: number[];
 }
 
 export type WorkerToMain =

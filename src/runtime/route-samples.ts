@@ -1,94 +1,91 @@
 import type { FlushBatch } from '../actors/flush-batch.js';
-import { mergeSparseHistograms } from '../actors/sparse-histogram.js';
+import { addToFixedBuckets } from '../actors/sparse-histogram.js';
 import type { RouteSample } from './protocol.js';
 
 /**
- * Per-route numbers of one flush, for the capped per-route Prometheus series:
- * computed once per flush from the batch's deltas at its finest resolution
- * (never per record). Quantiles are read straight off the sparse HDR text
- * ("value:count,…", ascending), which is exact to HDR's precision.
+ * Upper bounds (ms) of the per-route latency histogram exported to Prometheus:
+ * web latency from 1 ms to 30 s (Heroku's router gives up at 30 s: H12), plus
+ * +Inf. Fixed, so that every process exports the same `le` values and
+ * `histogram_quantile(0.99, sum by (le, app, route) (rate(..._bucket[5m])))`
+ * aggregates across the fleet.
+ */
+export const ROUTE_LATENCY_BUCKETS_MS = [
+  1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000,
+] as const;
+
+/**
+ * The `status` label of `routemeter_route_requests_total`, in WindowDelta's
+ * statusClasses order. Router errors (H12, H10, …) are answered 503: they are 5xx.
+ */
+export const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx', 'other'] as const;
+
+/** The route label of the per-app series that sums every route not exported on its own. */
+export const OTHER_ROUTE = '__other__';
+
+/**
+ * Per-route numbers of one flush, for the per-route Prometheus series: computed
+ * once per flush from the batch's deltas at its finest resolution (the roll-up
+ * holds the same records again), never per record. The `limit` busiest routes
+ * of the flush come back on their own; every other route is summed into one
+ * `__other__` sample per app, so the counts always add up to the batch.
+ *
+ * Latency buckets are read straight off the numeric HDR deltas (no merge, no
+ * parsing): `buckets[k]` counts service times ≤ ROUTE_LATENCY_BUCKETS_MS[k] and
+ * above the previous bound; the last slot is +Inf. Not cumulative.
  */
 export function sampleRoutes(batch: FlushBatch, limit: number): RouteSample[] {
-  if (limit <= 0 || batch.deltas.length === 0) return [];
+  if (batch.deltas.length === 0) return [];
   let finest = Number.POSITIVE_INFINITY;
   for (const d of batch.deltas) if (d.resolutionSeconds < finest) finest = d.resolutionSeconds;
-  // Sum the counters first; histograms are merged only for the routes that make the cut.
-  const byRoute = new Map<string, { sample: RouteSample; histograms: string[] }>();
+  const byRoute = new Map<string, RouteSample>();
   for (const d of batch.deltas) {
     if (d.resolutionSeconds !== finest) continue;
     const key = `${d.app}\u0000${d.route}`;
-    // Router errors (H12, H10, …) are answered 503, so the 5xx class counts them too.
-    const errors = d.statusClasses[4];
-    const entry = byRoute.get(key);
-    if (entry) {
-      entry.sample.count += d.count;
-      entry.sample.serviceSumMs += d.serviceSumMs;
-      entry.sample.serviceCount += d.serviceCount;
-      entry.sample.errors += errors;
-      entry.sample.max = Math.max(entry.sample.max, d.serviceMaxMs);
-      if (d.serviceHistogram !== '') entry.histograms.push(d.serviceHistogram);
-    } else {
-      byRoute.set(key, {
-        sample: {
-          app: d.app,
-          route: d.route,
-          count: d.count,
-          serviceSumMs: d.serviceSumMs,
-          serviceCount: d.serviceCount,
-          errors,
-          p50: 0,
-          p95: 0,
-          p99: 0,
-          max: d.serviceMaxMs,
-        },
-        histograms: d.serviceHistogram === '' ? [] : [d.serviceHistogram],
-      });
+    let sample = byRoute.get(key);
+    if (!sample) {
+      sample = emptySample(d.app, d.route);
+      byRoute.set(key, sample);
     }
+    sample.count += d.count;
+    sample.serviceSumMs += d.serviceSumMs;
+    sample.serviceCount += d.serviceCount;
+    for (let k = 0; k < STATUS_CLASSES.length; k++) sample.statusClasses[k]! += d.statusClasses[k]!;
+    addToFixedBuckets(d.serviceHistogram, ROUTE_LATENCY_BUCKETS_MS, sample.buckets);
   }
-  const entries = [...byRoute.values()].sort((a, b) => b.sample.count - a.sample.count).slice(0, limit);
-  return entries.map(({ sample, histograms }) => {
-    const merged = histograms.length <= 1 ? (histograms[0] ?? '') : histograms.reduce(mergeSparseHistograms);
-    const [p50, p95, p99] = sparseQuantiles(merged, [50, 95, 99]);
-    return { ...sample, p50: p50!, p95: p95!, p99: p99! };
-  });
+  const all = [...byRoute.values()];
+  if (all.length <= limit) return all;
+  all.sort((a, b) => b.count - a.count);
+  const kept = all.slice(0, Math.max(0, limit));
+  const others = new Map<string, RouteSample>();
+  for (let i = kept.length; i < all.length; i++) {
+    const s = all[i]!;
+    let other = others.get(s.app);
+    if (!other) {
+      other = emptySample(s.app, OTHER_ROUTE);
+      others.set(s.app, other);
+    }
+    addSample(other, s);
+  }
+  return [...kept, ...others.values()];
 }
 
-/**
- * Quantiles (percent, ascending) of a sparse histogram: the lowest bucket value
- * at which the cumulative count reaches q% of the total (HDR's definition).
- */
-export function sparseQuantiles(text: string, percents: number[]): number[] {
-  const values: number[] = [];
-  const counts: number[] = [];
-  let total = 0;
-  let i = 0;
-  while (i < text.length) {
-    let v = 0;
-    let c = text.charCodeAt(i);
-    while (c >= 48 && c <= 57) {
-      v = v * 10 + (c - 48);
-      c = text.charCodeAt(++i);
-    }
-    i++; // ':'
-    let n = 0;
-    c = text.charCodeAt(i);
-    while (c >= 48 && c <= 57) {
-      n = n * 10 + (c - 48);
-      c = text.charCodeAt(++i);
-    }
-    i++; // ','
-    values.push(v);
-    counts.push(n);
-    total += n;
-  }
-  return percents.map((q) => {
-    if (total === 0) return 0;
-    const target = Math.max(1, Math.ceil((q / 100) * total));
-    let cum = 0;
-    for (let k = 0; k < values.length; k++) {
-      cum += counts[k]!;
-      if (cum >= target) return values[k]!;
-    }
-    return values[values.length - 1]!;
-  });
+export function emptySample(app: string, route: string): RouteSample {
+  return {
+    app,
+    route,
+    count: 0,
+    serviceSumMs: 0,
+    serviceCount: 0,
+    statusClasses: new Array<number>(STATUS_CLASSES.length).fill(0),
+    buckets: new Array<number>(ROUTE_LATENCY_BUCKETS_MS.length + 1).fill(0),
+  };
+}
+
+/** target += s (counts and buckets; names are left as they are) */
+export function addSample(target: RouteSample, s: RouteSample): void {
+  target.count += s.count;
+  target.serviceSumMs += s.serviceSumMs;
+  target.serviceCount += s.serviceCount;
+  for (let k = 0; k < target.statusClasses.length; k++) target.statusClasses[k]! += s.statusClasses[k] ?? 0;
+  for (let k = 0; k < target.buckets.length; k++) target.buckets[k]! += s.buckets[k] ?? 0;
 }

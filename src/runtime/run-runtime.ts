@@ -1,19 +1,27 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
+import { createKafka } from '../kafka/kafka-client.js';
 import { type MetricsServer, startMetricsServer } from '../sinks/prometheus/metrics-server.js';
+import { registerProcessMetrics } from '../sinks/prometheus/process-metrics.js';
+import { createRedis } from '../sinks/redis/redis-client.js';
 import { type Logger, redactUrl } from '../telemetry/logger.js';
+import { LagProbe } from './lag-probe.js';
+import type { RuntimeEvents } from './runtime-events.js';
+import { RuntimeHealth } from './runtime-health.js';
 import { RuntimeMetrics } from './runtime-metrics.js';
 import { Supervisor } from './supervisor.js';
 
 /**
  * `routemeter run`: one process of the fleet. Starts the supervisor (group
- * membership + worker threads) and the Prometheus endpoint, and turns SIGTERM
- * into an orderly shutdown that ends well inside Heroku's 30 s.
+ * membership + worker threads), the lag probe, the health checks and the
+ * Prometheus endpoint, and turns SIGTERM into an orderly shutdown that ends
+ * well inside Heroku's 30 s.
  */
 export interface RunningRuntime {
   supervisor: Supervisor;
   metrics: MetricsServer;
   registry: Registry;
+  health: RuntimeHealth;
   stop(): Promise<boolean>;
 }
 
@@ -23,15 +31,58 @@ export async function runRuntime(
   opts: { onEscalate?: (reason: string) => void; metricsPort?: number } = {},
 ): Promise<RunningRuntime> {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'routemeter_process_' });
+  registerProcessMetrics(registry);
   let supervisor: Supervisor | null = null;
-  const events = new RuntimeMetrics({
+  const counters = () => (supervisor ? supervisor.partitionCounters : null);
+  const assigned = () => supervisor?.ownedPartitions ?? [];
+  const probe = new LagProbe({
+    admin: createKafka(config, `routemeter-lag-probe-${process.pid}`).admin(),
+    topic: config.topics.router,
+    groupId: config.consumerGroup,
+    intervalMs: config.runtime.lagProbeIntervalMs,
+    counters,
+    assigned,
+    logger,
+  });
+  const metricsEvents = new RuntimeMetrics({
     registry,
     topic: config.topics.router,
-    counters: () => (supervisor ? supervisor.partitionCounters : null),
-    partitions: () => supervisor?.ownedPartitions ?? [],
+    counters,
+    partitions: assigned,
+    lag: (p) => probe.lag(p),
+    workers: config.runtime.workerThreads,
     routeLimit: config.runtime.promRouteLimit,
+    routeEvaluateMs: config.runtime.promRouteEvaluateMs,
   });
+  // PING only: no offline queue, so an unreachable store fails the check at once.
+  const pingRedis = createRedis(config, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  pingRedis.on('error', () => {}); // reported by the health check, not as unhandled error events
+  const health = new RuntimeHealth({
+    registry,
+    redis: pingRedis,
+    probe,
+    counters,
+    assigned,
+    supervisorReady: () => supervisor?.ready ?? false,
+    liveWorkers: () => supervisor?.liveWorkerIds ?? [],
+    lagProbeIntervalMs: config.runtime.lagProbeIntervalMs,
+    storeOutageExitMs: config.runtime.storeOutageExitMs,
+    livenessStallMs: config.runtime.livenessStallMs,
+    onStoreOutage: (reason) => opts.onEscalate?.(reason),
+    logger,
+  });
+  const events: RuntimeEvents = {
+    assignment: (partitions) => {
+      metricsEvents.assignment(partitions);
+      health.assignment();
+    },
+    partitionStarted: (p) => metricsEvents.partitionStarted(p),
+    partitionStopped: () => metricsEvents.partitionStopped(),
+    flushed: (msg) => metricsEvents.flushed(msg),
+    flushFailed: (p, err) => metricsEvents.flushFailed(p, err),
+    workerRestarted: (id) => metricsEvents.workerRestarted(id),
+    decision: (failure, directive) => metricsEvents.decision(failure, directive),
+  };
   supervisor = new Supervisor({
     config,
     logger,
@@ -46,12 +97,20 @@ export async function runRuntime(
   const metrics = await startMetricsServer(
     registry,
     opts.metricsPort ?? config.metricsPort,
-    () => true,
-    () => sup.ready,
+    () => health.live(),
+    () => health.ready(),
   );
+  health.start();
+  probe.start();
+  const closeProbes = async () => {
+    health.stop();
+    await probe.stop();
+    pingRedis.disconnect();
+  };
   try {
     await supervisor.start();
   } catch (err) {
+    await closeProbes();
     await metrics.close();
     throw err;
   }
@@ -59,8 +118,10 @@ export async function runRuntime(
     supervisor: sup,
     metrics,
     registry,
+    health,
     async stop() {
       const clean = await sup.shutdown();
+      await closeProbes();
       await metrics.close();
       return clean;
     },

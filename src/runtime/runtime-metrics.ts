@@ -1,18 +1,19 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { RouteSample, WorkerToMain } from './protocol.js';
+import type { WorkerToMain } from './protocol.js';
+import { ROUTE_LATENCY_BUCKETS_MS, STATUS_CLASSES } from './route-samples.js';
+import { RouteSeries } from './route-series.js';
 import type { RuntimeEvents } from './runtime-events.js';
 import type { Directive, Failure } from './supervision-decider.js';
-import { Field, type PartitionCounters } from './worker-metrics.js';
+import { Field, type PartitionCounters, WorkerField } from './worker-metrics.js';
 
 /**
- * Prometheus metrics of `routemeter run`. Per-record counts come from the
- * workers' shared counters and are read in `collect()` at scrape time; per-flush
- * facts (durations, route samples) arrive as supervisor events. No prom-client
- * call happens per record.
+ * Prometheus metrics of `routemeter run` (docs/metrics.md). Per-record counts
+ * come from the workers' shared counters and are read in `collect()` at scrape
+ * time; per-flush facts (durations, route samples) arrive as supervisor events.
+ * No prom-client call happens per record.
  *
- * Per-route series are capped at `routeLimit` (app, route) pairs per process:
- * the first routes seen keep their own series, later ones are summed under
- * route="__other__", so a path explosion cannot explode the label set.
+ * Per-partition metrics are one table (PARTITION_METRICS): a name, a type and
+ * how to read the value from a partition's row, so the collect code exists once.
  */
 export interface RuntimeMetricsOptions {
   registry: Registry;
@@ -20,139 +21,239 @@ export interface RuntimeMetricsOptions {
   counters: () => PartitionCounters | null;
   /** partitions with any activity in this process (owned now or earlier) */
   partitions: () => number[];
+  /** records between the log end and the stored next offset (lag-probe.ts); null when unknown */
+  lag: (partition: number) => number | null;
+  /** worker threads of this process */
+  workers: number;
   routeLimit: number;
+  routeEvaluateMs: number;
+  now?: () => number;
 }
 
-interface RouteSeries {
-  app: string;
-  route: string;
-  count: number;
-  serviceSumSeconds: number;
-  errors: number;
-  latest: RouteSample | null;
+interface PartitionMetric {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  /** the sample for one partition row; null leaves the partition out (e.g. not owned) */
+  read: (
+    c: PartitionCounters,
+    p: number,
+    ctx: { nowMs: number; lag: (p: number) => number | null },
+  ) => number | null;
 }
+
+const field =
+  (f: number): PartitionMetric['read'] =>
+  (c, p) =>
+    c.get(p, f);
+const owned =
+  (read: PartitionMetric['read']): PartitionMetric['read'] =>
+  (c, p, ctx) =>
+    c.get(p, Field.owned) === 1 ? read(c, p, ctx) : null;
+
+const PARTITION_METRICS: PartitionMetric[] = [
+  {
+    name: 'routemeter_consumed_records_total',
+    help: 'Kafka records consumed',
+    type: 'counter',
+    read: field(Field.records),
+  },
+  {
+    name: 'routemeter_consumed_bytes_total',
+    help: 'Bytes of Kafka record values consumed',
+    type: 'counter',
+    read: field(Field.bytes),
+  },
+  {
+    name: 'routemeter_parse_failures_total',
+    help: 'Records that were not parseable router lines (skipped and counted)',
+    type: 'counter',
+    read: field(Field.parseFailures),
+  },
+  {
+    name: 'routemeter_flushes_total',
+    help: 'Successful flushes to Redis',
+    type: 'counter',
+    read: field(Field.flushes),
+  },
+  {
+    name: 'routemeter_flush_failures_total',
+    help: 'Flushes to Redis that failed',
+    type: 'counter',
+    read: field(Field.flushFailures),
+  },
+  {
+    name: 'routemeter_routes_overflowed_total',
+    help: 'Requests counted under the overflow route because their app hit the route cap',
+    type: 'counter',
+    read: field(Field.overflowed),
+  },
+  {
+    name: 'routemeter_late_records_total',
+    help: 'Records dropped because their event time was older than the allowed lateness',
+    type: 'counter',
+    read: field(Field.late),
+  },
+  {
+    name: 'routemeter_rejected_records_total',
+    help: 'Records dropped because their event time was unusable (not positive, or too far in the future)',
+    type: 'counter',
+    read: field(Field.rejected),
+  },
+  {
+    name: 'routemeter_retention_skipped_records_total',
+    help: 'Offsets skipped because Kafka retention deleted them before they were aggregated',
+    type: 'counter',
+    read: field(Field.skippedByRetention),
+  },
+  {
+    name: 'routemeter_routes_active',
+    help: 'Route actors holding state',
+    type: 'gauge',
+    read: field(Field.activeRoutes),
+  },
+  {
+    name: 'routemeter_partition_owned',
+    help: '1 while this process owns the partition',
+    type: 'gauge',
+    read: field(Field.owned),
+  },
+  {
+    name: 'routemeter_partition_paused',
+    help: '1 while fetching is paused by backpressure (Redis slow or down)',
+    type: 'gauge',
+    read: field(Field.paused),
+  },
+  {
+    name: 'routemeter_consumer_position',
+    help: 'Next offset to consume',
+    type: 'gauge',
+    read: field(Field.position),
+  },
+  {
+    name: 'routemeter_flushed_offset',
+    help: 'Next offset stored in Redis',
+    type: 'gauge',
+    read: field(Field.flushed),
+  },
+  {
+    name: 'routemeter_consumer_lag_records',
+    help: 'Log end offset (ListOffsets on a timer, or the last fetch if fresher) minus the next offset stored in Redis, for partitions assigned to this process, also while paused',
+    type: 'gauge',
+    read: (_c, p, ctx) => ctx.lag(p),
+  },
+  {
+    name: 'routemeter_unflushed_records',
+    help: 'Records consumed but not yet stored in Redis, for owned partitions',
+    type: 'gauge',
+    read: owned((c, p) => Math.max(0, c.get(p, Field.position) - c.get(p, Field.flushed))),
+  },
+  {
+    name: 'routemeter_oldest_unflushed_age_seconds',
+    help: 'Age (now minus its Kafka timestamp) of the oldest record consumed but not yet stored in Redis; 0 when none',
+    type: 'gauge',
+    read: owned((c, p, { nowMs }) => {
+      const ts = c.get(p, Field.oldestUnflushedMs);
+      return ts > 0 ? Math.max(0, (nowMs - ts) / 1000) : 0;
+    }),
+  },
+  {
+    name: 'routemeter_last_flush_age_seconds',
+    help: 'Seconds since everything consumed from the partition was last stored in Redis (or since it started)',
+    type: 'gauge',
+    read: owned((c, p, { nowMs }) => Math.max(0, (nowMs - c.get(p, Field.lastFlushMs)) / 1000)),
+  },
+];
+
+interface WorkerMetric {
+  name: string;
+  help: string;
+  read: (c: PartitionCounters, worker: number, nowMs: number) => number;
+}
+
+const WORKER_METRICS: WorkerMetric[] = [
+  {
+    name: 'routemeter_worker_heap_used_bytes',
+    help: 'V8 heap used by the worker thread',
+    read: (c, w) => c.getWorker(w, WorkerField.heapUsedBytes),
+  },
+  {
+    name: 'routemeter_worker_heap_total_bytes',
+    help: 'V8 heap allocated by the worker thread',
+    read: (c, w) => c.getWorker(w, WorkerField.heapTotalBytes),
+  },
+  {
+    name: 'routemeter_worker_heap_limit_bytes',
+    help: 'V8 heap limit of the worker thread',
+    read: (c, w) => c.getWorker(w, WorkerField.heapLimitBytes),
+  },
+  {
+    name: 'routemeter_worker_heartbeat_age_seconds',
+    help: "Seconds since the worker thread's event loop last wrote its heartbeat (every second)",
+    read: (c, w, nowMs) => {
+      const beat = c.getWorker(w, WorkerField.heartbeatMs);
+      return beat > 0 ? Math.max(0, (nowMs - beat) / 1000) : 0;
+    },
+  },
+];
+
+/** Route latency buckets in seconds, the Prometheus base unit. */
+const ROUTE_BUCKETS_SECONDS = ROUTE_LATENCY_BUCKETS_MS.map((ms) => ms / 1000);
 
 export class RuntimeMetrics implements RuntimeEvents {
   private readonly seen = new Set<number>();
-  private readonly routes = new Map<string, RouteSeries>();
+  private readonly routes: RouteSeries;
   private readonly flushDuration: Histogram<'topic'>;
   private readonly restarts: Counter<'worker'>;
   private readonly decisions: Counter<'failure' | 'action'>;
   private readonly flushFailureKinds: Counter<'topic' | 'code'>;
+  private readonly now: () => number;
 
   constructor(private readonly opts: RuntimeMetricsOptions) {
     const { registry, topic } = opts;
+    this.now = opts.now ?? Date.now;
+    this.routes = new RouteSeries(opts.routeLimit, opts.routeEvaluateMs, this.now());
     const self = this;
-    const perPartition = (name: string, help: string, field: number, kind: 'counter' | 'gauge'): void => {
-      const collect = function (this: Counter<'topic' | 'partition'> | Gauge<'topic' | 'partition'>) {
+    for (const m of PARTITION_METRICS) {
+      const collect = function (this: Gauge<'topic' | 'partition'>) {
         const counters = self.opts.counters();
         if (!counters) return;
         this.reset();
+        const ctx = { nowMs: self.now(), lag: self.opts.lag };
         for (const p of self.partitionsToReport(counters)) {
-          const labels = { topic, partition: String(p) };
-          const v = counters.get(p, field);
-          if (this instanceof Gauge) this.set(labels, v);
-          else (this as Counter<'topic' | 'partition'>).inc(labels, v);
+          const v = m.read(counters, p, ctx);
+          if (v === null) continue;
+          // reset() then inc(total): a counter's shared slot only grows, so the series does too.
+          if (m.type === 'counter')
+            (this as unknown as Counter<'topic' | 'partition'>).inc({ topic, partition: String(p) }, v);
+          else this.set({ topic, partition: String(p) }, v);
         }
       };
-      if (kind === 'counter') {
-        new Counter({ name, help, labelNames: ['topic', 'partition'], registers: [registry], collect });
-      } else {
-        new Gauge({ name, help, labelNames: ['topic', 'partition'], registers: [registry], collect });
-      }
-    };
-    perPartition('routemeter_consumed_records_total', 'Kafka records consumed', Field.records, 'counter');
-    perPartition(
-      'routemeter_consumed_bytes_total',
-      'Bytes of Kafka record values consumed',
-      Field.bytes,
-      'counter',
-    );
-    perPartition(
-      'routemeter_parse_failures_total',
-      'Records that were not parseable router lines (skipped and counted)',
-      Field.parseFailures,
-      'counter',
-    );
-    perPartition('routemeter_flushes_total', 'Successful flushes to Redis', Field.flushes, 'counter');
-    perPartition(
-      'routemeter_flush_failures_total',
-      'Flushes to Redis that failed',
-      Field.flushFailures,
-      'counter',
-    );
-    perPartition(
-      'routemeter_routes_overflowed_total',
-      'Requests counted under the overflow route because their app hit the route cap',
-      Field.overflowed,
-      'counter',
-    );
-    perPartition(
-      'routemeter_late_records_total',
-      'Records dropped because their event time was older than the allowed lateness',
-      Field.late,
-      'counter',
-    );
-    perPartition(
-      'routemeter_rejected_records_total',
-      'Records dropped because their event time was unusable (not positive, or too far in the future)',
-      Field.rejected,
-      'counter',
-    );
-    perPartition(
-      'routemeter_retention_skipped_records_total',
-      'Offsets skipped because Kafka retention deleted them before they were aggregated',
-      Field.skippedByRetention,
-      'counter',
-    );
-    perPartition('routemeter_routes_active', 'Route actors holding state', Field.activeRoutes, 'gauge');
-    perPartition(
-      'routemeter_partition_owned',
-      '1 while this process owns the partition',
-      Field.owned,
-      'gauge',
-    );
-    perPartition(
-      'routemeter_partition_paused',
-      '1 while fetching is paused by backpressure (Redis slow or down)',
-      Field.paused,
-      'gauge',
-    );
-    perPartition('routemeter_consumer_position', 'Next offset to consume', Field.position, 'gauge');
-    perPartition('routemeter_flushed_offset', 'Next offset stored in Redis', Field.flushed, 'gauge');
-
-    new Gauge({
-      name: 'routemeter_consumer_lag_records',
-      help: 'High watermark minus the next offset to consume, for owned partitions',
-      labelNames: ['topic', 'partition'],
-      registers: [registry],
-      collect() {
-        const counters = self.opts.counters();
-        if (!counters) return;
-        this.reset();
-        for (const p of self.partitionsToReport(counters)) {
-          if (counters.get(p, Field.owned) !== 1) continue;
-          const lag = Math.max(0, counters.get(p, Field.highWatermark) - counters.get(p, Field.position));
-          this.set({ topic, partition: String(p) }, lag);
-        }
-      },
-    });
-    new Gauge({
-      name: 'routemeter_unflushed_records',
-      help: 'Records consumed but not yet stored in Redis, for owned partitions',
-      labelNames: ['topic', 'partition'],
-      registers: [registry],
-      collect() {
-        const counters = self.opts.counters();
-        if (!counters) return;
-        this.reset();
-        for (const p of self.partitionsToReport(counters)) {
-          if (counters.get(p, Field.owned) !== 1) continue;
-          const v = Math.max(0, counters.get(p, Field.position) - counters.get(p, Field.flushed));
-          this.set({ topic, partition: String(p) }, v);
-        }
-      },
-    });
+      const Metric = m.type === 'counter' ? Counter : Gauge;
+      new Metric({
+        name: m.name,
+        help: m.help,
+        labelNames: ['topic', 'partition'],
+        registers: [registry],
+        collect,
+      } as never);
+    }
+    for (const m of WORKER_METRICS) {
+      new Gauge({
+        name: m.name,
+        help: m.help,
+        labelNames: ['worker'],
+        registers: [registry],
+        collect() {
+          const counters = self.opts.counters();
+          if (!counters) return;
+          this.reset();
+          const nowMs = self.now();
+          for (let w = 0; w < self.opts.workers; w++)
+            this.set({ worker: String(w) }, m.read(counters, w, nowMs));
+        },
+      });
+    }
 
     this.flushDuration = new Histogram({
       name: 'routemeter_flush_duration_seconds',
@@ -183,89 +284,25 @@ export class RuntimeMetrics implements RuntimeEvents {
     const routeLabels = ['app', 'route'] as const;
     new Counter({
       name: 'routemeter_route_requests_total',
-      help: 'Requests per route (capped set of routes; the rest under route="__other__")',
-      labelNames: routeLabels,
+      help: 'Requests per route by status class (router errors such as H12 are 503s: 5xx); the busiest routes, the rest of each app under route="__other__"',
+      labelNames: [...routeLabels, 'status'],
       registers: [registry],
       collect() {
         this.reset();
-        for (const r of self.routes.values()) this.inc({ app: r.app, route: r.route }, r.count);
-      },
-    });
-    new Counter({
-      name: 'routemeter_route_errors_total',
-      help: 'Requests per route answered with status >= 500 or a router error',
-      labelNames: routeLabels,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const r of self.routes.values()) this.inc({ app: r.app, route: r.route }, r.errors);
-      },
-    });
-    new Counter({
-      name: 'routemeter_route_service_seconds_total',
-      help: 'Sum of service time per route; divide by rate of requests for the exact mean',
-      labelNames: routeLabels,
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const r of self.routes.values()) this.inc({ app: r.app, route: r.route }, r.serviceSumSeconds);
-      },
-    });
-    new Gauge({
-      name: 'routemeter_route_service_seconds',
-      help: 'Service-time quantiles per route over the latest flush of this process (HDR); fleet-wide exact quantiles come from the query API',
-      labelNames: ['app', 'route', 'quantile'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const r of self.routes.values()) {
-          const s = r.latest;
-          if (!s || s.count === 0) continue;
-          const labels = { app: r.app, route: r.route };
-          this.set({ ...labels, quantile: '0.5' }, s.p50 / 1000);
-          this.set({ ...labels, quantile: '0.95' }, s.p95 / 1000);
-          this.set({ ...labels, quantile: '0.99' }, s.p99 / 1000);
-          this.set({ ...labels, quantile: '1' }, s.max / 1000);
+        for (const r of self.routes.series()) {
+          for (let k = 0; k < STATUS_CLASSES.length; k++) {
+            const n = r.statusClasses[k]!;
+            if (n > 0) this.inc({ app: r.app, route: r.route, status: STATUS_CLASSES[k]! }, n);
+          }
         }
       },
     });
+    registry.registerMetric(routeServiceHistogram(() => self.routes.series()) as never);
   }
 
   private partitionsToReport(counters: PartitionCounters): number[] {
     for (const p of this.opts.partitions()) this.seen.add(p);
     return [...this.seen].filter((p) => p < counters.maxPartitions).sort((a, b) => a - b);
-  }
-
-  private routeSeries(sample: RouteSample): RouteSeries {
-    const key = `${sample.app}\u0000${sample.route}`;
-    let series = this.routes.get(key);
-    if (series) return series;
-    if (this.routes.size < this.opts.routeLimit) {
-      series = {
-        app: sample.app,
-        route: sample.route,
-        count: 0,
-        serviceSumSeconds: 0,
-        errors: 0,
-        latest: null,
-      };
-      this.routes.set(key, series);
-      return series;
-    }
-    const otherKey = '\u0000__other__';
-    series = this.routes.get(otherKey);
-    if (!series) {
-      series = {
-        app: '__other__',
-        route: '__other__',
-        count: 0,
-        serviceSumSeconds: 0,
-        errors: 0,
-        latest: null,
-      };
-      this.routes.set(otherKey, series);
-    }
-    return series;
   }
 
   // RuntimeEvents
@@ -278,13 +315,8 @@ export class RuntimeMetrics implements RuntimeEvents {
   partitionStopped(): void {}
   flushed(msg: Extract<WorkerToMain, { code: 'flushed' }>): void {
     this.flushDuration.observe({ topic: msg.topic }, msg.durationSeconds);
-    for (const sample of msg.routes) {
-      const series = this.routeSeries(sample);
-      series.count += sample.count;
-      series.serviceSumSeconds += sample.serviceSumMs / 1000;
-      series.errors += sample.errors;
-      series.latest = series.app === '__other__' ? null : sample;
-    }
+    const nowMs = this.now();
+    for (const sample of msg.routes) this.routes.add(sample, nowMs);
   }
   flushFailed(_partition: number, error: Error): void {
     const code = (error as { code?: string }).code ?? 'UNKNOWN';
@@ -296,4 +328,66 @@ export class RuntimeMetrics implements RuntimeEvents {
   decision(failure: Failure, directive: Directive): void {
     this.decisions.inc({ failure: failure.kind, action: directive.action });
   }
+}
+
+/**
+ * `routemeter_route_service_seconds` as a Prometheus histogram, written from the
+ * accumulated bucket counts (prom-client's Histogram can only `observe` one value
+ * at a time, and the counts arrive already bucketed from the workers).
+ *
+ *   routemeter_route_service_seconds_bucket{app="a",route="GET /users/:id",le="0.1"} 812
+ *   routemeter_route_service_seconds_sum{app="a",route="GET /users/:id"} 41.207
+ *   routemeter_route_service_seconds_count{app="a",route="GET /users/:id"} 977
+ */
+function routeServiceHistogram(
+  series: () => Iterable<{
+    app: string;
+    route: string;
+    serviceSumMs: number;
+    serviceCount: number;
+    buckets: number[];
+  }>,
+) {
+  const name = 'routemeter_route_service_seconds';
+  const help =
+    'Service time per route (router service=), fixed buckets from 1 ms to 30 s; the busiest routes, the rest of each app under route="__other__"';
+  return {
+    name,
+    help,
+    type: 'histogram',
+    aggregator: 'sum',
+    reset() {},
+    async get() {
+      const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> =
+        [];
+      for (const r of series()) {
+        let cumulative = 0;
+        for (let k = 0; k < ROUTE_BUCKETS_SECONDS.length; k++) {
+          cumulative += r.buckets[k] ?? 0;
+          values.push({
+            metricName: `${name}_bucket`,
+            labels: { app: r.app, route: r.route, le: ROUTE_BUCKETS_SECONDS[k]! },
+            value: cumulative,
+          });
+        }
+        cumulative += r.buckets[ROUTE_BUCKETS_SECONDS.length] ?? 0;
+        values.push({
+          metricName: `${name}_bucket`,
+          labels: { app: r.app, route: r.route, le: '+Inf' },
+          value: cumulative,
+        });
+        values.push({
+          metricName: `${name}_sum`,
+          labels: { app: r.app, route: r.route },
+          value: r.serviceSumMs / 1000,
+        });
+        values.push({
+          metricName: `${name}_count`,
+          labels: { app: r.app, route: r.route },
+          value: r.serviceCount,
+        });
+      }
+      return { name, help, type: 'histogram', values, aggregator: 'sum' };
+    },
+  };
 }

@@ -107,6 +107,11 @@ export class Supervisor {
     return this.membership !== null && !this.stopping && this.workers.every((w) => w?.alive);
   }
 
+  /** ids of the worker threads running now (liveness checks their heartbeats) */
+  get liveWorkerIds(): number[] {
+    return this.workers.filter((w) => w?.alive).map((w) => w.id);
+  }
+
   get ownedPartitions(): number[] {
     return [...this.assigned].sort((a, b) => a - b);
   }
@@ -325,6 +330,11 @@ export class Supervisor {
   /** Fault injection for tests and game days: worker `id` throws an uncaught error. */
   injectWorkerCrash(id: number, reason = 'fault injection'): void {
     this.workers[id]?.send({ code: 'crash', reason });
+  }
+
+  /** Fault injection for liveness tests: worker `id` blocks its event loop for `ms`. */
+  injectWorkerStall(id: number, ms: number): void {
+    this.workers[id]?.send({ code: 'stall', ms });
   }
 
   get workerCount(): number {

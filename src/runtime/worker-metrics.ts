@@ -4,7 +4,8 @@
  * `inc()` costs about 0.35 µs, a third of the per-record budget.
  *
  * Layout: one row of `FIELD_COUNT` Float64 slots per partition (row = partition
- * number). A row is written only by the thread that owns the partition, so
+ * number), then one row of `WORKER_FIELD_COUNT` slots per worker thread (row =
+ * worker id; heartbeat and heap). A row is written only by the thread that owns it, so
  * there is a single writer per slot; aligned 8-byte stores are not torn on the
  * platforms Node supports, and a scrape that reads a value mid-batch is merely
  * a few records behind.
@@ -32,9 +33,27 @@ export const Field = {
   fenced: 14,
   /** records dropped for an unusable event time (not positive, or too far in the future) */
   rejected: 15,
+  /** wall clock (ms) when everything consumed so far was last stored (or the partition started) */
+  lastFlushMs: 16,
+  /** Kafka timestamp (ms) of the oldest record consumed but not yet stored; 0 when none */
+  oldestUnflushedMs: 17,
 } as const;
 
-export const FIELD_COUNT = 16;
+export const FIELD_COUNT = 18;
+
+/** Per worker thread, written by that thread every second (worker-heartbeat.ts). */
+export const WorkerField = {
+  /** wall clock (ms) of the thread's last heartbeat: its event loop ran then */
+  heartbeatMs: 0,
+  heapUsedBytes: 1,
+  heapTotalBytes: 2,
+  /** V8's heap limit for the thread (resourceLimits or the default) */
+  heapLimitBytes: 3,
+} as const;
+
+export const WORKER_FIELD_COUNT = 4;
+/** WORKER_THREADS' upper bound (config.ts) */
+export const MAX_WORKERS = 256;
 
 export class PartitionCounters {
   readonly slots: Float64Array;
@@ -47,7 +66,8 @@ export class PartitionCounters {
   }
 
   static allocate(maxPartitions: number): SharedArrayBuffer {
-    return new SharedArrayBuffer(maxPartitions * FIELD_COUNT * Float64Array.BYTES_PER_ELEMENT);
+    const slots = maxPartitions * FIELD_COUNT + MAX_WORKERS * WORKER_FIELD_COUNT;
+    return new SharedArrayBuffer(slots * Float64Array.BYTES_PER_ELEMENT);
   }
 
   base(partition: number): number {
@@ -67,5 +87,17 @@ export class PartitionCounters {
   get(partition: number, field: number): number {
     const b = this.base(partition);
     return b >= 0 ? this.slots[b + field] : 0;
+  }
+
+  setWorker(workerId: number, field: number, v: number): void {
+    if (workerId >= 0 && workerId < MAX_WORKERS) this.slots[this.workerBase(workerId) + field] = v;
+  }
+
+  getWorker(workerId: number, field: number): number {
+    return workerId >= 0 && workerId < MAX_WORKERS ? this.slots[this.workerBase(workerId) + field]! : 0;
+  }
+
+  private workerBase(workerId: number): number {
+    return this.maxPartitions * FIELD_COUNT + workerId * WORKER_FIELD_COUNT;
   }
 }

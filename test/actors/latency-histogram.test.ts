@@ -20,7 +20,7 @@ describe('recordLatency', () => {
           recordLatency(fast, v);
           lib.recordValue(v);
         }
-        expect(encodeSparseHistogram(fast)).toBe(encodeSparseHistogram(lib));
+        expect(encodeSparseHistogram(fast)).toEqual(encodeSparseHistogram(lib));
         expect(fast.totalCount).toBe(lib.totalCount);
         expect(fast.maxValue).toBe(lib.maxValue);
         expect(fast.minNonZeroValue).toBe(lib.minNonZeroValue);
@@ -34,6 +34,6 @@ describe('recordLatency', () => {
     const h = createLatencyHistogram();
     recordLatency(h, 0);
     recordLatency(h, 0);
-    expect(encodeSparseHistogram(h)).toBe('0:2');
+    expect(encodeSparseHistogram(h)).toEqual([0, 2]);
   });
 });

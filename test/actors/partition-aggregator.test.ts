@@ -31,8 +31,8 @@ interface Totals {
   bytes: number;
   classes: number[];
   codes: Record<string, number>;
-  service: string;
-  connect: string;
+  service: number[];
+  connect: number[];
 }
 
 const keyOf = (res: number, start: number, app: string, route: string) => `${res}|${start}|${app}|${route}`;
@@ -52,8 +52,8 @@ function combine(deltas: WindowDelta[]): Map<string, Totals> {
       bytes: 0,
       classes: [0, 0, 0, 0, 0, 0],
       codes: {},
-      service: '',
-      connect: '',
+      service: [],
+      connect: [],
     };
     t.count += d.count;
     t.serviceSum += d.serviceSumMs;
@@ -211,8 +211,8 @@ describe('PartitionAggregator', () => {
       serviceMaxMs: 700,
       codes: { '503': 1, H12: 1 },
     });
-    expect(first!.serviceHistogram).toBe('5:1,700:1');
-    expect(second).toMatchObject({ windowStart: T0 / 1000 + 60, count: 1, serviceHistogram: '9:1' });
+    expect(first!.serviceHistogram).toEqual([5, 1, 700, 1]);
+    expect(second).toMatchObject({ windowStart: T0 / 1000 + 60, count: 1, serviceHistogram: [9, 1] });
   });
 
   it('emits a single resolution when roll-up and window are the same length', () => {
@@ -238,7 +238,7 @@ describe('PartitionAggregator', () => {
       bytes: 1548,
       statusClasses: [0, 1, 0, 0, 1, 1],
       codes: { '503': 1, H10: 1 },
-      connectHistogram: '0:2',
+      connectHistogram: [0, 2],
     });
   });
 

@@ -21,6 +21,10 @@ describe('loadConfig', () => {
     expect(c.topics.router).toBe('router-logs');
     expect(c.consumerGroup).toBe('routemeter');
     expect(c.runtime.workerThreads).toBe(DEFAULTS.WORKER_THREADS);
+    expect(c.runtime.storeOutageExitMs).toBe(300_000);
+    expect(c.runtime.lagProbeIntervalMs).toBe(5000);
+    expect(c.runtime.livenessStallMs).toBe(30_000);
+    expect(c.runtime.promRouteEvaluateMs).toBe(60_000);
   });
 
   it('applies KAFKA_PREFIX to topics and the consumer group', () => {
@@ -58,6 +62,10 @@ describe('loadConfig', () => {
     [{ DRAIN_USERS: 'nopassword' }, /^DRAIN_USERS: /],
     [{ ROUTE_PATTERNS: '[{"pattern":"(","placeholder":":x"}]' }, /^ROUTE_PATTERNS: bad regex/],
     [{ SHUTDOWN_TIMEOUT_MS: '60000' }, /^SHUTDOWN_TIMEOUT_MS: /],
+    [{ STORE_OUTAGE_EXIT_MS: '-1' }, /^STORE_OUTAGE_EXIT_MS: /],
+    [{ LAG_PROBE_INTERVAL_MS: '10' }, /^LAG_PROBE_INTERVAL_MS: /],
+    [{ LIVENESS_STALL_MS: 'soon' }, /^LIVENESS_STALL_MS: /],
+    [{ PROM_ROUTE_EVALUATE_MS: '5' }, /^PROM_ROUTE_EVALUATE_MS: /],
     [{ ROLLUP_SECONDS: '25' }, /^ROLLUP_SECONDS: 25 is not a multiple of WINDOW_SECONDS \(10\)/],
     [{ WINDOW_SECONDS: '7' }, /^ROLLUP_SECONDS: 60 is not a multiple of WINDOW_SECONDS \(7\)/],
     [{ LOG_LEVEL: 'verbose' }, /^LOG_LEVEL: /],

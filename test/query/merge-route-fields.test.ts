@@ -32,10 +32,10 @@ describe('mergeRouteFields', () => {
         serviceCount: 3,
         serviceMaxMs: 20,
         statusClasses: [0, 3, 0, 0, 0, 0],
-        serviceHistogram: '5:2,20:1',
+        serviceHistogram: [5, 2, 20, 1],
         connectSumMs: 1,
         connectCount: 3,
-        connectHistogram: '0:2,1:1',
+        connectHistogram: [0, 2, 1, 1],
         bytes: 300,
       }),
     );
@@ -47,7 +47,7 @@ describe('mergeRouteFields', () => {
         serviceMaxMs: 1001,
         statusClasses: [0, 0, 0, 0, 2, 0],
         codes: { '503': 2, H12: 1, H13: 1 },
-        serviceHistogram: '1000:1',
+        serviceHistogram: [1000, 1],
       }),
       delta({ route: 'POST /login', count: 1, statusClasses: [0, 0, 0, 1, 0, 0], codes: { '401': 1 } }),
     );
@@ -97,7 +97,7 @@ describe('mergeRouteFieldsTask (piscina entry)', () => {
   it('gives the same result after the hashes went through structured clone', async () => {
     const { default: task } = await import('../../src/query/merge-route-fields-task.js');
     const h = hash(
-      delta({ count: 2, serviceSumMs: 10, serviceCount: 2, serviceMaxMs: 6, serviceHistogram: '4:1,6:1' }),
+      delta({ count: 2, serviceSumMs: 10, serviceCount: 2, serviceMaxMs: 6, serviceHistogram: [4, 1, 6, 1] }),
     );
     const cloned = structuredClone([h]);
     expect(Buffer.isBuffer(Object.values(cloned[0]!)[0])).toBe(false); // plain Uint8Arrays now

@@ -34,7 +34,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 }
 
 describe('crash recovery (real Kafka and Redis)', () => {
-  it('keeps totals exact when the process is killed with SIGKILL three times mid-run', async () => {
+  it('keeps totals exact when the process is killed with SIGKILL five times mid-run', async () => {
     const topic = await useTopic('rt-kill9', 4);
     const lines = makeRouterLines(200_000, { seed: 11, apps: 8, stepMs: 1 });
     await seed(topic, lines);
@@ -45,8 +45,12 @@ describe('crash recovery (real Kafka and Redis)', () => {
       redis.disconnect();
     });
     const random = prng(2024);
-    // kill points: after roughly 10–30 %, 35–55 % and 60–80 % of the records are stored
-    const marks = [0.1, 0.35, 0.6].map((base) => Math.floor((base + random() * 0.2) * lines.length));
+    // kill points: one in each of 5–15 %, 20–30 %, 35–45 %, 50–60 % and 65–75 % of the records stored
+    const marks = [0.05, 0.2, 0.35, 0.5, 0.65].map((base) =>
+      Math.floor((base + random() * 0.1) * lines.length),
+    );
+    const killedAt: number[] = [];
+    const started = Date.now();
     for (const mark of marks) {
       const child = startChild(childEnv(config, { MAX_PENDING_RECORDS: '20000' }));
       await waitFor(async () => (await storedProgress(redis, config)) >= mark, {
@@ -56,6 +60,7 @@ describe('crash recovery (real Kafka and Redis)', () => {
       });
       child.kill('SIGKILL');
       await exited(child);
+      killedAt.push(await storedProgress(redis, config));
     }
     const before = await storedProgress(redis, config);
     expect(before).toBeLessThan(lines.length);
@@ -65,6 +70,10 @@ describe('crash recovery (real Kafka and Redis)', () => {
     expect(await exited(last)).toBe(0);
     expectExact(lines, await readStoredTotals(redis, config.redis.prefix, config.runtime.rollupSeconds));
     expectExact(lines, await readStoredTotals(redis, config.redis.prefix, config.runtime.windowSeconds));
+    console.log(
+      `[kill-9] ${marks.length} SIGKILLs at stored ${killedAt.join(', ')} of ${lines.length}; ` +
+        `lost 0, doubled 0 (both resolutions exact); ${((Date.now() - started) / 1000).toFixed(1)} s in all`,
+    );
   });
 
   it('restarts a worker thread that throws and keeps totals exact', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FlushBatch, WindowDelta } from '../../src/actors/flush-batch.js';
-import { sampleRoutes, sparseQuantiles } from '../../src/runtime/route-samples.js';
+import { ROUTE_LATENCY_BUCKETS_MS, sampleRoutes } from '../../src/runtime/route-samples.js';
 import { windowDelta } from '../support/window-delta.js';
 
 function delta(fields: Partial<WindowDelta>): WindowDelta {
@@ -20,16 +20,8 @@ function batch(deltas: WindowDelta[]): FlushBatch {
   };
 }
 
-describe('sparseQuantiles', () => {
-  it('finds the lowest bucket whose cumulative count reaches q% of the total', () => {
-    // 100 values: 90 × 10 ms, 9 × 100 ms, 1 × 1000 ms
-    expect(sparseQuantiles('10:90,100:9,1000:1', [50, 90, 95, 99, 100])).toEqual([10, 10, 100, 100, 1000]);
-    expect(sparseQuantiles('', [50])).toEqual([0]);
-  });
-});
-
 describe('sampleRoutes', () => {
-  it('sums a route over the windows of a flush at the finest resolution and merges its histograms', () => {
+  it('sums a route over the windows of a flush at the finest resolution, with its fixed latency buckets', () => {
     const samples = sampleRoutes(
       batch([
         delta({
@@ -38,7 +30,7 @@ describe('sampleRoutes', () => {
           serviceSumMs: 30,
           serviceCount: 2,
           serviceMaxMs: 20,
-          serviceHistogram: '10:1,20:1',
+          serviceHistogram: [10, 1, 20, 1],
         }),
         delta({
           windowStart: 10,
@@ -46,7 +38,7 @@ describe('sampleRoutes', () => {
           serviceSumMs: 1020,
           serviceCount: 2,
           serviceMaxMs: 1000,
-          serviceHistogram: '20:1,1000:1',
+          serviceHistogram: [20, 1, 1000, 1],
           statusClasses: [0, 1, 0, 0, 1, 0],
         }),
         // the roll-up of the same records must not be counted again
@@ -55,7 +47,7 @@ describe('sampleRoutes', () => {
           count: 4,
           serviceSumMs: 1050,
           serviceCount: 4,
-          serviceHistogram: '10:1,20:2,1000:1',
+          serviceHistogram: [10, 1, 20, 2, 1000, 1],
         }),
       ]),
       10,
@@ -67,25 +59,33 @@ describe('sampleRoutes', () => {
         count: 4,
         serviceSumMs: 1050,
         serviceCount: 4,
-        errors: 1,
-        p50: 20,
-        p95: 1000,
-        p99: 1000,
-        max: 1000,
+        statusClasses: [0, 1, 0, 0, 1, 0],
+        // 10 ms, 20 ms, 20 ms, 1000 ms in (5, 10], (10, 25], (500, 1000]
+        buckets: ROUTE_LATENCY_BUCKETS_MS.map((le) =>
+          le === 10 ? 1 : le === 25 ? 2 : le === 1000 ? 1 : 0,
+        ).concat(0),
       },
     ]);
   });
 
-  it('keeps the busiest routes when there are more than the limit', () => {
+  it('keeps the busiest routes when there are more than the limit and sums the rest per app', () => {
     const samples = sampleRoutes(
       batch([
-        delta({ route: 'GET /a', count: 1 }),
+        delta({ route: 'GET /a', count: 1, serviceCount: 1, serviceHistogram: [40_000, 1] }),
         delta({ route: 'GET /b', count: 5 }),
         delta({ route: 'GET /c', count: 3 }),
+        delta({ app: 'b.herokuapp.com', route: 'GET /d', count: 2, statusClasses: [0, 0, 0, 0, 2, 0] }),
       ]),
       2,
     );
-    expect(samples.map((s) => s.route)).toEqual(['GET /b', 'GET /c']);
-    expect(sampleRoutes(batch([delta({ count: 1 })]), 0)).toEqual([]);
+    expect(samples.map((s) => `${s.app} ${s.route} ${s.count}`)).toEqual([
+      'a.herokuapp.com GET /b 5',
+      'a.herokuapp.com GET /c 3',
+      'b.herokuapp.com __other__ 2',
+      'a.herokuapp.com __other__ 1',
+    ]);
+    expect(samples[3]!.buckets.at(-1)).toBe(1); // 40 s is above 30 s: +Inf
+    expect(samples[2]!.statusClasses[4]).toBe(2);
+    expect(sampleRoutes(batch([delta({ count: 1 })]), 0).map((s) => s.route)).toEqual(['__other__']);
   });
 });

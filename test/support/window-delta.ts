@@ -16,8 +16,8 @@ export function windowDelta(fields: Partial<WindowDelta>): WindowDelta {
     bytes: 0,
     statusClasses: [0, 0, 0, 0, 0, 0],
     codes: {},
-    serviceHistogram: '',
-    connectHistogram: '',
+    serviceHistogram: [],
+    connectHistogram: [],
     ...fields,
   };
 }

@@ -1,6 +1,7 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { WindowDelta } from '../../actors/flush-batch.js';
-import { forEachSparseBucket } from '../../actors/sparse-histogram.js';
+import type { SparseHistogram } from '../../actors/sparse-histogram.js';
+import { RoutemeterError } from '../../errors/routemeter-error.js';
 import { decodeMsgpack, MsgpackWriter } from './msgpack.js';
 import { STATS } from './redis-keys.js';
 
@@ -28,7 +29,7 @@ export function packStats(d: WindowDelta): Buffer {
     .number(d.connectSumMs)
     .number(d.connectCount)
     .number(d.bytes);
-  for (let i = 0; i < 6; i++) writer.number(c[i]!);
+  for (let i = 0; i < c.length; i++) writer.number(c[i]!);
   return writer.finish();
 }
 
@@ -41,21 +42,18 @@ export function packCodes(codes: Record<string, number>): Buffer | '' {
   return writer.finish();
 }
 
-/** "value:count,…" (WindowDelta) → msgpack [value, count, …]; '' stays '' */
-export function packHistogram(text: string): Buffer | '' {
-  if (text === '') return '';
-  let pairs = 1;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 44) pairs++;
-  writer.reset().arrayHeader(pairs * 2);
-  forEachSparseBucket(text, (value, count) => {
-    writer.number(value).number(count);
-  });
+/** [value, count, …] (WindowDelta) → the same numbers as a msgpack array; '' when empty (the field is then not written) */
+export function packHistogram(pairs: SparseHistogram): Buffer | '' {
+  if (pairs.length === 0) return '';
+  writer.reset().arrayHeader(pairs.length);
+  for (let i = 0; i < pairs.length; i++) writer.number(pairs[i]!);
   return writer.finish();
 }
 
 export function unpackStats(bytes: Uint8Array): number[] {
   const v = decodeMsgpack(bytes);
-  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number')) throw new Error('bad stats value');
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'number'))
+    throw new RoutemeterError('RM_ERR_DECODE', 'bad stats value: not an array of numbers');
   const out = v as number[];
   while (out.length < STATS.length) out.push(0); // written by an older, shorter STATS
   return out;
@@ -65,7 +63,8 @@ export function unpackCodes(bytes: Uint8Array): Record<string, number> {
   const v = decodeMsgpack(bytes);
   // cmsgpack writes an empty Lua table as an empty array
   if (Array.isArray(v) && v.length === 0) return {};
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('bad codes value');
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new RoutemeterError('RM_ERR_DECODE', 'bad codes value: not a map');
   const out: Record<string, number> = {};
   for (const [k, n] of Object.entries(v)) if (typeof n === 'number') out[k] = n;
   return out;
@@ -74,13 +73,14 @@ export function unpackCodes(bytes: Uint8Array): Record<string, number> {
 /** Adds a stored histogram into `target`; returns the count added. */
 export function unpackHistogramInto(bytes: Uint8Array, target: Histogram): number {
   const v = decodeMsgpack(bytes);
-  if (!Array.isArray(v) || v.length % 2 !== 0) throw new Error('bad histogram value');
+  if (!Array.isArray(v) || v.length % 2 !== 0)
+    throw new RoutemeterError('RM_ERR_DECODE', 'bad histogram value: not value/count pairs');
   let total = 0;
   for (let i = 0; i < v.length; i += 2) {
     const value = v[i];
     const count = v[i + 1];
     if (typeof value !== 'number' || typeof count !== 'number' || value < 0 || count < 0) {
-      throw new Error('bad histogram value');
+      throw new RoutemeterError('RM_ERR_DECODE', 'bad histogram value: not value/count pairs');
     }
     if (count > 0) target.recordValueWithCount(value, count);
     total += count;

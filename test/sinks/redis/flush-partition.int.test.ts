@@ -302,8 +302,8 @@ describe('flushPartition', () => {
           bytes: 20_000,
           statusClasses: [0, 19, 0, 0, 1, 0],
           codes: { '503': 1, H12: 1 },
-          serviceHistogram: '5:3,40:10,41:2,90:4,400:1',
-          connectHistogram: '0:17,1:3',
+          serviceHistogram: [5, 3, 40, 10, 41, 2, 90, 4, 400, 1],
+          connectHistogram: [0, 17, 1, 3],
         });
       }
     }
@@ -359,8 +359,8 @@ describe('merging in Lua', () => {
       bytes: 2 ** 52,
       statusClasses: [0, 1, 0, 0, 0, 0],
       codes: { H12: 2 ** 33 },
-      serviceHistogram: '',
-      connectHistogram: '',
+      serviceHistogram: [],
+      connectHistogram: [],
     };
     for (let i = 0; i < 3; i++) {
       const b = { ...batch0(epoch, i), deltas: [d] };

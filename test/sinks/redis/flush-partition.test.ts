@@ -25,8 +25,8 @@ function delta(fields: Partial<WindowDelta>): WindowDelta {
     bytes: 10,
     statusClasses: [0, 1, 0, 0, 0, 0],
     codes: {},
-    serviceHistogram: '5:1',
-    connectHistogram: '0:1',
+    serviceHistogram: [5, 1],
+    connectHistogram: [0, 1],
     ...fields,
   };
 }

@@ -24,8 +24,8 @@ const delta = {
   bytes: 2 ** 40,
   statusClasses: [0, 2, 0, 0, 1, 0] as [number, number, number, number, number, number],
   codes: { '503': 1, H12: 1 },
-  serviceHistogram: '0:1,1:1',
-  connectHistogram: '0:2',
+  serviceHistogram: [0, 1, 1, 1],
+  connectHistogram: [0, 2],
 };
 
 describe('packed values', () => {
@@ -47,9 +47,9 @@ describe('packed values', () => {
     expect(unpackCodes(Buffer.from('90', 'hex'))).toEqual({});
   });
 
-  it('converts a sparse text histogram to [value, count, …] and back', () => {
-    expect(packHistogram('')).toBe('');
-    const packed = packHistogram('0:41,1:12,3:1,1536:1') as Buffer;
+  it('packs value/count pairs as a msgpack array of the same numbers and back', () => {
+    expect(packHistogram([])).toBe('');
+    const packed = packHistogram([0, 41, 1, 12, 3, 1, 1536, 1]) as Buffer;
     expect(packed.toString('hex')).toBe('9800290' + '10c0301cd060001');
     expect(histogramToText(packed)).toBe('0:41,1:12,3:1,1536:1');
     const h = createLatencyHistogram();

@@ -32,8 +32,8 @@ function delta(app: string, resolutionSeconds: number, windowStart: number): Win
     bytes: 1,
     statusClasses: [0, 1, 0, 0, 0, 0],
     codes: {},
-    serviceHistogram: '1:1',
-    connectHistogram: '0:1',
+    serviceHistogram: [1, 1],
+    connectHistogram: [0, 1],
   };
 }
 

@@ -49,14 +49,15 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
-function histogramText(rnd: () => number, buckets: number): string {
-  const parts: string[] = [];
+/** [value, count, value, count, …] ascending: the stored layout of a histogram */
+function histogramPairs(rnd: () => number, buckets: number): number[] {
+  const pairs: number[] = [];
   let v = 1 + Math.floor(rnd() * 5);
   for (let i = 0; i < buckets; i++) {
     v += 1 + Math.floor(rnd() * v * 0.4);
-    parts.push(`${v}:${1 + Math.floor(rnd() * 6)}`);
+    pairs.push(v, 1 + Math.floor(rnd() * 6));
   }
-  return parts.join(',');
+  return pairs;
 }
 
 async function load(redis: Redis, prefix: string, endS: number): Promise<number> {
@@ -91,13 +92,13 @@ async function load(redis: Redis, prefix: string, endS: number): Promise<number>
             bytes: count * 1000,
             statusClasses: [0, count - errors, 0, 0, errors, 0],
             codes: {},
-            serviceHistogram: '',
-            connectHistogram: '',
+            serviceHistogram: [],
+            connectHistogram: [],
           }),
           `${route}|hs`,
-          packHistogram(histogramText(rnd, 12)) as Buffer,
+          packHistogram(histogramPairs(rnd, 12)) as Buffer,
           `${route}|hc`,
-          packHistogram(histogramText(rnd, 3)) as Buffer,
+          packHistogram(histogramPairs(rnd, 3)) as Buffer,
         );
         if (errors > 0) fields.push(`${route}|e`, packCodes({ '503': errors, H12: errors }) as Buffer);
       }

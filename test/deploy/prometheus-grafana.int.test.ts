@@ -5,6 +5,9 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDrainMetrics } from '../../src/ingest/drain-metrics.js';
 import { type RunningRuntime, runRuntime } from '../../src/runtime/run-runtime.js';
+import { registerProcessMetrics } from '../../src/sinks/prometheus/process-metrics.js';
+import { AUTH, post, useDrain } from '../ingest/drain-fixture.js';
+import { SAMPLE_FRAMES } from '../logplex/samples.js';
 import {
   metricSum,
   runtimeConfig,
@@ -131,6 +134,26 @@ describe('deploy/: Prometheus rules and Grafana dashboard (promtool, real runtim
   it('promtool check metrics reports nothing on the runtime /metrics after real traffic', () => {
     expect(runtimeMetrics).toContain('routemeter_route_service_seconds_bucket{');
     const lint = promtool(['check', 'metrics'], runtimeMetrics);
+    expect(lint.out.trim()).toBe('');
+    expect(lint.code).toBe(0);
+  });
+
+  it('promtool check metrics reports nothing on the drain /metrics after real traffic', async () => {
+    const drain = await useDrain();
+    // as `routemeter drain` does (cli/drain-command.ts)
+    registerProcessMetrics(drain.registry);
+    const res = await post(drain.url, SAMPLE_FRAMES.map((f) => `${f}\n`).join(''), {
+      'content-type': 'application/logplex-1',
+      'logplex-msg-count': String(SAMPLE_FRAMES.length),
+      'logplex-frame-id': uniqueName('frame'),
+      authorization: AUTH,
+    });
+    expect(res.status).toBe(204);
+    const text = await (await fetch(`http://127.0.0.1:${drain.port}/metrics`)).text();
+    writeFileSync('.stack/drain-metrics.txt', text);
+    expect(text).toContain('routemeter_drain_request_duration_seconds_bucket{');
+    expect(text).toContain('process_cpu_seconds_total');
+    const lint = promtool(['check', 'metrics'], text);
     expect(lint.out.trim()).toBe('');
     expect(lint.code).toBe(0);
   });

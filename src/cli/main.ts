@@ -9,6 +9,7 @@ import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerStackCommand } from './stack-command.js';
 import { registerTopCommand } from './top-command.js';
+import { registerWebCommand } from './web-command.js';
 
 /**
  * `routemeter`: one binary, one subcommand per process type.
@@ -20,6 +21,7 @@ import { registerTopCommand } from './top-command.js';
  *   gen    realistic logplex traffic for a drain
  *   replay recorded production requests → a staging app, with a divergence report
  *   stack  the local Kafka + Redis (development)
+ *   web    Heroku's web process: drain, or serve when ROUTEMETER_WEB=serve
  */
 const program = new Command()
   .name('routemeter')
@@ -31,6 +33,7 @@ registerDrainCommand(program);
 registerRunCommand(program);
 registerServeCommand(program);
 registerTopCommand(program);
+registerWebCommand(program);
 registerAppsCommand(program);
 registerGenCommand(program);
 registerReplayCommand(program);

@@ -167,6 +167,7 @@ const schema = z.object({
   API_ALLOW_OPEN: bool.default(false),
   API_RATE_LIMIT_PER_MINUTE: int(1).default(DEFAULTS.API_RATE_LIMIT_PER_MINUTE),
   API_CORS_ORIGINS: csv.optional(),
+  ROUTEMETER_WEB: z.enum(['drain', 'serve']).default('drain'),
   PROM_ROUTE_EVALUATE_MS: int(1000).default(DEFAULTS.PROM_ROUTE_EVALUATE_MS),
   LAG_PROBE_INTERVAL_MS: int(100, 600_000).default(DEFAULTS.LAG_PROBE_INTERVAL_MS),
   STORE_OUTAGE_EXIT_MS: int(0).default(DEFAULTS.STORE_OUTAGE_EXIT_MS),
@@ -284,6 +285,11 @@ export interface Config {
     /** origins allowed by CORS; empty = no CORS headers at all */
     corsOrigins: string[];
   };
+  /**
+   * what `routemeter web` (the Procfile's `web`, the only process Heroku routes HTTP to)
+   * runs: the drain, or the API and dashboard in a second app that shares the add-ons
+   */
+  web: 'drain' | 'serve';
   /** credentials `routemeter replay` sends to its target (never on the command line: `ps` shows it) */
   replay: { basicAuth: string | null; bearerToken: string | null };
   logLevel: LogLevel;
@@ -626,6 +632,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
       corsOrigins: e.API_CORS_ORIGINS ?? [],
     },
+    web: e.ROUTEMETER_WEB,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -53,7 +53,7 @@ describe('app.json and the Procfile', () => {
       expect(commands, `Procfile ${type}: ${line}`).toContain(sub);
     }
     // the web process must be the one that binds $PORT: the drain (or the read side)
-    expect(['drain', 'serve']).toContain(subcommandOf(procfile.get('web') ?? ''));
+    expect(['drain', 'serve', 'web']).toContain(subcommandOf(procfile.get('web') ?? ''));
   });
 
   it('scale only process types the Procfile defines', () => {

@@ -240,7 +240,17 @@ describe('dashboard page in headless Chromium', () => {
 
     // a chosen route gets its own charts
     const route = rows[0]!.route!;
-    await page.click(`#routes tbody tr[data-route="${route}"]`);
+    // The 6h answers re-render the table: click a row of the settled table, as a person
+    // would; an auto-refresh landing between finding and clicking the row is retried.
+    await page.waitForNetworkIdle({ idleTime: 300, timeout: 15_000 });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await page.click(`#routes tbody tr[data-route="${route}"]`);
+        break;
+      } catch (err) {
+        if (attempt >= 3 || !/detached/i.test((err as Error).message)) throw err;
+      }
+    }
     await page.waitForSelector('#route-section:not([hidden]) [data-chart="latency"] canvas');
     await page.waitForFunction(() => document.querySelector('#route-title')?.textContent?.includes('6h'));
     expect(

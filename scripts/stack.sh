@@ -163,7 +163,8 @@ write_server_properties() { # port controller_port ssl_port
 server_properties() { # port controller_port data_dir [ssl_port tls_dir]
   local listeners="PLAINTEXT://$HOST:$1" protocols="CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
   if [[ -n "${4:-}" ]]; then
-    [[ -f "${5:?tls dir}/ca.pem" && -f "$5/broker.pem" && -f "$5/broker.key" ]] ||
+    [[ -n "${5:-}" ]] || die "an SSL port needs a TLS folder: properties PORT CONTROLLER_PORT DATA_DIR SSL_PORT TLS_DIR"
+    [[ -f "$5/ca.pem" && -f "$5/broker.pem" && -f "$5/broker.key" ]] ||
       die "no CA and broker certificate in $5 (make them with: scripts/stack.sh tls $5)"
     listeners+=",SSL://$HOST:$4"
     protocols+=",SSL:SSL"

@@ -40,10 +40,12 @@ ENV NODE_ENV=production \
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The dashboard's static ES modules are served as they are (no build step): `routemeter serve`.
+COPY --from=build /app/src/api/public ./src/api/public
 # Files stay root-owned and read-only for the app; it runs as the image's `node` user.
 USER node
 
-# PORT: `drain` (logplex HTTPS drain, /metrics, /healthz, /readyz).
+# PORT: `drain` (logplex HTTPS drain, /metrics, /healthz, /readyz) or `serve` (API, dashboard).
 # METRICS_PORT: `run` (/metrics, /healthz, /readyz).
 ENV PORT=5000 METRICS_PORT=9464
 EXPOSE 5000 9464

@@ -14,6 +14,8 @@ else
 fi
 bash scripts/install-test-tools.sh
 bash scripts/install-prometheus.sh
+# headless Chromium for the dashboard's browser tests (test/api/dashboard-page.int.test.ts)
+bash scripts/install-browser.sh >/dev/null
 bash scripts/stack.sh up
 # shellcheck disable=SC1091
 source .stack/env

@@ -6,6 +6,7 @@ import { registerDrainCommand } from './drain-command.js';
 import { registerGenCommand } from './gen-command.js';
 import { registerReplayCommand } from './replay-command.js';
 import { registerRunCommand } from './run-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerStackCommand } from './stack-command.js';
 import { registerTopCommand } from './top-command.js';
 
@@ -13,6 +14,7 @@ import { registerTopCommand } from './top-command.js';
  * `routemeter`: one binary, one subcommand per process type.
  *   drain  HTTPS log drain → Kafka          (Procfile: web)
  *   run    stream runtime → Redis, /metrics  (Procfile: worker)
+ *   serve  JSON query API + dashboard page  (Procfile: api; see README)
  *   top    live per-route table for one app
  *   apps   the apps with stored metrics
  *   gen    realistic logplex traffic for a drain
@@ -27,6 +29,7 @@ const program = new Command()
 
 registerDrainCommand(program);
 registerRunCommand(program);
+registerServeCommand(program);
 registerTopCommand(program);
 registerAppsCommand(program);
 registerGenCommand(program);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.js';
+import { isRoutemeterError } from '../errors/routemeter-error.js';
 import { resolutionsFromConfig } from '../query/choose-resolution.js';
 import { MergePool } from '../query/merge-pool.js';
 import { connectRedis } from './connect-redis.js';
@@ -8,13 +9,16 @@ import { runTop, TOP_SORTS, type TopSort } from './top.js';
 export function registerTopCommand(program: Command): void {
   program
     .command('top')
-    .description('live per-route latency table for one app (count, rpm, avg, p50/p95/p99, max, errors)')
+    .description(
+      'live per-route table for one app: requests, rpm, p50/p95/p99 (ms), status classes, error rate',
+    )
     .requiredOption('--app <host>', "the app's host, as in the router's host= field")
     .option('--since <seconds>', 'time range to show, ending now', '300')
     .option('--interval <ms>', 'refresh interval', '2000')
     .option('--limit <n>', 'rows shown', '20')
     .option('--sort <key>', `sort by: ${TOP_SORTS.join(', ')}`, 'count')
     .option('--once', 'print one table and exit')
+    .option('--note <text>', 'a line printed under every frame')
     .action(
       async (opts: {
         app: string;
@@ -23,6 +27,7 @@ export function registerTopCommand(program: Command): void {
         limit: string;
         sort: string;
         once?: boolean;
+        note?: string;
       }) => {
         const config = loadConfig();
         const redis = await connectRedis(config);
@@ -39,10 +44,16 @@ export function registerTopCommand(program: Command): void {
             limit: Number(opts.limit),
             sort: opts.sort as TopSort,
             once: opts.once === true,
+            ...(opts.note ? { note: opts.note } : {}),
             resolutions: resolutionsFromConfig(config.runtime),
             signal: controller.signal,
             merge: (hashes, options) => pool.merge(hashes, options),
           });
+        } catch (err) {
+          // a person typed the app name: answer like a command line tool, not with a JSON log line
+          if (!isRoutemeterError(err, 'RM_ERR_UNKNOWN_APP')) throw err;
+          process.stderr.write(`routemeter top: ${err.message}\n`);
+          process.exitCode = 1;
         } finally {
           await pool.close();
           redis.disconnect();

@@ -1,9 +1,13 @@
-import Table from 'cli-table3';
+import { RoutemeterError } from '../errors/routemeter-error.js';
+import { appLastSeen } from '../query/app-last-seen.js';
 import type { QueryResolutions } from '../query/choose-resolution.js';
-import { type MergeOptions, mergeRouteFields, type WindowHash } from '../query/merge-route-fields.js';
-import { readRouteWindows } from '../query/query-routes.js';
-import type { RouteStats } from '../query/route-stats.js';
+import { listApps } from '../query/list-apps.js';
+import { mergeRouteFields } from '../query/merge-route-fields.js';
+import { type MergeFn, readRouteWindows } from '../query/query-routes.js';
 import type { RedisClient } from '../sinks/redis/redis-client.js';
+import { renderTopTable, TOP_SORTS, type TopSort, topLegend } from './top-table.js';
+
+export { renderTopTable, TOP_SORTS, type TopSort };
 
 /**
  * `routemeter top`: the routes of one app over the last `sinceSeconds`, as a
@@ -11,9 +15,6 @@ import type { RedisClient } from '../sinks/redis/redis-client.js';
  * printed once with `once` (for scripts and tests). Stops when `signal` aborts
  * (the command wires SIGINT to it).
  */
-export const TOP_SORTS = ['count', 'rpm', 'avg', 'p50', 'p95', 'p99', 'max', 'errors'] as const;
-export type TopSort = (typeof TOP_SORTS)[number];
-
 export interface TopOptions {
   redis: RedisClient;
   prefix: string;
@@ -28,11 +29,13 @@ export interface TopOptions {
   sort?: TopSort;
   once?: boolean;
   resolutions?: QueryResolutions;
-  out?: NodeJS.WritableStream & { isTTY?: boolean };
+  out?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   signal?: AbortSignal;
   now?: () => number;
   /** where merges run (a MergePool); inline when absent */
-  merge?: (hashes: WindowHash[], options: MergeOptions) => Promise<RouteStats[]> | RouteStats[];
+  merge?: MergeFn;
+  /** a line under every frame (the demo puts the dashboard's URL there) */
+  note?: string;
 }
 
 const CLEAR_SCREEN = '\x1b[2J\x1b[H';
@@ -53,6 +56,7 @@ export async function runTop(options: TopOptions): Promise<void> {
   }
   const out = options.out ?? process.stdout;
   const now = options.now ?? Date.now;
+  await assertKnownApp(options.redis, options.prefix, options.app);
 
   const frame = async (): Promise<string> => {
     const toMs = now();
@@ -64,12 +68,18 @@ export async function runTop(options: TopOptions): Promise<void> {
       resolutions: options.resolutions,
       nowMs: toMs,
     });
-    const mergeOptions = { app: options.app, spanMs: windows.spanMs };
+    // rpm over the time the data covers: 22 requests in the first 12 s are 110 rpm, not 22/5 min
+    const mergeOptions = { app: options.app, spanMs: windows.coveredMs };
     const stats = await (options.merge ?? mergeRouteFields)(windows.hashes, mergeOptions);
+    const columns = out.columns ?? 80;
+    const covered = Math.round(windows.coveredMs / 1000);
     const title =
-      `routemeter top — ${options.app} — last ${sinceSeconds}s at ${windows.resolutionSeconds}s resolution — ` +
-      `${new Date(toMs).toISOString()} — sorted by ${sort}`;
-    return `${title}\n${renderTopTable(stats, { limit, sort, color: out.isTTY === true })}\n`;
+      `routemeter top · ${options.app}\n` +
+      `last ${sinceSeconds}s (data covers ${covered}s) at ${windows.resolutionSeconds}s resolution · ` +
+      `by ${sort} · ${new Date(toMs).toISOString().slice(11, 19)}Z`;
+    const table = renderTopTable(stats, { limit, sort, color: out.isTTY === true, columns });
+    const note = options.note ? `\n${options.note}\n` : '';
+    return `${title}\n${table}\n${topLegend(columns)}\n${note}`;
   };
 
   if (options.once) {
@@ -90,72 +100,15 @@ export async function runTop(options: TopOptions): Promise<void> {
   }
 }
 
-const SORT_KEY: Record<TopSort, (s: RouteStats) => number> = {
-  count: (s) => s.count,
-  rpm: (s) => s.rpm,
-  avg: (s) => s.avgMs ?? -1,
-  p50: (s) => s.p50Ms ?? -1,
-  p95: (s) => s.p95Ms ?? -1,
-  p99: (s) => s.p99Ms ?? -1,
-  max: (s) => s.maxMs ?? -1,
-  errors: (s) => s.errorRate,
-};
-
-/** The table of one frame (pure: used by runTop and by tests). */
-export function renderTopTable(
-  stats: readonly RouteStats[],
-  options: { limit?: number; sort?: TopSort; color?: boolean } = {},
-): string {
-  const key = SORT_KEY[options.sort ?? 'count'];
-  const rows = [...stats].sort((a, b) => key(b) - key(a) || b.count - a.count).slice(0, options.limit ?? 20);
-  const table = new Table({
-    head: ['route', 'req', 'rpm', 'avg', 'p50', 'p95', 'p99', 'max', '2xx', '4xx', '5xx', 'err%', 'codes'],
-    style: { head: options.color ? ['cyan'] : [], border: [] },
-    // no separator line between rows
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    colAligns: [
-      'left',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'right',
-      'left',
-    ],
+/** `top --app` on an app routemeter has no data for: say so and name the known ones. */
+async function assertKnownApp(redis: RedisClient, prefix: string, app: string): Promise<void> {
+  if ((await appLastSeen(redis, prefix, app)) !== null) return;
+  const known = (await listApps(redis, prefix)).map((a) => a.app);
+  const list =
+    known.length === 0 ? 'none yet' : known.slice(0, 20).join(', ') + (known.length > 20 ? ', …' : '');
+  throw new RoutemeterError('RM_ERR_UNKNOWN_APP', `no data for app ${app}; known apps: ${list}`, {
+    details: { app, known },
   });
-  for (const s of rows) {
-    table.push([
-      s.route,
-      String(s.count),
-      s.rpm.toFixed(1),
-      ms(s.avgMs),
-      ms(s.p50Ms),
-      ms(s.p95Ms),
-      ms(s.p99Ms),
-      ms(s.maxMs),
-      String(s.statusClasses['2xx']),
-      String(s.statusClasses['4xx']),
-      String(s.statusClasses['5xx']),
-      (s.errorRate * 100).toFixed(1),
-      [...s.routerCodes, ...s.errorStatuses]
-        .slice(0, 3)
-        .map((c) => `${c.code}×${c.count}`)
-        .join(' '),
-    ]);
-  }
-  if (rows.length === 0) return '(no requests in this range)';
-  return table.toString();
-}
-
-function ms(v: number | null): string {
-  if (v === null) return '-';
-  return v >= 100 ? v.toFixed(0) : v.toFixed(1);
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

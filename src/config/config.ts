@@ -45,6 +45,7 @@ export const DEFAULTS = {
   RESTART_WINDOW_MS: 60_000,
   SHUTDOWN_TIMEOUT_MS: 25_000,
   PROM_ROUTE_LIMIT: 200,
+  API_RATE_LIMIT_PER_MINUTE: 600,
   PROM_ROUTE_EVALUATE_MS: 60_000,
   LAG_PROBE_INTERVAL_MS: 5000,
   STORE_OUTAGE_EXIT_MS: 300_000,
@@ -161,6 +162,11 @@ const schema = z.object({
   RESTART_WINDOW_MS: int(1000).default(DEFAULTS.RESTART_WINDOW_MS),
   SHUTDOWN_TIMEOUT_MS: int(1000, 29_000).default(DEFAULTS.SHUTDOWN_TIMEOUT_MS),
   PROM_ROUTE_LIMIT: int(0).default(DEFAULTS.PROM_ROUTE_LIMIT),
+  API_TOKENS: csv.optional(),
+  API_USERS: csv.optional(),
+  API_ALLOW_OPEN: bool.default(false),
+  API_RATE_LIMIT_PER_MINUTE: int(1).default(DEFAULTS.API_RATE_LIMIT_PER_MINUTE),
+  API_CORS_ORIGINS: csv.optional(),
   PROM_ROUTE_EVALUATE_MS: int(1000).default(DEFAULTS.PROM_ROUTE_EVALUATE_MS),
   LAG_PROBE_INTERVAL_MS: int(100, 600_000).default(DEFAULTS.LAG_PROBE_INTERVAL_MS),
   STORE_OUTAGE_EXIT_MS: int(0).default(DEFAULTS.STORE_OUTAGE_EXIT_MS),
@@ -264,6 +270,19 @@ export interface Config {
     supervision: SupervisionSettings;
     /** heap cap of each worker thread (MiB, `resourceLimits.maxOldGenerationSizeMb`); 0 = Node's default */
     workerMaxHeapMb: number;
+  };
+  /** `routemeter serve`: the query API and dashboard (src/api) */
+  api: {
+    /** bearer tokens; `apps` null = every app, else only these (others answer 404) */
+    tokens: Array<{ token: string; apps: string[] | null }>;
+    /** HTTP Basic users (every app) */
+    users: Array<{ user: string; password: string }>;
+    /** explicitly serve the API without credentials */
+    allowOpen: boolean;
+    /** requests per minute per client (token, user, or IP when open) */
+    rateLimitPerMinute: number;
+    /** origins allowed by CORS; empty = no CORS headers at all */
+    corsOrigins: string[];
   };
   /** credentials `routemeter replay` sends to its target (never on the command line: `ps` shows it) */
   replay: { basicAuth: string | null; bearerToken: string | null };
@@ -437,10 +456,41 @@ function parseDrainApps(raw: string | undefined): Map<string, Set<string>> {
   return out;
 }
 
-function parseUsers(list: string[] | undefined): Array<{ user: string; password: string }> {
+/** `API_TOKENS`: `token` (every app) or `token:app1|app2` (only those apps), comma-separated. */
+function parseTokens(list: string[] | undefined): Array<{ token: string; apps: string[] | null }> {
   return (list ?? []).map((entry) => {
     const i = entry.indexOf(':');
-    if (i <= 0) throw new RoutemeterError('RM_ERR_CONFIG', 'DRAIN_USERS: each entry must be user:password');
+    const token = i < 0 ? entry : entry.slice(0, i);
+    const apps =
+      i < 0
+        ? null
+        : entry
+            .slice(i + 1)
+            .split('|')
+            .filter((a) => a.length > 0);
+    if (token.length < 16)
+      throw new RoutemeterError('RM_ERR_CONFIG', 'API_TOKENS: each token must be at least 16 characters', {
+        details: { variable: 'API_TOKENS' },
+      });
+    if (apps !== null && apps.length === 0)
+      throw new RoutemeterError(
+        'RM_ERR_CONFIG',
+        'API_TOKENS: token:apps needs at least one app after the colon',
+        {
+          details: { variable: 'API_TOKENS' },
+        },
+      );
+    return { token, apps };
+  });
+}
+
+function parseUsers(
+  list: string[] | undefined,
+  variable = 'DRAIN_USERS',
+): Array<{ user: string; password: string }> {
+  return (list ?? []).map((entry) => {
+    const i = entry.indexOf(':');
+    if (i <= 0) throw new RoutemeterError('RM_ERR_CONFIG', `${variable}: each entry must be user:password`);
     return { user: entry.slice(0, i), password: entry.slice(i + 1) };
   });
 }
@@ -568,6 +618,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     replay: {
       basicAuth: e.REPLAY_TARGET_BASIC_AUTH ?? null,
       bearerToken: e.REPLAY_TARGET_BEARER_TOKEN ?? null,
+    },
+    api: {
+      tokens: parseTokens(e.API_TOKENS),
+      users: parseUsers(e.API_USERS, 'API_USERS'),
+      allowOpen: e.API_ALLOW_OPEN,
+      rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+      corsOrigins: e.API_CORS_ORIGINS ?? [],
     },
     logLevel: e.LOG_LEVEL,
   };

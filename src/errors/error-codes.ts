@@ -55,6 +55,11 @@ export const ERROR_CODES = {
     canRetry: false,
     description: 'a compiled worker script is missing from dist/ (run `npm run build`)',
   },
+  RM_ERR_QUERY_PARAM: {
+    canRetry: false,
+    description: 'an API query parameter is malformed or out of bounds',
+  },
+  RM_ERR_UNKNOWN_APP: { canRetry: false, description: 'routemeter has no data for the app asked for' },
   RM_ERR_STACK: { canRetry: false, description: 'the local Kafka/Redis stack could not be managed' },
   RM_ERR_REPLAY_OPTION: {
     canRetry: false,

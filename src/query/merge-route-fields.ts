@@ -2,6 +2,7 @@ import type { JsHistogram } from 'hdr-histogram-js';
 import { createLatencyHistogram } from '../actors/latency-histogram.js';
 import { unpackCodes, unpackHistogramInto, unpackStats } from '../sinks/redis/packed-values.js';
 import { FIELD, STATS, STATS_MAX_INDEX } from '../sinks/redis/redis-keys.js';
+import { errorRate } from './error-rate.js';
 import type { CodeCount, RouteStats } from './route-stats.js';
 
 /**
@@ -19,6 +20,10 @@ export interface MergeOptions {
   app: string;
   /** the time span the hashes cover, for rpm */
   spanMs: number;
+  /** only this route ("GET /users/:id"); all routes when absent */
+  route?: string;
+  /** merge every (selected) route into one entry with this name: the whole app's numbers */
+  mergeAs?: string;
 }
 
 interface Accumulator {
@@ -34,7 +39,9 @@ export function mergeRouteFields(hashes: readonly WindowHash[], options: MergeOp
     for (const field in hash) {
       const bar = field.lastIndexOf('|');
       if (bar <= 0) continue;
-      const route = field.slice(0, bar);
+      const fieldRoute = field.slice(0, bar);
+      if (options.route !== undefined && fieldRoute !== options.route) continue;
+      const route = options.mergeAs ?? fieldRoute;
       const suffix = field.slice(bar + 1);
       let acc = routes.get(route);
       if (acc === undefined) {
@@ -113,7 +120,7 @@ export function mergeRouteFields(hashes: readonly WindowHash[], options: MergeOp
         '5xx': classes[4]!,
         other: classes[5]!,
       },
-      errorRate: classes[4]! / count,
+      errorRate: errorRate({ '5xx': classes[4]! }, count),
       errorStatuses: errorStatuses.sort(byCount),
       routerCodes: routerCodes.sort(byCount),
     });

@@ -4,7 +4,7 @@ import { toRedisError } from '../sinks/redis/redis-errors.js';
 import { windowIndexKey, windowKey } from '../sinks/redis/redis-keys.js';
 import { chooseResolution, DEFAULT_RESOLUTIONS, type QueryResolutions } from './choose-resolution.js';
 import { findAppPartitions } from './find-app-partitions.js';
-import { mergeRouteFields, type WindowHash } from './merge-route-fields.js';
+import { type MergeOptions, mergeRouteFields, type WindowHash } from './merge-route-fields.js';
 import type { RouteStats } from './route-stats.js';
 
 export interface RouteQuery {
@@ -28,12 +28,21 @@ export interface RouteWindows {
   /** start of the first window read (the range start, aligned down to the resolution) */
   fromMs: number;
   toMs: number;
-  /** toMs − fromMs: what rpm is computed over */
+  /** toMs − fromMs: the range read */
   spanMs: number;
+  /**
+   * The time the data covers, what rpm is computed over: from the start of the first
+   * window with data to the end of the last one (or toMs, if earlier). 22 requests in
+   * the first 12 s of a 5-minute range are 66 rpm over two 10-s windows, not 4.4. 0 when
+   * nothing was read.
+   */
+  coveredMs: number;
   /** window starts (s) that had data, ascending (once each, whichever partitions held them) */
   windowStarts: number[];
   /** one per (partition, window) read: an app's windows may be spread over several partitions */
   hashes: WindowHash[];
+  /** the window start (s) of each of `hashes`, same order (for folding into steps) */
+  hashStarts: number[];
 }
 
 /**
@@ -84,11 +93,13 @@ export async function readRouteWindows(
       }),
     );
     const hashes: WindowHash[] = [];
+    const hashStarts: number[] = [];
     const startSet = new Set<number>();
     for (const { start, hash } of perTag.flat()) {
       // an index entry can outlive its hash by a little (both expire): skip it
       if (Object.keys(hash).length === 0) continue;
       hashes.push(hash as WindowHash);
+      hashStarts.push(start);
       startSet.add(start);
     }
     const windowStarts = [...startSet].sort((a, b) => a - b);
@@ -98,20 +109,38 @@ export async function readRouteWindows(
       fromMs: alignedFrom * 1000,
       toMs,
       spanMs: toMs - alignedFrom * 1000,
+      coveredMs: coveredMs(windowStarts, resolution, toMs),
       windowStarts,
       hashes,
+      hashStarts,
     };
   } catch (err) {
     throw toRedisError(err, `query ${app}`);
   }
 }
 
-/** Routes of an app over a time range, busiest first. */
+/** First window start with data → end of the last window with data (capped at toMs), in ms. */
+export function coveredMs(windowStarts: readonly number[], resolutionSeconds: number, toMs: number): number {
+  if (windowStarts.length === 0) return 0;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const s of windowStarts) {
+    if (s < first) first = s;
+    if (s > last) last = s;
+  }
+  return Math.max(1, Math.min(toMs, (last + resolutionSeconds) * 1000) - first * 1000);
+}
+
+/** How a caller merges window hashes: inline (mergeRouteFields) or on a MergePool. */
+export type MergeFn = (hashes: WindowHash[], options: MergeOptions) => Promise<RouteStats[]> | RouteStats[];
+
+/** Routes of an app over a time range, busiest first; rpm over the time the data covers. */
 export async function queryRoutes(
   redis: RedisClient,
   prefix: string,
   query: RouteQuery,
+  merge: MergeFn = mergeRouteFields,
 ): Promise<RouteStats[]> {
   const windows = await readRouteWindows(redis, prefix, query);
-  return mergeRouteFields(windows.hashes, { app: windows.app, spanMs: windows.spanMs });
+  return merge(windows.hashes, { app: windows.app, spanMs: windows.coveredMs });
 }

@@ -11,7 +11,7 @@ export interface RouteStats {
   /** the route template, e.g. "/users/:id" */
   path: string;
   count: number;
-  /** requests per minute over the covered span (see QueryResult.spanMs) */
+  /** requests per minute over the time the app's data covers (RouteWindows.coveredMs) */
   rpm: number;
   /** exact: sum of service times / number of requests with one */
   avgMs: number | null;
@@ -26,7 +26,7 @@ export interface RouteStats {
   connectP95Ms: number | null;
   bytes: number;
   statusClasses: StatusClasses;
-  /** share of requests answered 5xx (router errors such as H12 are 503s, so they count) */
+  /** share of requests answered 5xx: see ERROR_RATE_DEFINITION (error-rate.ts) */
   errorRate: number;
   /** error statuses (>= 400), most frequent first */
   errorStatuses: CodeCount[];

@@ -4,7 +4,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 // query module it presents (the lead owns test/cli).
 import { renderTopTable, runTop } from '../../src/cli/top.js';
 import type { RouteStats } from '../../src/query/route-stats.js';
-import { generateEvents } from '../actors/router-events.js';
+import { event, generateEvents } from '../actors/router-events.js';
 import { testRedis } from '../sinks/redis/test-redis.js';
 import { ingest } from './ingest-events.js';
 
@@ -35,22 +35,77 @@ describe('runTop', () => {
       now: () => now,
     });
     const printed = text();
-    expect(printed).toContain('routemeter top — shop.example.com — last 300s at 10s resolution');
+    expect(printed).toContain('routemeter top · shop.example.com\nlast 300s (data covers');
+    expect(printed).toContain('at 10s resolution');
+    // every line fits an 80-column terminal
+    for (const line of printed.split('\n')) expect(line.length, line).toBeLessThan(80);
+    expect(printed).toMatch(/^route +req +rpm +p50 +p95 +p99 +2xx +3xx +4xx +5xx +err%$/m);
+    expect(printed).toContain('latencies in ms');
+    expect(printed).toContain('5xx');
     for (const route of [
       'GET /users/:id',
       'GET /users/:id/orders/:hex',
       'POST /api/search',
       'GET /sessions/:uuid',
     ]) {
-      expect(printed).toContain(route);
+      // at 80 columns a long route is cut in the middle: its start and end stay
+      expect(printed).toContain(route.slice(0, 10));
+      expect(printed).toContain(route.slice(-4));
     }
-    expect(printed).toMatch(/H12×\d+/);
     expect(printed).not.toContain('\x1b[2J'); // no screen clearing in --once mode
+  });
+
+  it('rpm is over the time the data covers; the status columns add up to req', async () => {
+    const { redis, prefix, cleanup } = testRedis();
+    onTestFinished(cleanup);
+    const now = Math.floor(Date.now() / 10_000) * 10_000;
+    // 22 requests in the first 12 s of a 5-minute range: two 10-s windows → 22 / (20 s) = 66 rpm
+    const start = now - 300_000;
+    const events = Array.from({ length: 22 }, (_, i) =>
+      event({
+        app: 'new.example.com',
+        path: '/x',
+        timestampMs: start + i * 500,
+        status: [200, 200, 302, 404, 503][i % 5]!,
+      }),
+    );
+    await ingest(redis, prefix, events, 1);
+    const { out, text } = capture();
+    await runTop({
+      redis,
+      prefix,
+      app: 'new.example.com',
+      sinceSeconds: 300,
+      once: true,
+      out,
+      now: () => now,
+    });
+    const row = text()
+      .split('\n')
+      .find((l) => l.startsWith('GET /x'))!;
+    const [req, rpm, , , , c2, c3, c4, c5, err] = row.slice('GET /x'.length).trim().split(/ +/);
+    expect(Number(req)).toBe(22);
+    expect(Number(rpm)).toBeCloseTo(66, 1);
+    expect(Number(c2) + Number(c3) + Number(c4) + Number(c5)).toBe(22);
+    expect(Number(c3)).toBe(events.filter((e) => e.status === 302).length);
+    expect(Number(err)).toBeCloseTo((100 * events.filter((e) => e.status === 503).length) / 22, 1);
+  });
+
+  it('an unknown app: says so and lists the known ones', async () => {
+    const { redis, prefix, cleanup } = testRedis();
+    onTestFinished(cleanup);
+    await ingest(redis, prefix, [event({ app: 'known.example.com', timestampMs: Date.now() - 60_000 })], 1);
+    await expect(runTop({ redis, prefix, app: 'typo.example.com', once: true })).rejects.toMatchObject({
+      code: 'RM_ERR_UNKNOWN_APP',
+      message: expect.stringContaining('known apps: known.example.com'),
+    });
   });
 
   it('refreshes until aborted, clearing the screen between frames', async () => {
     const { redis, prefix, cleanup } = testRedis();
     onTestFinished(cleanup);
+    // the app is known, but nothing in the last 5 minutes
+    await ingest(redis, prefix, [event({ app: 'none.example.com', timestampMs: Date.now() - 3_600_000 })], 1);
     const { out, text } = capture();
     const abort = new AbortController();
     const running = runTop({
@@ -96,5 +151,12 @@ describe('runTop', () => {
     });
     expect(table.indexOf('GET /b')).toBeLessThan(table.indexOf('GET /c'));
     expect(table).not.toContain('GET /a');
+    // a wide terminal also gets avg, max and codes; a long route is cut in the middle
+    const long = `GET /${'very-long-segment/'.repeat(8)}end`;
+    const wide = renderTopTable([row(long, 3, 10)], { columns: 140 });
+    expect(wide.split('\n')[0]).toMatch(/avg .* max .* codes/);
+    const narrow = renderTopTable([row(long, 3, 10)], { columns: 80 });
+    for (const line of narrow.split('\n')) expect(line.length).toBeLessThan(80);
+    expect(narrow).toMatch(/GET \/very.*….*end/);
   });
 });

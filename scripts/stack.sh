@@ -331,7 +331,7 @@ wait_kafka_ready() { # pid port [tls_dir]
     if port_in_use "$port"; then
       if ((${#probe_cmd[@]})); then
         local until_ms=$(($(date +%s%3N) + 5000))
-        if (cd "$ROOT" && "${probe_cmd[@]}" "$HOST:$port" "$until_ms" $tls); then return 0; fi
+        if (cd "$ROOT" && "${probe_cmd[@]}" "$HOST:$port" "$until_ms" ${tls:+"$tls"}); then return 0; fi
       elif grep -q 'Kafka Server started' "$LOGS/kafka-$KAFKA_VERSION.log" 2>/dev/null; then
         return 0
       fi

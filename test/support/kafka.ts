@@ -11,7 +11,8 @@ import { onTestFinished } from 'vitest';
 
 /**
  * `KAFKA_URL` as Heroku and scripts/stack.sh write it: comma-separated
- * `kafka://host:port` URLs (`kafka+ssl://` is accepted but the local stack has no TLS).
+ * `kafka://host:port` URLs (`kafka+ssl://` is accepted, but these helpers never use TLS: the
+ * stack's SSL listener is KAFKA_TLS_URL, used by test/kafka/kafka-tls.int.test.ts).
  * Returns `host:port` strings for kafkajs.
  */
 export function kafkaBrokers(url: string | undefined = process.env.KAFKA_URL): string[] {

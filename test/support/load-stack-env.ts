@@ -7,6 +7,10 @@
  *   export KAFKA_URL=kafka://127.0.0.1:9092
  *   export REDIS_URL=redis://127.0.0.1:6379
  *   export KAFKA_VERSION=4.4.0
+ *   export KAFKA_TLS_URL=kafka+ssl://127.0.0.1:9094        (the broker's SSL listener, and the
+ *   export KAFKA_TLS_CA_FILE=…/.stack/tls/ca.pem             PEM files for test/kafka/kafka-tls)
+ *   export KAFKA_TLS_CLIENT_CERT_FILE=…/.stack/tls/client.pem
+ *   export KAFKA_TLS_CLIENT_KEY_FILE=…/.stack/tls/client.key
  *
  * Variables already in the environment win (CI sources .stack/env; a developer may point
  * at another broker); the file only fills in what is missing.

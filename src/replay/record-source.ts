@@ -117,6 +117,19 @@ export async function openRecordSource(opts: RecordSourceOptions): Promise<Recor
     async start(onRecord) {
       await consumer.connect();
       await consumer.subscribe({ topic, fromBeginning: false });
+      // Seek when the group is joined, before the first fetch: kafkajs emits GROUP_JOIN after
+      // SyncGroup and only then starts fetching. Seeking after run() resolves is not enough:
+      // a join that crashed and restarted under load leaves no group to seek on ("Consumer
+      // group was not initialized"). Only the first join seeks; a later one resumes from
+      // the group's own commits.
+      let seeked = false;
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        if (seeked) return;
+        seeked = true;
+        for (const r of ranges) consumer.seek({ topic, partition: r.partition, offset: String(r.start) });
+        // Paused partitions at start (already at their end) are never fetched.
+        if (done.size > 0) consumer.pause([{ topic, partitions: [...done] }]);
+      });
       await consumer.run({
         autoCommitInterval: 5000,
         eachMessage: async ({ partition, message }) => {
@@ -136,10 +149,6 @@ export async function openRecordSource(opts: RecordSourceOptions): Promise<Recor
           }
         },
       });
-      // Synchronously after the join: no fetch can have completed in between.
-      for (const r of ranges) consumer.seek({ topic, partition: r.partition, offset: String(r.start) });
-      // Paused partitions at start (already at their end) are never fetched.
-      if (done.size > 0) consumer.pause([{ topic, partitions: [...done] }]);
     },
     pause() {
       if (paused) return;

@@ -27,7 +27,14 @@ export interface WorkerPorts {
 export function createWorkerPorts(config: Config, logger: Logger): WorkerPorts {
   const redis = createRedis(config);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const store = new RedisPartitionStore(redis, config.redis.prefix, retentionFromConfig(config.runtime));
+  // A store call that gets no answer within two command timeouts is a store outage
+  // (redis-partition-store.ts says why a call can otherwise wait forever).
+  const store = new RedisPartitionStore(
+    redis,
+    config.redis.prefix,
+    retentionFromConfig(config.runtime),
+    2 * config.redis.client.commandTimeoutMs,
+  );
   const templater = new RouteTemplater({ patterns: config.runtime.routePatterns });
   return {
     parse: (value, out) => parseRouterEvent(value, 0, value.length, out),

@@ -106,6 +106,10 @@ export function createRedis(config: Pick<Config, 'redis'>, overrides: RedisOptio
     retryDelayOnClusterDown: 300,
     retryDelayOnTryAgain: 200,
     slotsRefreshTimeout: 2000,
+    // Re-learn the slot map every 2 s whatever happens: ioredis refreshes it on MOVED and on
+    // connection errors, but a client whose commands to a dead primary only time out (it
+    // had none in flight when the primary died) would otherwise keep sending them there.
+    slotsRefreshInterval: 2000,
     redisOptions: {
       ...perNode,
       username: parsed.username,

@@ -73,6 +73,12 @@ describe('drain: broker stopped for 70 s (private broker)', () => {
     );
     phase('topic read');
     const cmp = compareOnce(stats.acknowledged, got);
+    // A duplicate may only come from a batch logplex had to retry (docs/drain.md, "The window
+    // that remains"); a line doubled that was acknowledged at its first attempt is a bug.
+    const seen = new Map<string, number>();
+    for (const g of got) seen.set(g, (seen.get(g) ?? 0) + 1);
+    const retried = new Set(stats.retried);
+    const doubledNotRetried = [...seen].filter(([line, n]) => n > 1 && !retried.has(line)).length;
     const figures = {
       outageMs: Math.round(restartAt - stoppedAt),
       brokerRestartMs: Math.round(brokerUpAt - restartAt),
@@ -87,6 +93,8 @@ describe('drain: broker stopped for 70 s (private broker)', () => {
       unacknowledgedLines: stats.unacknowledged.length,
       inKafka: got.length,
       ...cmp,
+      retriedLines: stats.retried.length,
+      doubledNotRetried,
       lateOutcomes: await drain.metric('routemeter_drain_late_outcomes_total'),
     };
     console.log(`[drain-broker-outage] ${JSON.stringify(figures)}`);
@@ -100,8 +108,11 @@ describe('drain: broker stopped for 70 s (private broker)', () => {
     expect(during.every((r) => !r.ok)).toBe(true);
     expect(after.length).toBeGreaterThan(0);
     expect(after.at(-1)!.ok).toBe(true);
+    // Acknowledged lines are never lost; duplicates are possible only within retried batches
+    // (measured: 0 in most runs, 49 lines in one of five clean-clone CI runs; see docs/drain.md).
     expect(cmp.lost).toBe(0);
-    expect(cmp.doubled).toBe(0);
+    expect(doubledNotRetried).toBe(0);
+    expect(cmp.doubled).toBeLessThanOrEqual(stats.retried.length);
     expect(cmp.extra).toBe(0);
   }, 360_000);
 });

@@ -15,6 +15,8 @@ export interface PosterStats {
   acknowledged: string[];
   /** lines of batches never acknowledged (still retrying at stop) */
   unacknowledged: string[];
+  /** lines of acknowledged batches that needed more than one attempt (logplex's retries) */
+  retried: string[];
   batches: number;
   statuses: Record<string, number>;
   /** the slowest non-2xx answer, ms (logplex gives up at 5000) */
@@ -42,6 +44,7 @@ export function startLogplexPoster(opts: {
   const stats: PosterStats = {
     acknowledged: [],
     unacknowledged: [],
+    retried: [],
     batches: 0,
     statuses: {},
     maxFailureMs: 0,
@@ -58,7 +61,9 @@ export function startLogplexPoster(opts: {
       const batch = buildLogplexBatch(lines, opts.drainToken ?? 'd.poster');
       stats.batches++;
       let acked = false;
+      let attempts = 0;
       while (!acked && Date.now() < giveUpAt) {
+        attempts++;
         const t0 = performance.now();
         let status = 'error';
         try {
@@ -78,6 +83,7 @@ export function startLogplexPoster(opts: {
         if (status === '204') {
           acked = true;
           stats.acknowledged.push(...lines);
+          if (attempts > 1) stats.retried.push(...lines);
           stats.ackTimes.push(performance.now());
         } else {
           if (status !== 'conn_error') stats.maxFailureMs = Math.max(stats.maxFailureMs, ms);

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
-/** Test support: the compiled CLI, as Procfile, Dockerfile and the Kubernetes manifests start it. */
-export const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+import { CLI_MAIN as MAIN } from '../support/child-process.js';
+
+export { MAIN };
 
 /** The subcommands `routemeter --help` lists (commander's "Commands:" section). */
 export function cliCommands(): string[] {

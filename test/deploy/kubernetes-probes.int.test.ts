@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { exited } from '../support/child-process.js';
 import { useTopic, waitFor } from '../support/kafka.js';
 import { cliCommands, MAIN, subcommandOf } from './cli-commands.js';
 import { type Container, KUBERNETES_DIR, renderKustomization } from './kustomize-render.js';
@@ -29,11 +30,6 @@ async function status(port: number, path: string): Promise<number> {
   } catch {
     return 0; // not listening yet
   }
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
 type Pod = {

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { exited, CLI_MAIN as MAIN } from '../support/child-process.js';
 import { useTopic, waitFor, withAdmin } from '../support/kafka.js';
 import { makeRouterLines, prng } from '../support/router-lines.js';
 import {
@@ -18,19 +18,12 @@ import {
   waitFlushed,
 } from './runtime-harness.js';
 
-const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
-
 function startChild(env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, [MAIN, 'run'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   onTestFinished(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
   return child;
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
 describe('crash recovery (real Kafka and Redis)', () => {

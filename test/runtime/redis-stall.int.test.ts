@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { exited, CLI_MAIN as MAIN } from '../support/child-process.js';
 import { useTopic, waitFor } from '../support/kafka.js';
 import { freePort } from '../support/private-kafka.js';
 import { usePrivateRedis } from '../support/private-redis.js';
@@ -30,17 +30,11 @@ import {
  *   - after it: the process recovers by itself, and Redis holds exactly what Kafka holds.
  * The figures are printed (one line) for the closing notes and docs/operations.md.
  */
-const MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 const STALL_MS = 30_000;
 
 function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : 0;
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
 describe('fault: Redis stalled for 30 s under load (real Kafka, private Redis, routemeter run)', () => {

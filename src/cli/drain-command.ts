@@ -4,6 +4,7 @@ import { loadConfig } from '../config/config.js';
 import { startDrain } from '../ingest/drain-server.js';
 import { registerProcessMetrics } from '../sinks/prometheus/process-metrics.js';
 import { createLogger } from '../telemetry/logger.js';
+import { serveUntilSignal } from './serve-until-signal.js';
 
 export function registerDrainCommand(program: Command): void {
   program
@@ -21,18 +22,9 @@ export async function runDrainCommand(opts: { port?: string }): Promise<void> {
   const logger = createLogger(config.logLevel);
   const registry = new Registry();
   registerProcessMetrics(registry);
-  let closing = false;
-  let handle: Awaited<ReturnType<typeof startDrain>> | null = null;
-  const stop = async () => {
-    if (closing) return;
-    closing = true;
-    setTimeout(() => process.exit(1), config.runtime.shutdownTimeoutMs + 2000).unref();
-    if (handle) await handle.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
-  handle = await startDrain(config, logger, registry);
-  logger.info({ port: handle.port, path: config.drain.path }, 'routemeter drain is up');
-  if (closing) await stop();
+  await serveUntilSignal(
+    config.runtime.shutdownTimeoutMs + 2000,
+    () => startDrain(config, logger, registry),
+    (handle) => logger.info({ port: handle.port, path: config.drain.path }, 'routemeter drain is up'),
+  );
 }

@@ -1,9 +1,10 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { type ApiHandle, startApi } from '../api/api-server.js';
+import { startApi } from '../api/api-server.js';
 import { loadConfig } from '../config/config.js';
 import { MergePool } from '../query/merge-pool.js';
 import { createLogger } from '../telemetry/logger.js';
+import { serveUntilSignal } from './serve-until-signal.js';
 
 export function registerServeCommand(program: Command): void {
   program
@@ -21,20 +22,19 @@ export async function runServeCommand(opts: { port?: string }): Promise<void> {
   const logger = createLogger(config.logLevel);
   // Big merges (a week of windows) run on a pool so the event loop keeps serving.
   const pool = new MergePool({ maxThreads: Math.max(1, Math.min(4, availableParallelism() - 1)) });
-  let handle: ApiHandle | null = null;
-  let closing = false;
-  const stop = async () => {
-    if (closing) return;
-    closing = true;
-    // Heroku sends SIGKILL 30 s after SIGTERM: in-flight requests get the rest.
-    setTimeout(() => process.exit(1), config.runtime.shutdownTimeoutMs).unref();
-    if (handle) await handle.close();
-    await pool.close();
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop());
-  process.once('SIGINT', () => void stop());
-  handle = await startApi(config, logger, { merge: (hashes, options) => pool.merge(hashes, options) });
-  logger.info({ port: handle.port }, `dashboard: http://127.0.0.1:${handle.port}/`);
-  if (closing) await stop();
+  // Heroku sends SIGKILL 30 s after SIGTERM: in-flight requests get the rest.
+  await serveUntilSignal(
+    config.runtime.shutdownTimeoutMs,
+    async () => {
+      const api = await startApi(config, logger, { merge: (hashes, options) => pool.merge(hashes, options) });
+      return {
+        port: api.port,
+        async close() {
+          await api.close();
+          await pool.close();
+        },
+      };
+    },
+    (handle) => logger.info({ port: handle.port }, `dashboard: http://127.0.0.1:${handle.port}/`),
+  );
 }

@@ -3,7 +3,7 @@
  *
  *   <45>1 2026-01-01T00:00:20.000000+00:00 host heroku web.1 - source=web.1 dyno=heroku.2808254.d97d0ea7-… sample#memory_total=180.43MB …
  *   <45>1 … host heroku web.1 - source=web.1 dyno=heroku.2808254.d97d0ea7-… sample#load_avg_1m=2.46 …
- *   <455>1 … host heroku web.1 - Error R14 (Memory quota exceeded)
+ *   <45>1 … host heroku web.1 - Error R14 (Memory quota exceeded)
  *   <45>1 … host heroku web.2 - State changed from up to starting
  *
  * The parser (`platform-line.ts`) fills a reused `PlatformEvent`; numeric fields a

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { registerCodec } from '../../src/kafka/kafka-codecs.js';
 import {
   createFastProduceRequest,
   installFastProduceEncoder,
@@ -75,6 +76,23 @@ describe('fast kafkajs Produce request encoder', () => {
       { numRuns: 300 },
     );
   });
+
+  it.each(['snappy', 'lz4', 'zstd'] as const)(
+    'writes the bytes kafkajs writes with the %s codec the drain registers',
+    async (name) => {
+      const compression = registerCodec(name);
+      vi.useFakeTimers({ toFake: ['Date'], now: 1_760_000_000_123 });
+      await fc.assert(
+        fc.asyncProperty(request, async (args) => {
+          const withCodec = { ...args, compression };
+          const a = (await fast(withCodec).encode()).buffer;
+          const b = (await original(withCodec).encode()).buffer;
+          expect(a.equals(b)).toBe(true);
+        }),
+        { numRuns: 20 },
+      );
+    },
+  );
 
   it('leaves a request with its own timestamps to kafkajs', async () => {
     const args = {

@@ -133,9 +133,10 @@ export interface LoadOptions {
   path?: string;
   /**
    * lines per second over all connections together (each connection posts on a fixed
-   * schedule); absent: as fast as the drain answers. With a rate, a request's latency is
-   * counted from the time it was due, not from when it went out, so a drain that falls
-   * behind shows it (no coordinated omission).
+   * schedule, and at once when it is behind); absent: as fast as the drain answers. A
+   * request's latency is counted from when it goes out: on a loaded machine this process's
+   * own timers fire late, and that lateness is not the drain's (a drain that cannot keep
+   * the rate shows it in the rate achieved).
    */
   linesPerSecond?: number;
   /** the batch for the `n`th request (default: `batches` round robin) */
@@ -189,7 +190,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
       const batch = nextBatch(next++);
-      const t0 = interval > 0 ? due : performance.now();
+      const t0 = performance.now();
       const status = await one(batch);
       const answeredAt = performance.now();
       latencies.push(answeredAt - t0);

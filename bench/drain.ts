@@ -158,7 +158,8 @@ try {
   }
   const stats = await drain.stop();
   console.log(
-    `drain: ${Math.round(stats.recordsPerCall)} records per produce call; HTTP event loop ${(stats.elu * 100).toFixed(0)}% busy`,
+    `drain: ${Math.round(stats.recordsPerCall)} records per produce call, ${((stats.produceSeconds * 1000) / Math.max(1, stats.produceCalls)).toFixed(1)} ms per call on average; ` +
+      `HTTP event loop ${(stats.elu * 100).toFixed(0)}% busy`,
   );
 
   // 3. parser only, one core

@@ -16,19 +16,19 @@ import { createRequire } from 'node:module';
  */
 const require = createRequire(import.meta.url);
 
-interface GroupArgs<M> {
+interface GroupArgs<M, P> {
   topic: string;
-  partitionMetadata: unknown[];
+  partitionMetadata: P[];
   messages: M[];
-  partitioner: (args: { topic: string; partitionMetadata: unknown[]; message: M }) => number;
+  partitioner: (args: { topic: string; partitionMetadata: P[]; message: M }) => number;
 }
 
-export function groupMessagesPerPartition<M>({
+export function groupMessagesPerPartition<M, P>({
   topic,
   partitionMetadata,
   messages,
   partitioner,
-}: GroupArgs<M>): Record<number, M[]> {
+}: GroupArgs<M, P>): Record<number, M[]> {
   const result: Record<number, M[]> = {};
   if (partitionMetadata.length === 0) return result;
   for (const message of messages) {

@@ -13,8 +13,10 @@
  *     connections (one request in flight each, as logplex):
  *       1. capacity: as fast as the drain answers, for --capacity-seconds, with the
  *          runtime consuming meanwhile;
- *       2. paced at half of that rate for --seconds; about 10 requests a second carry one
- *          extra router line for an app of their own (`fresh-<run>-<n>.probe.example`).
+ *       2. once the runtime has stored the backlog of step 1 (every partition's stored
+ *          offset at its high watermark), paced at half of that rate for --seconds; about 10
+ *          requests a second carry one extra router line for an app of their own
+ *          (`fresh-<run>-<n>.probe.example`).
  *   - a probe's latency is its 204 → the first poll (every 5 ms, one pipelined ZSCORE per
  *     probe still waiting) that finds its app in `<prefix>apps:{topic:P}`. The flush writes
  *     that set in the same Lua script as the window hashes and the stored offset, so the
@@ -32,6 +34,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config/config.js';
 import { buildLogplexBatch, type LogplexBatch } from '../src/gen/logplex-batch.js';
 import { murmur2 } from '../src/kafka/key-partitioner.js';
+import { readOffsets } from '../src/sinks/redis/read-offsets.js';
 import { partitionAppsKey, partitionTag } from '../src/sinks/redis/redis-keys.js';
 import {
   BENCH_AUTHORIZATION,
@@ -47,6 +50,7 @@ import {
   deleteGroups,
   deleteRedisPrefix,
   groupsWithPrefix,
+  highWatermarks,
   ROOT,
   sleep,
   uniqueName,
@@ -113,6 +117,20 @@ function startRuntime(): ChildProcess {
 }
 
 const redis = new Redis(stack.redisUrl);
+
+/** Waits until every partition's stored next offset reaches its high watermark; returns the ms waited. */
+async function caughtUp(limitMs: number): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const highs = await highWatermarks(stack, topic);
+    const stored = new Map((await readOffsets(redis, prefix, topic)).map((o) => [o.partition, o.nextOffset]));
+    const behind = [...highs].filter(([p, high]) => Number(high) > Number(stored.get(p) ?? 0));
+    if (behind.length === 0) return performance.now() - t0;
+    if (performance.now() - t0 > limitMs)
+      throw new Error(`the runtime did not catch up within ${limitMs} ms`);
+    await sleep(100);
+  }
+}
 const dropTopic = await benchTopic(stack.brokers, topic, partitions);
 let runtime: ChildProcess | null = null;
 const results: Array<{
@@ -211,7 +229,8 @@ try {
     const target = capacity / 2;
     const requestsPerSecond = target / 100;
     const every = Math.max(1, Math.round(requestsPerSecond / 10));
-    await sleep(flushIntervalMs * 2); // let the runtime catch up with the capacity step
+    // The capacity step left a backlog: start the paced step once the runtime has stored it all.
+    const caughtUpMs = await caughtUp(120_000);
     samples.length = 0;
     const paced = await runLoad({
       port: drain.port,
@@ -237,7 +256,7 @@ try {
     console.log(
       `[${round}] capacity ${Math.round(capacity)} lines/s (${cap.failed} not 2xx); paced at ${Math.round(target)}: ` +
         `${Math.round(r.rate)} lines/s, request p99 ${paced.p99Ms.toFixed(0)} ms (${paced.failed} not 2xx); ` +
-        `${r.probes} probes: accepted → visible p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, max ${r.max.toFixed(0)} ms` +
+        `runtime caught up in ${(caughtUpMs / 1000).toFixed(1)} s; ${r.probes} probes: accepted → visible p50 ${r.p50.toFixed(0)} ms, p99 ${r.p99.toFixed(0)} ms, max ${r.max.toFixed(0)} ms` +
         (lost > 0 ? `; ${lost} NEVER VISIBLE` : ''),
     );
   }

@@ -357,6 +357,11 @@ function sampleRequest(compression: number, producerId: unknown): ProduceArgs {
   };
 }
 
+/**
+ * Runs `fn` with `Date.now` frozen: kafkajs and this encoder stamp each batch with
+ * `Date.now()`, and the self-check compares two encodes byte for byte. It runs once, when
+ * the producer thread starts, before anything else in that thread is scheduled.
+ */
 async function withFixedClock<T>(fn: () => Promise<T>): Promise<T> {
   const now = Date.now;
   const t = now();

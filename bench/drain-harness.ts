@@ -37,6 +37,8 @@ export function makeBatches(
 
 export interface DrainChild {
   port: number;
+  /** CPU seconds of the drain process so far, all its threads */
+  cpuSeconds(): Promise<number>;
   stop(): Promise<{ produceCalls: number; recordsPerCall: number; produceSeconds: number; elu: number }>;
 }
 
@@ -59,6 +61,16 @@ export async function startDrainChild(env: Record<string, string>): Promise<Drai
   child.removeAllListeners('exit');
   return {
     port,
+    cpuSeconds: () =>
+      new Promise((resolve) => {
+        const on = (m: { type: string; cpuSeconds?: number }) => {
+          if (m.type !== 'cpu') return;
+          child.off('message', on);
+          resolve(m.cpuSeconds!);
+        };
+        child.on('message', on);
+        child.send({ type: 'cpu' });
+      }),
     stop: () =>
       new Promise((resolve) => {
         child.on(
@@ -112,19 +124,33 @@ export interface LoadResult {
   p99Ms: number;
 }
 
-/**
- * POSTs the batches round-robin for `seconds` over `connections` keep-alive
- * connections (one request in flight per connection, as logplex does), each with a
- * fresh Logplex-Frame-Id so that dedupe never skips one.
- */
-export async function runLoad(opts: {
+export interface LoadOptions {
   port: number;
   batches: LogplexBatch[];
   seconds: number;
   connections: number;
   authorization: string;
   path?: string;
-}): Promise<LoadResult> {
+  /**
+   * lines per second over all connections together (each connection posts on a fixed
+   * schedule, and at once when it is behind); absent: as fast as the drain answers. A
+   * request's latency is counted from when it goes out: on a loaded machine this process's
+   * own timers fire late, and that lateness is not the drain's (a drain that cannot keep
+   * the rate shows it in the rate achieved).
+   */
+  linesPerSecond?: number;
+  /** the batch for the `n`th request (default: `batches` round robin) */
+  nextBatch?: (n: number) => LogplexBatch;
+  /** called when a request is answered, with the time of the answer (performance.now()) */
+  onAnswer?: (batch: LogplexBatch, status: number, answeredAt: number) => void;
+}
+
+/**
+ * POSTs batches for `seconds` over `connections` keep-alive connections (one request in
+ * flight per connection, as logplex does), each with a fresh Logplex-Frame-Id so that
+ * dedupe never skips one.
+ */
+export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.connections });
   const latencies: number[] = [];
   let requests = 0;
@@ -132,6 +158,7 @@ export async function runLoad(opts: {
   let failed = 0;
   let bytes = 0;
   let next = 0;
+  const nextBatch = opts.nextBatch ?? ((n: number) => opts.batches[n % opts.batches.length]!);
   const started = performance.now();
   const endAt = started + opts.seconds * 1000;
   const one = (batch: LogplexBatch): Promise<number> =>
@@ -151,25 +178,57 @@ export async function runLoad(opts: {
       req.on('error', () => resolve(0));
       req.end(batch.body);
     });
-  const worker = async () => {
-    while (performance.now() < endAt) {
-      const batch = opts.batches[next++ % opts.batches.length]!;
+  const avgLines = opts.batches.reduce((n, b) => n + b.lines, 0) / opts.batches.length;
+  // ms between two requests of one connection at the asked rate
+  const interval =
+    opts.linesPerSecond !== undefined ? (opts.connections * avgLines * 1000) / opts.linesPerSecond : 0;
+  const worker = async (k: number) => {
+    let due = started + (interval * k) / opts.connections;
+    while (due < endAt && performance.now() < endAt) {
+      if (interval > 0) {
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+      const batch = nextBatch(next++);
       const t0 = performance.now();
       const status = await one(batch);
-      latencies.push(performance.now() - t0);
+      const answeredAt = performance.now();
+      latencies.push(answeredAt - t0);
+      opts.onAnswer?.(batch, status, answeredAt);
       requests++;
       if (status >= 200 && status < 300) {
         okLines += batch.lines;
         bytes += batch.body.length;
       } else failed++;
+      due += interval;
     }
   };
-  await Promise.all(Array.from({ length: opts.connections }, worker));
+  await Promise.all(Array.from({ length: opts.connections }, (_, k) => worker(k)));
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { seconds, requests, okLines, failed, bytes, p50Ms: q(0.5), p99Ms: q(0.99) };
+  return {
+    seconds,
+    requests,
+    okLines,
+    failed,
+    bytes,
+    p50Ms: quantile(latencies, 0.5),
+    p99Ms: quantile(latencies, 0.99),
+  };
+}
+
+/** The `p` quantile of ascending `sorted` (0 when empty). */
+export function quantile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+}
+
+/** The median of `xs` (NaN when empty). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** Creates a topic (idempotent) and returns a function that deletes it. */

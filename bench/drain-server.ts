@@ -1,7 +1,8 @@
 /**
  * The drain under benchmark, in its own process (forked by bench/drain-harness.ts)
  * so that the load generator does not share its event loop. Config comes from the
- * environment (loadConfig); it reports `{ type: 'ready', port }` and, on
+ * environment (loadConfig); it reports `{ type: 'ready', port }`, answers
+ * `{ type: 'cpu' }` with the CPU seconds of the process so far (all threads) and, on
  * `{ type: 'stop' }`, closes and reports the produce-call statistics.
  */
 import { pino } from 'pino';
@@ -22,6 +23,12 @@ const handle = await startDrain(
 process.send?.({ type: 'ready', port: handle.port });
 const eluStart = performance.eventLoopUtilization();
 process.on('message', async (msg: { type: string }) => {
+  if (msg.type === 'cpu') {
+    // CPU of this process, every thread (HTTP and producer threads) included
+    const u = process.cpuUsage();
+    process.send?.({ type: 'cpu', cpuSeconds: (u.user + u.system) / 1e6 });
+    return;
+  }
   if (msg.type !== 'stop') return;
   const calls = await registry.getSingleMetric('routemeter_drain_produce_batch_records')?.get();
   const duration = await registry.getSingleMetric('routemeter_drain_produce_duration_seconds')?.get();

@@ -31,6 +31,7 @@ export const DEFAULTS = {
   DRAIN_DISCARD_MAX_BYTES: 16 * 1024 * 1024,
   DRAIN_AUTH_FAILURES_PER_MINUTE: 30,
   DRAIN_MAX_APPS_PER_DRAIN: 0,
+  DRAIN_PRODUCER_THREADS: 2,
   PRODUCER_COMPRESSION: 'gzip',
   WORKER_THREADS: 2,
   FLUSH_INTERVAL_MS: 1000,
@@ -145,6 +146,7 @@ const schema = z.object({
   DRAIN_TRUST_PROXY: bool.default(false),
   DRAIN_APPS: z.string().optional(),
   DRAIN_MAX_APPS_PER_DRAIN: int(0).default(DEFAULTS.DRAIN_MAX_APPS_PER_DRAIN),
+  DRAIN_PRODUCER_THREADS: int(1, 16).default(DEFAULTS.DRAIN_PRODUCER_THREADS),
   PRODUCER_COMPRESSION: z
     .enum(['none', 'gzip', 'snappy', 'lz4', 'zstd'])
     .default(DEFAULTS.PRODUCER_COMPRESSION),
@@ -237,6 +239,8 @@ export interface Config {
     apps: Map<string, Set<string>>;
     /** distinct app hosts one drain identity may write (0 = no cap) */
     maxAppsPerDrain: number;
+    /** producer threads, each with its own idempotent producer and one produce call in flight; a request goes whole to one of them */
+    producerThreads: number;
   };
   runtime: {
     workerThreads: number;
@@ -571,6 +575,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       trustProxy: e.DRAIN_TRUST_PROXY,
       apps: parseDrainApps(e.DRAIN_APPS),
       maxAppsPerDrain: e.DRAIN_MAX_APPS_PER_DRAIN,
+      producerThreads: e.DRAIN_PRODUCER_THREADS,
     },
     runtime: {
       workerThreads: e.WORKER_THREADS,

@@ -12,16 +12,18 @@ import { type Logger, redactUrl } from '../telemetry/logger.js';
 
 /**
  * The drain's clients: a Kafka admin (topics at start, readiness probes), the producer
- * thread (every record goes through it), and Redis for the frame-id dedupe.
+ * threads (DRAIN_PRODUCER_THREADS; every record goes through one of them, see
+ * batcher-pool.ts), and Redis for the frame-id dedupe.
  *
  * Kafka is required at start (RM_ERR_KAFKA_UNAVAILABLE otherwise: the orchestrator retries);
  * Redis is not: dedupe is best effort, and the drain fails open without it.
  */
 export interface DrainClients {
   admin: Admin;
-  producer: ProducerThread;
+  /** one per DRAIN_PRODUCER_THREADS, each with its own idempotent producer */
+  producers: ProducerThread[];
   redis: RedisClient;
-  /** disconnects the producer thread (within `timeoutMs`), the admin, and Redis if it made it */
+  /** disconnects the producer threads (within `timeoutMs`), the admin, and Redis if it made it */
   close(timeoutMs: number): Promise<void>;
 }
 
@@ -48,24 +50,30 @@ export async function connectDrainClients(
     ...(brokerRedirect ? { socketFactory: redirectSocketFactory(brokerRedirect) } : {}),
   });
   const admin = kafka.admin();
-  const producer = new ProducerThread(
-    {
-      kafka: config.kafka,
-      brokerRedirect,
-      compression: config.drain.compression,
-      requestTimeoutMs,
-      ackTimeoutMs: Math.max(500, config.drain.produceTimeoutMs - 500),
-      routerTopic: config.topics.router,
-      platformTopic: config.topics.platform,
-    },
-    log,
+  const producers = Array.from(
+    { length: config.drain.producerThreads },
+    (_, shard) =>
+      new ProducerThread(
+        {
+          kafka: config.kafka,
+          brokerRedirect,
+          compression: config.drain.compression,
+          requestTimeoutMs,
+          ackTimeoutMs: Math.max(500, config.drain.produceTimeoutMs - 500),
+          routerTopic: config.topics.router,
+          platformTopic: config.topics.platform,
+        },
+        log.child({ producerThread: shard }),
+      ),
   );
+  const disconnectProducers = (timeoutMs: number) =>
+    Promise.all(producers.map((p) => p.disconnect(timeoutMs)));
   try {
     await admin.connect();
     await ensureTopics(admin, drainTopicNames(config.topics), config.topics.partitions, log);
-    await producer.connect();
+    await Promise.all(producers.map((p) => p.connect()));
   } catch (err) {
-    await producer.disconnect();
+    await disconnectProducers(5000);
     await admin.disconnect().catch(() => {});
     throw new RoutemeterError(
       'RM_ERR_KAFKA_UNAVAILABLE',
@@ -100,10 +108,10 @@ export async function connectDrainClients(
 
   return {
     admin,
-    producer,
+    producers,
     redis,
     async close(timeoutMs) {
-      await producer.disconnect(Math.max(1000, timeoutMs));
+      await disconnectProducers(Math.max(1000, timeoutMs));
       await admin.disconnect().catch(() => {});
       if (ownRedis) await redis.quit().catch(() => redis.disconnect());
     },

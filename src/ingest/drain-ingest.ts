@@ -5,6 +5,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { Admission } from './admission.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import { type BatchRecords, buildBatchRecords } from './batch-records.js';
+import type { BatcherPool } from './batcher-pool.js';
 import { readBody } from './body-reader.js';
 import { countBatch } from './count-batch.js';
 import type { DrainApps } from './drain-apps.js';
@@ -13,7 +14,6 @@ import type { BatchFailureReason, DrainMetrics } from './drain-metrics.js';
 import { clientAddress, preflight } from './drain-preflight.js';
 import { answerRefusal, header, reply } from './drain-reply.js';
 import type { Claim, FrameDedupe } from './frame-dedupe.js';
-import type { RecordBatcher } from './record-batcher.js';
 
 /**
  * One logplex POST, from headers to answer:
@@ -39,7 +39,7 @@ export interface IngestDeps {
   throttle: AuthThrottle;
   admission: Admission;
   apps: DrainApps;
-  batcher: RecordBatcher<RecordSlab>;
+  batcher: BatcherPool<RecordSlab>;
   dedupe: FrameDedupe | null;
   platformTopic: string | null;
   appOutput: 'drop' | 'platform';

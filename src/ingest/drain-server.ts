@@ -8,6 +8,7 @@ import { serveHealthRoute } from '../telemetry/health-routes.js';
 import type { Logger } from '../telemetry/logger.js';
 import { Admission } from './admission.js';
 import { AuthThrottle } from './auth-throttle.js';
+import { BatcherPool } from './batcher-pool.js';
 import { DrainApps } from './drain-apps.js';
 import { createDrainAuth } from './drain-auth.js';
 import { connectDrainClients } from './drain-clients.js';
@@ -15,7 +16,6 @@ import { createIngestHandler } from './drain-ingest.js';
 import { createDrainMetrics } from './drain-metrics.js';
 import { drainReadiness } from './drain-readiness.js';
 import { FrameDedupe } from './frame-dedupe.js';
-import { RecordBatcher } from './record-batcher.js';
 
 /**
  * `routemeter drain`: the HTTPS log drain endpoint logplex posts to (node:http, keep-alive).
@@ -70,7 +70,7 @@ export async function startDrain(
   });
 
   let closing = false;
-  let batcher: RecordBatcher<RecordSlab> | undefined;
+  let batcher: BatcherPool<RecordSlab> | undefined;
   const admission = new Admission({
     maxInflight: config.drain.maxInflight,
     maxQueuedBytes: config.drain.queueMaxBytes,
@@ -80,8 +80,8 @@ export async function startDrain(
     queuedBytes: () => batcher?.queuedBytes ?? 0,
     inflightRequests: () => admission.inflight,
   });
-  batcher = new RecordBatcher<RecordSlab>({
-    send: clients.producer.send,
+  batcher = new BatcherPool<RecordSlab>({
+    sends: clients.producers.map((p) => p.send),
     lingerMs: config.drain.lingerMs,
     maxBatchBytes: config.drain.batchMaxBytes,
     maxQueuedBytes: config.drain.queueMaxBytes,
@@ -212,6 +212,7 @@ export async function startDrain(
       routerTopic: config.topics.router,
       platformTopic: config.topics.platform,
       compression: config.drain.compression,
+      producerThreads: config.drain.producerThreads,
       auth: config.drain.users.length > 0 ? 'basic' : 'open',
       tokenAllowlist: config.drain.tokens.length,
       appMappings: config.drain.apps.size,

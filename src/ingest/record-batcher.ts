@@ -229,7 +229,8 @@ export class RecordBatcher<T> {
   }
 }
 
-function rejectedTicket(err: RoutemeterError): Ticket {
+/** A ticket that failed before it was queued (closing, saturated). */
+export function rejectedTicket(err: RoutemeterError): Ticket {
   const done = Promise.reject(err);
   done.catch(() => {}); // the caller may look only at `done` later
   return { done, cancel: () => false, sent: false };

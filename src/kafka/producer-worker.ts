@@ -1,3 +1,5 @@
+// First, for its side effect: it replaces a kafkajs module before kafkajs loads.
+import './kafkajs-message-grouping.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Kafka } from 'kafkajs';
 import { RoutemeterError } from '../errors/routemeter-error.js';
@@ -6,6 +8,8 @@ import { redirectSocketFactory } from './broker-redirect.js';
 import { DrainProducer, type ProducerLogger } from './drain-producer.js';
 import { kafkaClientConfig } from './kafka-client.js';
 import { registerCodec } from './kafka-codecs.js';
+import { linearGrouping } from './kafkajs-message-grouping.js';
+import { installFastProduceEncoder } from './kafkajs-produce-encoder.js';
 import { installFastRecordEncoder } from './kafkajs-record-encoder.js';
 import type { MainToProducer, ProducerToMain, ProducerWorkerData } from './producer-protocol.js';
 import { slabsToTopicMessages } from './record-slab.js';
@@ -31,6 +35,19 @@ if (!fastRecords.installed) {
   logger.warn(
     { event: 'drain.fast_record_encoder_off', reason: fastRecords.reason },
     'using kafkajs record encoder',
+  );
+}
+if (!linearGrouping.installed) {
+  logger.warn(
+    { event: 'drain.linear_grouping_off', reason: linearGrouping.reason },
+    'using kafkajs message grouping',
+  );
+}
+const fastProduce = await installFastProduceEncoder();
+if (!fastProduce.installed) {
+  logger.warn(
+    { event: 'drain.fast_produce_encoder_off', reason: fastProduce.reason },
+    'using kafkajs produce request encoder',
   );
 }
 

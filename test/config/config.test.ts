@@ -25,6 +25,8 @@ describe('loadConfig', () => {
     expect(c.runtime.lagProbeIntervalMs).toBe(5000);
     expect(c.runtime.livenessStallMs).toBe(30_000);
     expect(c.runtime.promRouteEvaluateMs).toBe(60_000);
+    expect(c.drain.producerThreads).toBe(DEFAULTS.DRAIN_PRODUCER_THREADS);
+    expect(loadConfig({ DRAIN_PRODUCER_THREADS: '3' }).drain.producerThreads).toBe(3);
   });
 
   it('applies KAFKA_PREFIX to topics and the consumer group', () => {
@@ -59,6 +61,8 @@ describe('loadConfig', () => {
     [{ KAFKA_URL: 'kafka://a:1,kafka+ssl://b:2' }, /^KAFKA_URL: mixes/],
     [{ KAFKA_URL: 'kafka+ssl://a:1' }, /^KAFKA_TRUSTED_CERT: /],
     [{ WORKER_THREADS: '0' }, /^WORKER_THREADS: /],
+    [{ DRAIN_PRODUCER_THREADS: '0' }, /^DRAIN_PRODUCER_THREADS: /],
+    [{ DRAIN_PRODUCER_THREADS: '17' }, /^DRAIN_PRODUCER_THREADS: /],
     [{ DRAIN_USERS: 'nopassword' }, /^DRAIN_USERS: /],
     [{ ROUTE_PATTERNS: '[{"pattern":"(","placeholder":":x"}]' }, /^ROUTE_PATTERNS: bad regex/],
     [{ SHUTDOWN_TIMEOUT_MS: '60000' }, /^SHUTDOWN_TIMEOUT_MS: /],

@@ -98,7 +98,10 @@ export interface DynoSeriesResult {
   process_types: string[];
   /** per stored window, dyno and code, oldest first */
   events: DynoEvent[];
-  /** each dyno's latest memory sample, whatever the range (current state), by process type and dyno number */
+  /**
+   * each dyno's latest memory sample, whatever the range (current state), by process type and
+   * dyno number; dynos silent for DYNO_STALE_MS while the app's others report are left out
+   */
   dynos: DynoNow[];
 }
 
@@ -282,14 +285,23 @@ export function foldDynos(
   };
 }
 
-/** The partitions' current states merged (the newest sample wins), dynos with a memory sample. */
+/**
+ * A dyno whose latest memory sample is this much older than the app's newest one is gone
+ * (scaled down, a finished one-off `run.N`, renamed): log-runtime-metrics samples every
+ * 20 s, so 5 minutes of silence while the app's other dynos report is not a slow dyno.
+ */
+export const DYNO_STALE_MS = 5 * 60_000;
+
+/** The partitions' current states merged (the newest sample wins): dynos with a recent memory sample. */
 function currentDynos(states: ReadonlyArray<Record<string, Buffer>>): DynoNow[] {
   const merged = new Map<string, DynoState>();
   for (const hash of states)
     for (const [dyno, value] of Object.entries(hash))
       merged.set(dyno, advanceDynoState(merged.get(dyno) ?? emptyDynoState(), unpackDynoState(value)));
+  let newest = -1;
+  for (const s of merged.values()) if (s.memoryLastMs > newest) newest = s.memoryLastMs;
   return [...merged]
-    .filter(([, s]) => s.memoryLastMs >= 0)
+    .filter(([, s]) => s.memoryLastMs >= 0 && s.memoryLastMs >= newest - DYNO_STALE_MS)
     .sort(([a], [b]) => compareDynos(a, b))
     .map(([dyno, s]) => ({
       dyno,

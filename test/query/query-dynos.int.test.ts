@@ -6,7 +6,12 @@ import { createPlatformEvent, type PlatformEvent, PlatformKind } from '../../src
 import { parsePlatformEvent } from '../../src/logplex/platform-line.js';
 import { formatLoadSample, formatMemorySample } from '../../src/logplex/platform-line-format.js';
 import { formatSyslogLine } from '../../src/logplex/syslog-frame-format.js';
-import { type DynoQuery, type DynoSeriesResult, queryDynos } from '../../src/query/query-dynos.js';
+import {
+  DYNO_STALE_MS,
+  type DynoQuery,
+  type DynoSeriesResult,
+  queryDynos,
+} from '../../src/query/query-dynos.js';
 import { claimPartition } from '../../src/sinks/redis/claim-partition.js';
 import { flushPlatformPartition } from '../../src/sinks/redis/flush-platform-partition.js';
 import type { RedisClient } from '../../src/sinks/redis/redis-client.js';
@@ -248,16 +253,21 @@ function oracle(lines: Line[], q: DynoQuery) {
     data,
     processTypes: [...acc.keys()],
     events: [...events.values()],
-    dynos: [...latest.values()].map((ev) => ({
-      dyno: ev.dyno,
-      process_type: ev.processType,
-      last_sample_at: new Date(ev.timestampMs).toISOString(),
-      memory_total_mb: ev.memoryTotalMb,
-      memory_rss_mb: ev.memoryRssMb,
-      memory_swap_mb: ev.memorySwapMb,
-      memory_quota_mb: ev.memoryQuotaMb,
-      load_1m: latestLoad.get(ev.dyno) ?? null,
-    })),
+    // a dyno silent for DYNO_STALE_MS while the app's others sample is gone
+    dynos: [...latest.values()]
+      .filter(
+        (ev) => ev.timestampMs >= Math.max(...[...latest.values()].map((l) => l.timestampMs)) - DYNO_STALE_MS,
+      )
+      .map((ev) => ({
+        dyno: ev.dyno,
+        process_type: ev.processType,
+        last_sample_at: new Date(ev.timestampMs).toISOString(),
+        memory_total_mb: ev.memoryTotalMb,
+        memory_rss_mb: ev.memoryRssMb,
+        memory_swap_mb: ev.memorySwapMb,
+        memory_quota_mb: ev.memoryQuotaMb,
+        load_1m: latestLoad.get(ev.dyno) ?? null,
+      })),
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyDynoDelta } from '../../src/actors/dyno-flush-batch.js';
-import { compareDynos, compareProcessTypes, foldDynos } from '../../src/query/query-dynos.js';
+import { compareDynos, compareProcessTypes, DYNO_STALE_MS, foldDynos } from '../../src/query/query-dynos.js';
 import { stepLayout } from '../../src/query/series-steps.js';
 import { packDynoLoad, packDynoMemory, packDynoState } from '../../src/sinks/redis/packed-dyno-values.js';
 import { packCodes } from '../../src/sinks/redis/packed-values.js';

@@ -17,6 +17,16 @@ const memory = (dyno: string, start: number, samples: number, sum: number, max: 
     memoryLastMs: start * 1000,
   }) as Buffer;
 
+const state = {
+  memoryLastMs: 0,
+  memoryTotalMb: 1,
+  memoryRssMb: 1,
+  memorySwapMb: 0,
+  memoryQuotaMb: 512,
+  loadLastMs: -1,
+  load1m: 0,
+};
+
 describe('foldDynos', () => {
   it('folds windows into steps: Σsum/Σsamples (not a mean of means), maxima, events per window, null without data', () => {
     const layout = stepLayout(0, 120_000, 60);
@@ -51,9 +61,11 @@ describe('foldDynos', () => {
         { start: 120, hash: { 'web.1|m': memory('web.1', 120, 1, 1, 1) } }, // outside the steps
       ],
       [
+        // gone: its latest sample is more than DYNO_STALE_MS older than the app's newest
+        { 'run.4821': packDynoState({ ...state, memoryLastMs: 0 }) },
         {
           'web.10': packDynoState({
-            memoryLastMs: 5,
+            memoryLastMs: DYNO_STALE_MS + 1,
             memoryTotalMb: 1,
             memoryRssMb: 1,
             memorySwapMb: 0,

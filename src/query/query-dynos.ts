@@ -42,7 +42,11 @@ export interface DynoSeriesResult {
   }>;
 }
 
-export async function queryDynos(_redis: RedisClient, _prefix: string, q: DynoQuery): Promise<DynoSeriesResult> {
+export async function queryDynos(
+  _redis: RedisClient,
+  _prefix: string,
+  q: DynoQuery,
+): Promise<DynoSeriesResult> {
   const stepMs = q.stepSeconds * 1000;
   const start = Math.floor(q.fromMs / stepMs) * stepMs;
   const steps = Math.max(1, Math.ceil((q.toMs - start) / stepMs));

@@ -105,6 +105,7 @@ function marker({ left, events }) {
     .join('\n');
   el.setAttribute('aria-label', el.title);
   const flag = document.createElement('span');
+  flag.title = el.title;
   flag.className = 'event-flag';
   flag.textContent = codes.length === 1 ? codes[0] : `${codes[0]}+${codes.length - 1}`;
   el.append(flag);

@@ -8,7 +8,7 @@ import { prng } from './router-lines.js';
  *
  *   <45>1 2026-12-01T10:00:01.500000+00:00 host heroku web.1 - source=web.1 dyno=heroku.… sample#memory_total=…MB …
  *   <45>1 … host heroku web.1 - source=web.1 dyno=heroku.… sample#load_avg_1m=0.42 …
- *   <455>1 … host heroku web.2 - Error R14 (Memory quota exceeded)
+ *   <45>1 … host heroku web.2 - Error R14 (Memory quota exceeded)
  *   <45>1 … host heroku web.3 - State changed from up to starting
  */
 export interface DynoSpec {
@@ -90,7 +90,7 @@ export function makeDynoLines(
       });
       if (totalMb > d.quotaMb)
         out.push({
-          line: line(t + 1000, 'Error R14 (Memory quota exceeded)', 455),
+          line: line(t + 1000, 'Error R14 (Memory quota exceeded)'),
           app,
           dyno: d.dyno,
           processType,

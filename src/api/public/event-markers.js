@@ -6,6 +6,8 @@
 // the axis share one marker (an R14 on five dynos in one window is one line).
 
 const MERGE_PX = 6;
+/** a flag's text needs about this much room: closer markers get a bare flag (still hoverable) */
+const FLAG_PX = 30;
 
 /** Heroku's names for the codes (Dev Center "Error Codes"); restart and crash are state changes. */
 const CODE_NAMES = {
@@ -82,11 +84,18 @@ export class EventMarkers {
       if (last && left - last.left < MERGE_PX) last.events.push(e);
       else groups.push({ left, events: [e] });
     }
-    layer.replaceChildren(...groups.map(marker));
+    let lastLabel = Number.NEGATIVE_INFINITY;
+    layer.replaceChildren(
+      ...groups.map((g) => {
+        const labelled = g.left - lastLabel >= FLAG_PX;
+        if (labelled) lastLabel = g.left;
+        return marker(g, labelled);
+      }),
+    );
   }
 }
 
-function marker({ left, events }) {
+function marker({ left, events }, labelled) {
   const codes = [...new Set(events.map((e) => e.code))];
   const el = document.createElement('div');
   el.className = 'event-marker';
@@ -107,7 +116,7 @@ function marker({ left, events }) {
   const flag = document.createElement('span');
   flag.title = el.title;
   flag.className = 'event-flag';
-  flag.textContent = codes.length === 1 ? codes[0] : `${codes[0]}+${codes.length - 1}`;
+  if (labelled) flag.textContent = codes.length === 1 ? codes[0] : `${codes[0]}+${codes.length - 1}`;
   el.append(flag);
   return el;
 }

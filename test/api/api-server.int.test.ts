@@ -198,7 +198,10 @@ describe('routemeter serve: the JSON API', () => {
         expected.forEach((v, i) => {
           if (v === null) expect(got[i], `${step} ${key}[${i}]`).toBeNull();
           // means are answered to 4 decimals
-          else expect(Math.abs(got[i]! - v), `${step} ${key}[${i}] ${got[i]} vs ${v}`).toBeLessThanOrEqual(5.1e-5);
+          else
+            expect(Math.abs(got[i]! - v), `${step} ${key}[${i}] ${got[i]} vs ${v}`).toBeLessThanOrEqual(
+              5.1e-5,
+            );
         });
       }
       const order = (e: { time_ms: number; dyno: string; code: string }) =>

@@ -7,7 +7,7 @@
 
 const MERGE_PX = 6;
 /** a flag's text needs about this much room: closer markers get a bare flag (still hoverable) */
-const FLAG_PX = 30;
+const FLAG_PX = 36;
 
 /** Heroku's names for the codes (Dev Center "Error Codes"); restart and crash are state changes. */
 const CODE_NAMES = {

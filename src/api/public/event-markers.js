@@ -6,8 +6,9 @@
 // the axis share one marker (an R14 on five dynos in one window is one line).
 
 const MERGE_PX = 6;
-/** a flag's text needs about this much room: closer markers get a bare flag (still hoverable) */
-const FLAG_PX = 36;
+/** a flag's label needs about this much room (px per character, plus padding and offset) */
+const FLAG_CHAR_PX = 7;
+const FLAG_PAD_PX = 14;
 
 /** Heroku's names for the codes (Dev Center "Error Codes"); restart and crash are state changes. */
 const CODE_NAMES = {
@@ -84,12 +85,14 @@ export class EventMarkers {
       if (last && left - last.left < MERGE_PX) last.events.push(e);
       else groups.push({ left, events: [e] });
     }
-    let lastLabel = Number.NEGATIVE_INFINITY;
+    // a marker closer than the previous label's width gets a bare flag (still hoverable)
+    let freeFrom = Number.NEGATIVE_INFINITY;
     layer.replaceChildren(
       ...groups.map((g) => {
-        const labelled = g.left - lastLabel >= FLAG_PX;
-        if (labelled) lastLabel = g.left;
-        return marker(g, labelled);
+        const el = marker(g, g.left >= freeFrom);
+        const text = el.firstChild.textContent;
+        if (text !== '') freeFrom = g.left + text.length * FLAG_CHAR_PX + FLAG_PAD_PX;
+        return el;
       }),
     );
   }

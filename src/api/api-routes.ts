@@ -3,13 +3,14 @@ import { appLastSeen } from '../query/app-last-seen.js';
 import { appSummaries } from '../query/app-summaries.js';
 import type { QueryResolutions } from '../query/choose-resolution.js';
 import { ERROR_RATE_DEFINITION } from '../query/error-rate.js';
+import { type DynoSeriesResult, queryDynos } from '../query/query-dynos.js';
 import { type MergeFn, readRouteWindows } from '../query/query-routes.js';
-import { querySeries, SERIES_GROUPS, type SeriesGroup } from '../query/query-series.js';
+import { formatStep, querySeries, SERIES_GROUPS, type SeriesGroup } from '../query/query-series.js';
 import type { RouteStats } from '../query/route-stats.js';
 import { finalHorizonMs, type StepCache } from '../query/step-cache.js';
 import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { canSeeApp } from './api-auth.js';
-import { MAX_APPS_RANGE_SECONDS, planRange, planRoutes, planSeries } from './query-plan.js';
+import { MAX_APPS_RANGE_SECONDS, planRange, planRoutes, planSeries, type SeriesPlan } from './query-plan.js';
 import type { ResponseCache } from './response-cache.js';
 import { badParam } from './time-params.js';
 
@@ -19,6 +20,7 @@ import { badParam } from './time-params.js';
  *   GET /api/v1/apps                    apps with data: latest window, requests and rpm over a range
  *   GET /api/v1/apps/:app/routes        per-route table over a range
  *   GET /api/v1/apps/:app/series        time series at a step, Heroku Metrics shape
+ *   GET /api/v1/apps/:app/dynos         dyno memory and load at the same steps, platform events, dynos now
  *
  * Relative times make every request's range slightly different; `now` is rounded
  * down to FRESHNESS_MS so that identical requests within that period share one
@@ -32,6 +34,8 @@ export interface ApiDeps {
   prefix: string;
   /** the router topic and the lateness the runtime uses: which windows are final (StepCache) */
   routerTopic: string;
+  /** where the runtime reads platform lines (R14, memory samples); null = PLATFORM_TOPIC='' (none) */
+  platformTopic: string | null;
   allowedLatenessSeconds: number;
   stepCache: StepCache;
   resolutions: QueryResolutions;
@@ -150,6 +154,51 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return { app: name, ...series };
     });
   });
+
+  // Same range, step and stored resolution as /series for the same parameters, so the page
+  // draws memory and load on the response-time chart's time axis.
+  app.get<{ Params: { app: string } }>('/api/v1/apps/:app/dynos', async (req, reply) => {
+    const q = req.query as Query;
+    const { app: name } = req.params;
+    const now = freshNow();
+    const plan = planSeries(q, now, resolutions);
+    if (!(await visibleApp(req, name))) return notFound(reply, name);
+    const key = `dynos|${name}|${plan.fromMs}|${plan.toMs}|${plan.stepSeconds}`;
+    return send(req, reply, key, plan.toMs, async () => {
+      const platformTopic = deps.platformTopic;
+      const dynos =
+        platformTopic === null
+          ? noDynoData(plan)
+          : await queryDynos(redis, prefix, {
+              app: name,
+              platformTopic,
+              fromMs: plan.fromMs,
+              toMs: plan.toMs,
+              stepSeconds: plan.stepSeconds,
+              resolutionSeconds: plan.resolution,
+              nowMs: now,
+            });
+      return { app: name, ...dynos };
+    });
+  });
+}
+
+/** What /dynos answers when no platform topic is configured: the steps, and no data. */
+function noDynoData(plan: SeriesPlan): DynoSeriesResult {
+  const stepMs = plan.stepSeconds * 1000;
+  const startMs = Math.floor(plan.fromMs / stepMs) * stepMs;
+  const steps = Math.max(1, Math.ceil((plan.toMs - startMs) / stepMs));
+  return {
+    start_time: iso(startMs),
+    end_time: iso(startMs + steps * stepMs),
+    step: formatStep(plan.stepSeconds),
+    step_seconds: plan.stepSeconds,
+    resolution_seconds: plan.resolution,
+    data: {},
+    process_types: [],
+    events: [],
+    dynos: [],
+  };
 }
 
 function parseGroups(raw: string | undefined): SeriesGroup[] {

@@ -156,6 +156,7 @@ export async function startApi(
     redis,
     prefix: config.redis.prefix,
     routerTopic: config.topics.router,
+    platformTopic: config.topics.platform,
     allowedLatenessSeconds: config.runtime.allowedLatenessSeconds,
     stepCache: new StepCache(),
     resolutions: resolutionsFromConfig(config.runtime),

@@ -28,6 +28,15 @@ const instant = (name: string, description: string) => ({
   schema: { type: 'string' },
 });
 
+const stepParam = {
+  name: 'step',
+  in: 'query',
+  required: false,
+  description:
+    'a multiple of WINDOW_SECONDS: 10s, 1m, 1h…; default from the range (≤15m: 10s, ≤1h: 1m, ≤6h: 5m, ≤24h: 10m, ≤7d: 1h)',
+  schema: { type: 'string' },
+};
+
 const appParam = {
   name: 'app',
   in: 'path',
@@ -157,6 +166,53 @@ export function openApiDocument() {
             additionalProperties: { type: 'array', items: nullableNumber },
           },
         }),
+        Dynos: strict({
+          app: { type: 'string' },
+          start_time: time,
+          end_time: time,
+          step: { type: 'string', examples: ['1m'] },
+          step_seconds: { type: 'integer' },
+          resolution_seconds: { type: 'integer' },
+          data: {
+            type: 'object',
+            description:
+              'one array per series and process type, one value per step (the same steps as /series), null = no data: ' +
+              'memory_total_mean_mb.<type>, memory_total_max_mb.<type>, memory_rss_max_mb.<type>, memory_swap_max_mb.<type>, ' +
+              'memory_quota_mb.<type> (MB = 2^20 bytes, from log-runtime-metrics), load_1m_mean.<type>, load_1m_max.<type>, dynos.<type> (dynos that sampled)',
+            additionalProperties: { type: 'array', items: nullableNumber },
+          },
+          process_types: { type: 'array', items: { type: 'string', examples: ['web', 'worker'] } },
+          events: {
+            type: 'array',
+            description: 'platform events in the range, at the stored window they fell in, oldest first',
+            items: strict({
+              time: { ...time, description: 'start of the stored window' },
+              time_ms: { type: 'integer' },
+              dyno: { type: 'string', examples: ['web.1'] },
+              process_type: { type: 'string' },
+              code: {
+                type: 'string',
+                description: 'Heroku error code (R10, R14, R15, L10, …), restart or crash',
+                examples: ['R14'],
+              },
+              count: { type: 'integer', minimum: 1 },
+            }),
+          },
+          dynos: {
+            type: 'array',
+            description: "each dyno's latest memory sample (current state, whatever the range)",
+            items: strict({
+              dyno: { type: 'string' },
+              process_type: { type: 'string' },
+              last_sample_at: time,
+              memory_total_mb: { type: 'number' },
+              memory_rss_mb: { type: 'number' },
+              memory_swap_mb: { type: 'number' },
+              memory_quota_mb: { type: 'number' },
+              load_1m: nullableNumber,
+            }),
+          },
+        }),
       },
     },
     security: [{ bearer: [] }, { basic: [] }],
@@ -193,14 +249,7 @@ export function openApiDocument() {
             appParam,
             instant('since', 'range start, default -1h'),
             instant('until', 'range end, default now'),
-            {
-              name: 'step',
-              in: 'query',
-              required: false,
-              description:
-                'a multiple of WINDOW_SECONDS: 10s, 1m, 1h…; default from the range (≤15m: 10s, ≤1h: 1m, ≤6h: 5m, ≤24h: 10m, ≤7d: 1h)',
-              schema: { type: 'string' },
-            },
+            stepParam,
             {
               name: 'route',
               in: 'query',
@@ -218,6 +267,23 @@ export function openApiDocument() {
           ],
           responses: {
             '200': ok('Series', 'Heroku Metrics shape'),
+            '404': errorResponse('no data for the app, or not visible to this token'),
+            ...common,
+          },
+        },
+      },
+      '/api/v1/apps/{app}/dynos': {
+        get: {
+          summary:
+            'dyno memory and load per process type at the steps of /series, platform events (R14, restarts…) and the dynos now',
+          parameters: [
+            appParam,
+            instant('since', 'range start, default -1h'),
+            instant('until', 'range end, default now'),
+            stepParam,
+          ],
+          responses: {
+            '200': ok('Dynos', 'empty data, events and dynos when the app sends no log-runtime-metrics'),
             '404': errorResponse('no data for the app, or not visible to this token'),
             ...common,
           },

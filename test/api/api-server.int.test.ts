@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RouterEvent } from '../../src/logplex/router-event.js';
 import { generateEvents } from '../actors/router-events.js';
 import { ingest } from '../query/ingest-events.js';
+import { dynoOracle, makeDynoLines } from '../support/dyno-lines.js';
 import { exactQuantile, SHOP_TOKEN, startTestApi, withinHdr } from './api-fixture.js';
+import { flushDynoLines } from './dyno-seed.js';
 
 // One data set for the whole file: 8,000 events of two apps over 10 minutes, 20–30 min ago,
 // flushed through the real aggregator and flush script into a prefix of its own.
@@ -12,6 +14,35 @@ const { events, routes } = generateEvents(8_000, T0, 600_000, 11);
 const APP = 'shop.example.com';
 const inRange = (e: RouterEvent) => e.timestampMs >= T0 && e.timestampMs < T1;
 const range = `since=${new Date(T0).toISOString()}&until=${new Date(T1).toISOString()}`;
+// Dyno lines of the same app from a minute before the range to a minute after it: web.2
+// leaks past its quota (R14s), web.3 restarts, worker.1 logs an R10.
+const PLATFORM_TOPIC = 'api-platform';
+const DYNO_LINES = makeDynoLines(APP, {
+  startMs: T0 - 60_000,
+  minutes: 12,
+  seed: 21,
+  restartAtMs: T0 + 390_500,
+  r10AtMs: T0 + 192_250,
+});
+
+interface DynoAnswer {
+  start_time: string;
+  end_time: string;
+  step: string;
+  step_seconds: number;
+  resolution_seconds: number;
+  data: Record<string, Array<number | null>>;
+  process_types: string[];
+  events: Array<{
+    time: string;
+    time_ms: number;
+    dyno: string;
+    process_type: string;
+    code: string;
+    count: number;
+  }>;
+  dynos: Array<{ dyno: string } & Record<string, unknown>>;
+}
 
 interface RouteRow {
   route: string;
@@ -31,8 +62,14 @@ describe('routemeter serve: the JSON API', () => {
     // One server for the describe: its cleanups run after the last test, newest first.
     const cleanups: Array<() => Promise<void>> = [];
     fx = await startTestApi(
-      { API_RATE_LIMIT_PER_MINUTE: '10000' },
-      { onCleanup: (fn) => cleanups.unshift(fn), seed: (redis, prefix) => ingest(redis, prefix, events, 3) },
+      { API_RATE_LIMIT_PER_MINUTE: '10000', PLATFORM_TOPIC },
+      {
+        onCleanup: (fn) => cleanups.unshift(fn),
+        seed: async (redis, prefix) => {
+          await ingest(redis, prefix, events, 3);
+          await flushDynoLines(redis, prefix, PLATFORM_TOPIC, DYNO_LINES);
+        },
+      },
     );
     return async () => {
       for (const fn of cleanups) await fn();
@@ -129,6 +166,77 @@ describe('routemeter serve: the JSON API', () => {
       data: Record<string, unknown[]>;
     };
     expect(body.data['rpm.2xx']).toEqual([null, null]);
+  });
+
+  it('dynos: memory and load per process type and step, events per window and dyno, the dynos now: the oracle’s', async () => {
+    for (const [step, seconds, since, until] of [
+      ['1m', 60, T0, T1],
+      ['5m', 300, T0, T1],
+      // 10-s steps are folded from the 10-s windows: events at that resolution
+      ['10s', 10, T0 + 180_000, T0 + 420_000],
+    ] as const) {
+      const query = `since=${new Date(since).toISOString()}&until=${new Date(until).toISOString()}&step=${step}`;
+      const res = await fx.get(`/api/v1/apps/${APP}/dynos?${query}`);
+      expect(res.status, query).toBe(200);
+      const body = (await res.json()) as DynoAnswer;
+      const series = (await (await fx.get(`/api/v1/apps/${APP}/series?${query}`)).json()) as DynoAnswer;
+      // the response-time chart's steps
+      for (const k of ['start_time', 'end_time', 'step', 'step_seconds', 'resolution_seconds'] as const)
+        expect(body[k], `${step} ${k}`).toEqual(series[k]);
+      const oracle = dynoOracle(DYNO_LINES, {
+        fromMs: since,
+        toMs: until,
+        stepSeconds: seconds,
+        resolutionSeconds: body.resolution_seconds,
+      });
+      expect(body.start_time).toBe(new Date(oracle.startMs).toISOString());
+      expect(body.process_types).toEqual(oracle.processTypes);
+      expect(Object.keys(body.data).sort()).toEqual(Object.keys(oracle.data).sort());
+      for (const [key, expected] of Object.entries(oracle.data)) {
+        const got = body.data[key]!;
+        expect(got, `${step} ${key}`).toHaveLength(oracle.steps);
+        expected.forEach((v, i) => {
+          if (v === null) expect(got[i], `${step} ${key}[${i}]`).toBeNull();
+          // means are answered to 4 decimals
+          else
+            expect(Math.abs(got[i]! - v), `${step} ${key}[${i}] ${got[i]} vs ${v}`).toBeLessThanOrEqual(
+              5.1e-5,
+            );
+        });
+      }
+      const order = (e: { time_ms: number; dyno: string; code: string }) =>
+        `${e.time_ms}|${e.dyno}|${e.code}`;
+      expect(
+        body.events.map((e) => ({ ...e, time: undefined })).sort((a, b) => order(a).localeCompare(order(b))),
+      ).toEqual(
+        oracle.events
+          .map((e) => ({ ...e, time: undefined }))
+          .sort((a, b) => order(a).localeCompare(order(b))),
+      );
+      for (const e of body.events) expect(e.time).toBe(new Date(e.time_ms).toISOString());
+      expect(body.events.map((e) => e.time_ms)).toEqual(
+        body.events.map((e) => e.time_ms).sort((a, b) => a - b),
+      );
+      // the data can fail: R14s, the restart and the R10 are all in the 1-minute range
+      if (step === '1m')
+        expect(new Set(body.events.map((e) => e.code))).toEqual(new Set(['R14', 'R10', 'restart']));
+      const byDyno = (a: { dyno: string }, b: { dyno: string }) => a.dyno.localeCompare(b.dyno);
+      expect([...body.dynos].sort(byDyno)).toEqual(oracle.dynos.sort(byDyno));
+    }
+    // a range with no platform lines: every step null, no events; the dynos now are still there
+    const later = `since=${new Date(T1 + 120_000).toISOString()}&until=${new Date(T1 + 420_000).toISOString()}&step=1m`;
+    const empty = (await (await fx.get(`/api/v1/apps/${APP}/dynos?${later}`)).json()) as DynoAnswer;
+    expect(empty.events).toEqual([]);
+    for (const values of Object.values(empty.data)) expect(values.every((v) => v === null)).toBe(true);
+    expect(empty.dynos.length).toBe(4);
+    // the same visibility and parameter checks as /series
+    expect((await fx.get(`/api/v1/apps/api.example.com/dynos?${range}`, { token: SHOP_TOKEN })).status).toBe(
+      404,
+    );
+    expect((await fx.get(`/api/v1/apps/nope.example.com/dynos?${range}`)).status).toBe(404);
+    const bad = await fx.get(`/api/v1/apps/${APP}/dynos?since=-1h&step=7s`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { parameter: string } }).error.parameter).toBe('step');
   });
 
   it('apps: every app with its requests in the range', async () => {
@@ -231,6 +339,27 @@ describe('routemeter serve: configuration', () => {
     expect((await fx.get('/healthz')).status).toBe(200);
     const metrics = await (await fx.get('/metrics')).text();
     expect(metrics).toMatch(/routemeter_api_rejected_total\{reason="rate_limited"\} [1-9]/);
+  });
+
+  it('PLATFORM_TOPIC empty: /dynos answers the steps with no data, events or dynos', async () => {
+    const fx = await startTestApi(
+      { PLATFORM_TOPIC: '' },
+      { seed: (redis, prefix) => ingest(redis, prefix, events.slice(0, 200), 1) },
+    );
+    const res = await fx.get(`/api/v1/apps/${APP}/dynos?${range}&step=5m`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      app: APP,
+      start_time: new Date(T0).toISOString(),
+      end_time: new Date(T1).toISOString(),
+      step: '5m',
+      step_seconds: 300,
+      resolution_seconds: 60,
+      data: {},
+      process_types: [],
+      events: [],
+      dynos: [],
+    });
   });
 
   it('refuses to start without credentials unless API_ALLOW_OPEN=true', async () => {

@@ -3,7 +3,9 @@ import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateEvents } from '../actors/router-events.js';
 import { ingest } from '../query/ingest-events.js';
+import { makeDynoLines } from '../support/dyno-lines.js';
 import { startTestApi } from './api-fixture.js';
+import { flushDynoLines } from './dyno-seed.js';
 
 /**
  * The served OpenAPI document against real answers: every documented response of every
@@ -31,9 +33,23 @@ describe('/api/v1/openapi.json', () => {
   beforeAll(async () => {
     const cleanups: Array<() => Promise<void>> = [];
     const { events } = generateEvents(2_000, T0, 600_000, 3);
+    // dyno lines with R14s, a restart and an R10, so /dynos answers every kind of item
+    const dynoLines = makeDynoLines('shop.example.com', {
+      startMs: T0,
+      minutes: 10,
+      seed: 4,
+      restartAtMs: T0 + 300_000,
+      r10AtMs: T0 + 100_000,
+    });
     fx = await startTestApi(
-      { API_RATE_LIMIT_PER_MINUTE: '10000' },
-      { onCleanup: (fn) => cleanups.unshift(fn), seed: (redis, prefix) => ingest(redis, prefix, events, 2) },
+      { API_RATE_LIMIT_PER_MINUTE: '10000', PLATFORM_TOPIC: 'openapi-platform' },
+      {
+        onCleanup: (fn) => cleanups.unshift(fn),
+        seed: async (redis, prefix) => {
+          await ingest(redis, prefix, events, 2);
+          await flushDynoLines(redis, prefix, 'openapi-platform', dynoLines);
+        },
+      },
     );
     doc = (await (await fx.get('/api/v1/openapi.json', { token: null })).json()) as Doc;
     ajv.addSchema({ $id: 'openapi.json', components: doc.components });
@@ -51,6 +67,9 @@ describe('/api/v1/openapi.json', () => {
     ['/api/v1/apps/{app}/routes', '404', '/api/v1/apps/none.example.com/routes', true],
     ['/api/v1/apps/{app}/series', '200', `/api/v1/apps/shop.example.com/series?${range}&step=1m`, true],
     ['/api/v1/apps/{app}/series', '400', '/api/v1/apps/shop.example.com/series?step=3s', true],
+    ['/api/v1/apps/{app}/dynos', '200', `/api/v1/apps/shop.example.com/dynos?${range}&step=1m`, true],
+    ['/api/v1/apps/{app}/dynos', '400', '/api/v1/apps/shop.example.com/dynos?since=-40d', true],
+    ['/api/v1/apps/{app}/dynos', '404', '/api/v1/apps/none.example.com/dynos', true],
   ];
 
   it.each(cases)('%s %s matches the document', async (path, status, url, credentials) => {

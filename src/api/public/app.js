@@ -1,8 +1,12 @@
-// The dashboard: app picker, range presets, auto-refresh, the app's charts, a chosen
-// route's charts and the route table. State lives in the URL fragment
+// The dashboard: app picker, range presets, auto-refresh, the app's charts, its dynos'
+// memory and load with platform events as markers on every chart (one time axis, one
+// cursor), a chosen route's charts and the route table. State lives in the URL fragment
 // (#app=…&range=6h&route=…) so a wall screen's URL reopens the same view.
 import { AuthRequired, getJson, setToken, takeTokenFromHash } from './api-client.js';
-import { ChartGroup } from './charts.js';
+import { ChartGroup, timeAxis } from './charts.js';
+import { DYNO_CHARTS } from './dyno-charts.js';
+import { renderDynoTable, renderEventList } from './dyno-table.js';
+import { EventMarkers } from './event-markers.js';
 import { RouteTable } from './route-table.js';
 
 const RANGES = { '1h': '-1h', '6h': '-6h', '24h': '-24h', '7d': '-7d' };
@@ -17,8 +21,15 @@ const markFirstChart = () => {
   performance.mark('routemeter:first-chart');
 };
 
-const appCharts = new ChartGroup($('app-charts'), () => state.app && markFirstChart());
-const routeCharts = new ChartGroup($('route-charts'));
+const markers = new EventMarkers();
+const appCharts = new ChartGroup($('app-charts'), {
+  onFirstDraw: () => state.app && markFirstChart(),
+  markers,
+});
+const dynoCharts = new ChartGroup($('dyno-charts'), { charts: DYNO_CHARTS, markers });
+const routeCharts = new ChartGroup($('route-charts'), { markers });
+const NO_DYNO_METRICS =
+  'no dyno metrics yet — enable log-runtime-metrics (heroku labs:enable log-runtime-metrics) and restart the app’s dynos';
 const table = new RouteTable($('routes'), (route) => {
   state.route = route;
   writeHash();
@@ -72,22 +83,29 @@ async function refresh() {
       }
       const since = RANGES[state.range];
       $('app-title').textContent = `${state.app} — last ${state.range}`;
-      const [routes, series, routeSeries] = await Promise.all([
-        getJson(`/api/v1/apps/${encodeURIComponent(state.app)}/routes`, { since }),
-        getJson(`/api/v1/apps/${encodeURIComponent(state.app)}/series`, { since }),
-        state.route
-          ? getJson(`/api/v1/apps/${encodeURIComponent(state.app)}/series`, { since, route: state.route })
-          : null,
+      const app = encodeURIComponent(state.app);
+      const [routes, series, routeSeries, dynos] = await Promise.all([
+        getJson(`/api/v1/apps/${app}/routes`, { since }),
+        getJson(`/api/v1/apps/${app}/series`, { since }),
+        state.route ? getJson(`/api/v1/apps/${app}/series`, { since, route: state.route }) : null,
+        // the dyno part must not take the route charts down with it
+        getJson(`/api/v1/apps/${app}/dynos`, { since }).catch((err) => {
+          if (err instanceof AuthRequired) throw err;
+          return { error: err.message };
+        }),
       ]);
       $('error-definition').textContent =
         `error rate: ${routes.error_rate_definition}; rpm over the ${Math.round(routes.covered_seconds)} s the data covers`;
       table.update(routes.routes);
       table.select(state.route);
-      appCharts.update(series);
+      // every chart on the response-time charts' axis, whatever the step each answer has
+      const axis = timeAxis(series);
+      appCharts.update(series, axis);
+      showDynos(dynos, axis);
       $('route-section').hidden = !routeSeries;
       if (routeSeries) {
         $('route-title').textContent = `${state.route} — last ${state.range}`;
-        routeCharts.update(routeSeries);
+        routeCharts.update(routeSeries, axis);
       }
       showStatus(`updated ${new Date().toLocaleTimeString()} · step ${series.step}`);
     } catch (err) {
@@ -102,6 +120,32 @@ async function refresh() {
     }
   })();
   return inFlight;
+}
+
+/**
+ * The dyno section from a /dynos answer. No samples, dynos or events at all means the app
+ * sends no runtime metrics (or no platform topic is read): a note says how to turn them
+ * on, instead of two empty charts.
+ */
+function showDynos(answer, axis) {
+  const note = $('dyno-note');
+  const failed = answer.error !== undefined;
+  const hasSeries = !failed && answer.process_types.length > 0;
+  const hasDynos = !failed && answer.dynos.length > 0;
+  markers.set(failed ? [] : answer.events);
+  note.hidden = hasSeries;
+  note.textContent = failed
+    ? `dyno metrics unavailable: ${answer.error}`
+    : hasDynos || answer.events.length > 0
+      ? `no dyno memory or load samples in the last ${state.range}`
+      : NO_DYNO_METRICS;
+  $('dyno-charts').hidden = !hasSeries;
+  if (hasSeries) dynoCharts.update(answer, axis);
+  else dynoCharts.clear();
+  $('dyno-events').hidden = failed || answer.events.length === 0;
+  renderEventList($('dyno-events'), failed ? [] : answer.events);
+  $('dyno-table-wrap').hidden = !hasDynos;
+  renderDynoTable($('dynos'), hasDynos ? answer.dynos : []);
 }
 
 function pressRange() {

@@ -1,15 +1,23 @@
-// The four charts of a scope (the whole app, or one route), drawn with uPlot from one
-// /series answer: request rate by status class, p50/p95/p99, error rate, H-codes.
+// The charts of a scope (the whole app, or one route), drawn with uPlot from one API answer.
+// ROUTE_CHARTS read a /series answer: request rate by status class, p50/p95/p99, error rate,
+// H-codes; dyno-charts.js defines the memory and load charts read from /dynos. Every chart
+// of the page shares one cursor (uPlot's sync by x value) and, when the page passes it, one
+// time axis and the platform events' markers (event-markers.js).
 import uPlot from '/vendor/uplot/uPlot.esm.js';
 
-const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
-const CODE_COLORS = () =>
+export const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+export const PALETTE = () =>
   css('--codes')
     .split(',')
     .map((c) => c.trim());
 
-/** [title, unit, series (name in data → label, color variable)] */
-const CHARTS = [
+const SYNC_KEY = 'routemeter';
+
+/**
+ * id, title, series (an array, or a function of the answer for series named by the data:
+ * {key in data, label, color (a CSS variable or a colour), scale?, width?, dash?}), format.
+ */
+export const ROUTE_CHARTS = [
   {
     id: 'rate',
     title: 'requests by status class (rpm)',
@@ -32,15 +40,37 @@ const CHARTS = [
     series: [{ key: 'error_rate', label: 'error %', color: '--err', scale: 100 }],
     format: (v) => v.toFixed(2),
   },
-  { id: 'codes', title: 'router codes (per step)', series: null, format: (v) => v.toFixed(0), integer: true },
+  {
+    id: 'codes',
+    title: 'router codes (per step)',
+    series: (answer) =>
+      Object.keys(answer.data)
+        .filter((k) => k.startsWith('codes.'))
+        .map((key, i) => ({ key, label: key.slice(6), color: PALETTE()[i % PALETTE().length] })),
+    format: (v) => v.toFixed(0),
+    integer: true,
+  },
 ];
+
+/** The x range (s) of a series answer: its first to its last step, what every chart of the page shows. */
+export function timeAxis(answer) {
+  const start = Date.parse(answer.start_time) / 1000;
+  const end = Date.parse(answer.end_time) / 1000;
+  const last = end - answer.step_seconds;
+  return last > start ? [start, last] : [start, end];
+}
 
 /** Holds the uPlot instances of one container and redraws them from series answers. */
 export class ChartGroup {
-  constructor(container, onFirstDraw) {
+  /** options: charts (default ROUTE_CHARTS), onFirstDraw, markers (an EventMarkers) */
+  constructor(container, { charts = ROUTE_CHARTS, onFirstDraw, markers } = {}) {
     this.container = container;
+    this.charts = charts;
     this.onFirstDraw = onFirstDraw;
+    this.markers = markers;
     this.plots = new Map();
+    /** [min, max] of the x scale (s), shared with the page's other charts; the data's when null */
+    this.xRange = null;
     addEventListener('resize', () => this.resize());
     matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => this.clear());
   }
@@ -55,18 +85,15 @@ export class ChartGroup {
     for (const { plot, box } of this.plots.values()) plot.setSize(size(box));
   }
 
-  /** Redraws from a /series answer (Heroku Metrics shape). */
-  update(answer) {
+  /** Redraws from an answer (/series or /dynos: Heroku Metrics shape), on `xRange` when given. */
+  update(answer, xRange = null) {
+    this.xRange = xRange;
     const n = answer.data[Object.keys(answer.data)[0]]?.length ?? 0;
     const start = Date.parse(answer.start_time) / 1000;
     const xs = Array.from({ length: n }, (_, i) => start + i * answer.step_seconds);
     const pending = [];
-    for (const chart of CHARTS) {
-      const series =
-        chart.series ??
-        Object.keys(answer.data)
-          .filter((k) => k.startsWith('codes.'))
-          .map((key, i) => ({ key, label: key.slice(6), color: CODE_COLORS()[i % CODE_COLORS().length] }));
+    for (const chart of this.charts) {
+      const series = typeof chart.series === 'function' ? chart.series(answer) : chart.series;
       const signature = series.map((s) => s.key).join(',');
       const data = [
         xs,
@@ -86,7 +113,7 @@ export class ChartGroup {
     }
     // Every figure is in the grid before any is measured: a lone first figure would span the row.
     for (const { chart, series, data, box, signature } of pending) {
-      const plot = new uPlot(options(chart, series, box, this.onFirstDraw), data, box);
+      const plot = new uPlot(options(chart, series, box, this), data, box);
       this.plots.set(chart.id, { plot, box, signature });
     }
   }
@@ -106,7 +133,7 @@ function size(box) {
   return { width, height: Math.round(Math.min(420, Math.max(160, width * 0.4))) };
 }
 
-function options(chart, series, box, onFirstDraw) {
+function options(chart, series, box, group) {
   // axis labels follow the page's type size, which grows on a wall screen
   const px = Math.round(Number.parseFloat(getComputedStyle(document.documentElement).fontSize) * 0.75);
   const axis = {
@@ -118,8 +145,12 @@ function options(chart, series, box, onFirstDraw) {
   };
   return {
     ...size(box),
-    cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+    // one cursor for every chart on the page, matched by time (answers may differ in length)
+    cursor: { drag: { x: false, y: false }, sync: { key: SYNC_KEY, setSeries: false, scales: ['x', null] } },
+    scales: {
+      x: { time: true, range: (_u, min, max) => group.xRange ?? [min, max] },
+      y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+    },
     axes: [
       axis,
       {
@@ -140,11 +171,13 @@ function options(chart, series, box, onFirstDraw) {
       ...series.map((s) => ({
         label: s.label,
         stroke: s.color.startsWith('--') ? css(s.color) : s.color,
-        width: 2,
+        width: s.width ?? 2,
+        ...(s.dash ? { dash: s.dash } : {}),
         points: { show: false },
         value: (_u, v) => (v === null ? '–' : chart.format(v)),
       })),
     ],
-    hooks: { draw: [() => onFirstDraw?.()] },
+    plugins: group.markers ? [group.markers.plugin()] : [],
+    hooks: { draw: [() => group.onFirstDraw?.()] },
   };
 }

@@ -40,6 +40,7 @@ export const DEFAULTS = {
   ROLLUP_RETENTION_SECONDS: 30 * 24 * 3600,
   ALLOWED_LATENESS_SECONDS: 3600,
   ROUTE_CAP_PER_APP: 500,
+  DYNO_CAP_PER_APP: 100,
   MAX_PENDING_RECORDS: 200_000,
   RESTART_MAX: 5,
   RESTART_WINDOW_MS: 60_000,
@@ -144,6 +145,7 @@ const schema = z.object({
   DRAIN_AUTH_FAILURES_PER_MINUTE: int(1).default(DEFAULTS.DRAIN_AUTH_FAILURES_PER_MINUTE),
   DRAIN_TRUST_PROXY: bool.default(false),
   DRAIN_APPS: z.string().optional(),
+  DRAIN_TOKEN_APPS: z.string().optional(),
   DRAIN_MAX_APPS_PER_DRAIN: int(0).default(DEFAULTS.DRAIN_MAX_APPS_PER_DRAIN),
   PRODUCER_COMPRESSION: z
     .enum(['none', 'gzip', 'snappy', 'lz4', 'zstd'])
@@ -156,6 +158,7 @@ const schema = z.object({
   ROLLUP_RETENTION_SECONDS: int(60).default(DEFAULTS.ROLLUP_RETENTION_SECONDS),
   ALLOWED_LATENESS_SECONDS: int(0).default(DEFAULTS.ALLOWED_LATENESS_SECONDS),
   ROUTE_CAP_PER_APP: int(1).default(DEFAULTS.ROUTE_CAP_PER_APP),
+  DYNO_CAP_PER_APP: int(1).default(DEFAULTS.DYNO_CAP_PER_APP),
   ROUTE_PATTERNS: z.string().optional(),
   MAX_PENDING_RECORDS: int(1000).default(DEFAULTS.MAX_PENDING_RECORDS),
   RESTART_MAX: int(0).default(DEFAULTS.RESTART_MAX),
@@ -237,6 +240,12 @@ export interface Config {
     apps: Map<string, Set<string>>;
     /** distinct app hosts one drain identity may write (0 = no cap) */
     maxAppsPerDrain: number;
+    /**
+     * Logplex-Drain-Token → the app (router `host=`) its platform lines belong to
+     * (DRAIN_TOKEN_APPS); read by the drain (the `app` header) and by the runtime's
+     * platform partitions (records without the header). See docs/dyno-metrics.md.
+     */
+    tokenApps: Map<string, string>;
   };
   runtime: {
     workerThreads: number;
@@ -247,6 +256,8 @@ export interface Config {
     rollupRetentionSeconds: number;
     allowedLatenessSeconds: number;
     routeCapPerApp: number;
+    /** distinct dynos per app per roll-up generation on a platform partition; the rest count as `overflow` */
+    dynoCapPerApp: number;
     /**
      * user route patterns from ROUTE_PATTERNS (a JSON array of
      * `{"pattern": "<regex for one path segment>", "placeholder": ":name"}`), checked
@@ -462,6 +473,45 @@ function parseDrainApps(raw: string | undefined): Map<string, Set<string>> {
   return out;
 }
 
+/**
+ * `DRAIN_TOKEN_APPS` names the app of each drain token, for platform lines (which do
+ * not name their app): `d.6b1f0e2a-…=quiet-reef-12345.herokuapp.com,d.0c5d…=www.example.com`
+ * (the app as the router line's `host=` writes it, in lower case).
+ */
+function parseTokenApps(raw: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (raw === undefined || raw.trim() === '') return out;
+  for (const entry of raw.split(',')) {
+    if (entry.trim() === '') continue;
+    const eq = entry.indexOf('=');
+    const token = eq < 0 ? '' : entry.slice(0, eq).trim();
+    const app =
+      eq < 0
+        ? ''
+        : entry
+            .slice(eq + 1)
+            .trim()
+            .toLowerCase();
+    if (token === '' || app === '' || /[\s|;=]/.test(app)) {
+      throw new RoutemeterError(
+        'RM_ERR_CONFIG',
+        `DRAIN_TOKEN_APPS: each entry must be <drain token>=<app host>, got "${entry.trim()}"`,
+        { details: { variable: 'DRAIN_TOKEN_APPS' } },
+      );
+    }
+    const known = out.get(token);
+    if (known !== undefined && known !== app) {
+      throw new RoutemeterError(
+        'RM_ERR_CONFIG',
+        `DRAIN_TOKEN_APPS: token ${token} is given two apps (${known}, ${app})`,
+        { details: { variable: 'DRAIN_TOKEN_APPS' } },
+      );
+    }
+    out.set(token, app);
+  }
+  return out;
+}
+
 /** `API_TOKENS`: `token` (every app) or `token:app1|app2` (only those apps), comma-separated. */
 function parseTokens(list: string[] | undefined): Array<{ token: string; apps: string[] | null }> {
   return (list ?? []).map((entry) => {
@@ -571,6 +621,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       trustProxy: e.DRAIN_TRUST_PROXY,
       apps: parseDrainApps(e.DRAIN_APPS),
       maxAppsPerDrain: e.DRAIN_MAX_APPS_PER_DRAIN,
+      tokenApps: parseTokenApps(e.DRAIN_TOKEN_APPS),
     },
     runtime: {
       workerThreads: e.WORKER_THREADS,
@@ -581,6 +632,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rollupRetentionSeconds: e.ROLLUP_RETENTION_SECONDS,
       allowedLatenessSeconds: e.ALLOWED_LATENESS_SECONDS,
       routeCapPerApp: e.ROUTE_CAP_PER_APP,
+      dynoCapPerApp: e.DYNO_CAP_PER_APP,
       routePatterns: parseRoutePatterns(e.ROUTE_PATTERNS),
       maxPendingRecords: e.MAX_PENDING_RECORDS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

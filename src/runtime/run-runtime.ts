@@ -44,12 +44,38 @@ export async function runRuntime(
     assigned,
     logger,
   });
+  // The platform topic's partitions (PLATFORM_TOPIC on): same counters, lag and readiness.
+  const platformTopic = config.topics.platform;
+  const platformCounters = () => (supervisor ? supervisor.platformCounters : null);
+  const platformAssigned = () => supervisor?.ownedPlatformPartitions ?? [];
+  const platformProbe =
+    platformTopic === null
+      ? null
+      : new LagProbe({
+          admin: createKafka(config, `routemeter-lag-probe-platform-${process.pid}`).admin(),
+          topic: platformTopic,
+          groupId: config.consumerGroup,
+          intervalMs: config.runtime.lagProbeIntervalMs,
+          counters: platformCounters,
+          assigned: platformAssigned,
+          logger,
+        });
   const metricsEvents = new RuntimeMetrics({
     registry,
     topic: config.topics.router,
     counters,
     partitions: assigned,
     lag: (p) => probe.lag(p),
+    ...(platformTopic === null || platformProbe === null
+      ? {}
+      : {
+          platform: {
+            topic: platformTopic,
+            counters: platformCounters,
+            partitions: platformAssigned,
+            lag: (p: number) => platformProbe.lag(p),
+          },
+        }),
     workers: config.runtime.workerThreads,
     routeLimit: config.runtime.promRouteLimit,
     routeEvaluateMs: config.runtime.promRouteEvaluateMs,
@@ -63,6 +89,9 @@ export async function runRuntime(
     probe,
     counters,
     assigned,
+    ...(platformTopic === null
+      ? {}
+      : { platform: { counters: platformCounters, assigned: platformAssigned } }),
     supervisorReady: () => supervisor?.ready ?? false,
     liveWorkers: () => supervisor?.liveWorkerIds ?? [],
     lagProbeIntervalMs: config.runtime.lagProbeIntervalMs,
@@ -76,10 +105,10 @@ export async function runRuntime(
       metricsEvents.assignment(partitions);
       health.assignment();
     },
-    partitionStarted: (p) => metricsEvents.partitionStarted(p),
+    partitionStarted: (p, epoch, offset, topic) => metricsEvents.partitionStarted(p, epoch, offset, topic),
     partitionStopped: () => metricsEvents.partitionStopped(),
     flushed: (msg) => metricsEvents.flushed(msg),
-    flushFailed: (p, err) => metricsEvents.flushFailed(p, err),
+    flushFailed: (p, err, topic) => metricsEvents.flushFailed(p, err, topic),
     workerRestarted: (id) => metricsEvents.workerRestarted(id),
     decision: (failure, directive) => metricsEvents.decision(failure, directive),
   };
@@ -102,9 +131,10 @@ export async function runRuntime(
   );
   health.start();
   probe.start();
+  platformProbe?.start();
   const closeProbes = async () => {
     health.stop();
-    await probe.stop();
+    await Promise.all([probe.stop(), platformProbe?.stop()]);
     pingRedis.disconnect();
   };
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FlushBatch } from '../../src/actors/flush-batch.js';
+import type { FlushBatch, PartitionDrain } from '../../src/actors/flush-batch.js';
 import { RoutemeterError } from '../../src/errors/routemeter-error.js';
 import { PartitionFlusher } from '../../src/runtime/partition-flusher.js';
 import type { PartitionAggregatorPort, PartitionStorePort } from '../../src/runtime/partition-ports.js';
@@ -64,7 +64,7 @@ function setup() {
   const pending = new PendingBytes(1024 * 1024);
   let now = 0;
   let paused = 0;
-  const flusher = new PartitionFlusher(
+  const flusher = new PartitionFlusher<PartitionDrain>(
     { topic: 't', partition: 3, routeSampleLimit: 0, policy },
     {
       store,

@@ -52,6 +52,8 @@ export function runtimeConfig(topic: string, overrides: Record<string, string> =
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     // the test data has event times in the past: accept all of it
     ALLOWED_LATENESS_SECONDS: String(365 * 24 * 3600),
+    // no platform topic unless a test brings its own (the default one is shared by every test)
+    PLATFORM_TOPIC: '',
     ...overrides,
   });
 }
@@ -178,6 +180,7 @@ export function childEnv(config: Config, extra: Record<string, string> = {}): No
     KAFKA_URL: process.env.KAFKA_URL,
     REDIS_URL: process.env.REDIS_URL,
     ROUTER_TOPIC: config.topics.router,
+    PLATFORM_TOPIC: config.topics.platform ?? '',
     CONSUMER_GROUP: config.consumerGroup,
     REDIS_PREFIX: config.redis.prefix,
     WORKER_THREADS: String(config.runtime.workerThreads),

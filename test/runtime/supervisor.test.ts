@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { RoutemeterError } from '../../src/errors/routemeter-error.js';
 import { serializeError } from '../../src/errors/serialize-error.js';
-import type { ClusterPort, MembershipPort } from '../../src/runtime/kafka-cluster.js';
+import type { Assignment, ClusterPort, MembershipPort } from '../../src/runtime/kafka-cluster.js';
 import type { PartitionWorkerData } from '../../src/runtime/partition-worker-data.js';
 import type { MainToWorker, WorkerToMain } from '../../src/runtime/protocol.js';
 import type { RuntimeEvents } from '../../src/runtime/runtime-events.js';
@@ -18,7 +18,7 @@ import { createLogger } from '../../src/telemetry/logger.js';
 
 /** A worker thread that only records what it is sent; the test plays its part. */
 class FakeWorker implements WorkerHandle {
-  readonly partitions = new Set<number>();
+  readonly partitions = new Set<string>();
   readonly sent: MainToWorker[] = [];
   alive = false;
   constructor(
@@ -66,7 +66,7 @@ function setup(workerThreads = 2) {
     spawned.push(w);
     return w;
   };
-  let assign: (partitions: number[]) => void = () => {};
+  let assign: (assignment: Assignment) => void = () => {};
   const membership: MembershipPort = { start: async () => {}, stop: async () => {}, commitLater: vi.fn() };
   const cluster: ClusterPort = {
     prepare: async () => 6,
@@ -116,7 +116,7 @@ function setup(workerThreads = 2) {
     supervisor,
     spawned,
     worker,
-    assign: (p: number[]) => assign(p),
+    assign: (p: number[], platform: number[] = []) => assign({ router: p, platform }),
     decisions,
     escalations,
     stopped,
@@ -222,7 +222,7 @@ describe('Supervisor (fake worker threads and cluster)', () => {
     expect(t.worker(0).assigned()).toEqual([5]);
     vi.advanceTimersByTime(1);
     expect(t.worker(0).assigned()).toEqual([5, 5]);
-    expect(t.membership.commitLater).toHaveBeenCalledWith(5, '10');
+    expect(t.membership.commitLater).toHaveBeenCalledWith('router-logs', 5, '10');
   });
 
   it('re-claims a failed partition with backoff, spending the budget, and escalates a partition that keeps failing', async () => {
@@ -255,6 +255,7 @@ describe('Supervisor (fake worker threads and cluster)', () => {
     t.assign([1]);
     t.worker(0).post({
       code: 'decision',
+      topic: 'router-logs',
       partition: 1,
       failure: { kind: 'store-unavailable', attempt: 1 },
       directive: { action: 'retry', delayMs: 100 },

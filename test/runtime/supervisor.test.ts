@@ -156,6 +156,44 @@ describe('Supervisor (fake worker threads and cluster)', () => {
     expect(t.supervisor.ownedPartitions).toEqual([0, 1, 2]);
   });
 
+  it('places platform partitions like router ones, by weight, and revokes them by topic', async () => {
+    const t = setup(2);
+    await t.supervisor.start();
+    const platform = t.supervisor.platformTopic!;
+    expect(platform).toBe('platform-logs');
+    t.assign([0, 1, 2], [0, 1, 2, 3]);
+    const placed = (w: number) =>
+      t
+        .worker(w)
+        .sent.flatMap((m) =>
+          m.code === 'assign' ? [`${m.topic === platform ? 'p' : 'r'}${m.partition}`] : [],
+        );
+    // router first (w0 gets 2, w1 gets 1); each platform partition weighs a quarter, so w1
+    // takes platform partitions until it weighs as much as w0 (a tie goes to the lower id)
+    expect(placed(0)).toEqual(['r0', 'r2']);
+    expect(placed(1)).toEqual(['r1', 'p0', 'p1', 'p2', 'p3']);
+    t.assign([0, 1, 2], [0, 1, 2, 3, 4]);
+    expect(placed(0)).toEqual(['r0', 'r2', 'p4']);
+    expect(t.supervisor.ownedPlatformPartitions).toEqual([0, 1, 2, 3, 4]);
+    expect(t.supervisor.ownedPartitions).toEqual([0, 1, 2]);
+    // the group takes platform partition 1 away: only it is revoked, on its own topic
+    t.assign([0, 1, 2], [0, 2, 3, 4]);
+    expect(t.worker(1).sent.flatMap((m) => (m.code === 'revoke' ? [[m.topic, m.partition]] : []))).toEqual([
+      [platform, 1],
+    ]);
+    // a flushed platform partition commits its own topic's offset
+    t.worker(1).post({
+      code: 'flushed',
+      topic: platform,
+      partition: 0,
+      nextOffset: '7',
+      records: 7,
+      durationSeconds: 0.001,
+      routes: [],
+    });
+    expect(t.membership.commitLater).toHaveBeenCalledWith(platform, 0, '7');
+  });
+
   it('restarts a crashed worker after the policy backoff and places its partitions on the fresh thread', async () => {
     vi.useFakeTimers();
     const t = setup(2);

@@ -12,6 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 FILES=(
   test/sinks/redis/claim-partition.int.test.ts
   test/sinks/redis/flush-partition.int.test.ts
+  test/sinks/redis/flush-platform-partition.int.test.ts
   test/query/query-routes.int.test.ts
   test/query/top.int.test.ts
   test/runtime/supervisor.int.test.ts

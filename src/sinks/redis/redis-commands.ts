@@ -1,6 +1,7 @@
 import { ADVANCE_LUA } from './advance-script.js';
 import { CLAIM_LUA } from './claim-script.js';
 import { FLUSH_LUA } from './flush-script.js';
+import { PLATFORM_FLUSH_LUA } from './platform-flush-script.js';
 import type { RedisClient } from './redis-client.js';
 
 type Arg = string | number | Buffer;
@@ -12,6 +13,8 @@ export interface RoutemeterCommands {
   rmAdvance(offsetKey: string, epoch: number, expectedNext: string, nextOffset: string): Promise<ScriptReply>;
   /** numKeys first, then keys and args (arrays are flattened by ioredis) */
   rmFlush(numKeys: number, keys: string[], args: Arg[]): Promise<ScriptReply>;
+  /** the platform (dyno) partition flush: same calling convention */
+  rmPlatformFlush(numKeys: number, keys: string[], args: Arg[]): Promise<ScriptReply>;
 }
 
 const defined = new WeakSet<RedisClient>();
@@ -23,6 +26,7 @@ export function routemeterCommands<C extends RedisClient>(redis: C): C & Routeme
     redis.defineCommand('rmAdvance', { numberOfKeys: 1, lua: ADVANCE_LUA });
     // the number of keys depends on the batch: passed as the first argument
     redis.defineCommand('rmFlush', { lua: FLUSH_LUA });
+    redis.defineCommand('rmPlatformFlush', { lua: PLATFORM_FLUSH_LUA });
     defined.add(redis);
   }
   return redis as C & RoutemeterCommands;

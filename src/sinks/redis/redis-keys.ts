@@ -8,6 +8,11 @@
  *   {p}wi:{t:P}:{res}:{app}            zset  window starts (s)            retention of res
  *   {p}w:{t:P}:{res}:{app}:{start}     hash  "<route>|<field>" → value    retention of res
  *   {p}parts                           set   "topic:partition" ever claimed  no TTL
+ *   platform (dyno) partitions, same offsets hash and claim:
+ *   {p}dapps:{t:P}                     zset  app → last window start (s)  longest retention
+ *   {p}dwi:{t:P}:{res}:{app}           zset  window starts (s)            retention of res
+ *   {p}dw:{t:P}:{res}:{app}:{start}    hash  "<dyno>|<field>" → value     retention of res
+ *   {p}dyn:{t:P}:{app}                 hash  dyno → latest sample         longest retention
  *   {p}drain:frame:{token}:{frameId}   string  in-flight marker, then "done"  DRAIN_DEDUPE_TTL_SECONDS
  *
  * Every key one flush touches carries the same hash tag, so on Redis Cluster they
@@ -47,6 +52,35 @@ export function partitionsKey(prefix: string): string {
 /** apps with data flushed by this partition */
 export function partitionAppsKey(prefix: string, tag: string): string {
   return `${prefix}apps:${tag}`;
+}
+
+/** apps with dyno data flushed by this (platform) partition */
+export function platformAppsKey(prefix: string, tag: string): string {
+  return `${prefix}dapps:${tag}`;
+}
+
+export function dynoWindowIndexKey(
+  prefix: string,
+  tag: string,
+  resolutionSeconds: number,
+  app: string,
+): string {
+  return `${prefix}dwi:${tag}:${resolutionSeconds}:${app}`;
+}
+
+export function dynoWindowKey(
+  prefix: string,
+  tag: string,
+  resolutionSeconds: number,
+  app: string,
+  windowStart: number,
+): string {
+  return `${prefix}dw:${tag}:${resolutionSeconds}:${app}:${windowStart}`;
+}
+
+/** the app's dynos → their latest sample, as this partition saw them (current state without a range read) */
+export function dynoStateKey(prefix: string, tag: string, app: string): string {
+  return `${prefix}dyn:${tag}:${app}`;
 }
 
 /** The drain's dedupe of logplex retries: one key per drain token and `Logplex-Frame-Id` (ingest/frame-dedupe.ts). */
@@ -112,3 +146,47 @@ export const STATS = [
 
 /** index of the one element merged by max (1-based in Lua: 4) */
 export const STATS_MAX_INDEX = 3;
+
+/**
+ * Fields of a dyno window hash (`{p}dw:…`): three per dyno, `<dyno>|<suffix>` (split at
+ * the LAST `|`), MessagePack, merged by the platform flush exactly as `mergeDynoDelta`:
+ *
+ *   <dyno>|m   memory, DYNO_MEMORY order; written only when the window has memory samples
+ *   <dyno>|l   load, DYNO_LOAD order; only with load samples
+ *   <dyno>|e   events: msgpack map {"R14": 2, "restart": 1}; only with events
+ *
+ * The process type is not stored: it is the dyno name without its `.N` suffix.
+ */
+export const DYNO_FIELD = { memory: 'm', load: 'l', events: 'e' } as const;
+
+/** `<dyno>|m`: sums add, maxima max, the `…Last` fields, quota and lastMs replaced when lastMs ≥ stored */
+export const DYNO_MEMORY = [
+  'memorySamples',
+  'memoryTotalSumMb',
+  'memoryTotalMaxMb',
+  'memoryTotalLastMb',
+  'memoryRssSumMb',
+  'memoryRssMaxMb',
+  'memoryRssLastMb',
+  'memorySwapMaxMb',
+  'memorySwapLastMb',
+  'memoryQuotaMb',
+  'memoryLastMs',
+] as const;
+
+/** `<dyno>|l` */
+export const DYNO_LOAD = ['loadSamples', 'load1mSum', 'load1mMax', 'load1mLast', 'loadLastMs'] as const;
+
+/**
+ * A field of `{p}dyn:{t:P}:{app}`: the dyno's latest sample; the memory part is replaced
+ * when memoryLastMs ≥ the stored one, the load part when loadLastMs ≥ (-1 = never seen).
+ */
+export const DYNO_STATE = [
+  'memoryLastMs',
+  'memoryTotalMb',
+  'memoryRssMb',
+  'memorySwapMb',
+  'memoryQuotaMb',
+  'loadLastMs',
+  'load1m',
+] as const;

@@ -1,15 +1,19 @@
+import type { PlatformFlushBatch } from '../../actors/dyno-flush-batch.js';
 import type { FlushBatch } from '../../actors/flush-batch.js';
 import { withTimeout } from '../../util/with-timeout.js';
 import { advanceOffset } from './advance-offset.js';
 import { claimPartition, type PartitionClaim } from './claim-partition.js';
-import { type FlushResult, flushPartition } from './flush-partition.js';
+import type { FlushResult } from './flush-outcome.js';
+import { flushPartition } from './flush-partition.js';
+import { flushPlatformPartition } from './flush-platform-partition.js';
 import { readOffsets, type StoredOffset } from './read-offsets.js';
 import type { RedisClient } from './redis-client.js';
 import type { Retention } from './retention.js';
 
 /**
  * The sink's functions bound to one client, prefix and retention: the shape the
- * runtime's PartitionStorePort expects (claim / flush / advance).
+ * runtime's PartitionStorePort expects (claim / flush / advance); `flushPlatform` for
+ * platform partitions, which are claimed and advanced like router partitions.
  *
  * Every call has a deadline (`deadlineMs`, 0 = none). ioredis times out a command that
  * reached a connection, but a Redis Cluster client can hold a command in its own offline
@@ -41,6 +45,14 @@ export class RedisPartitionStore {
     return this.#bounded(
       `flush ${batch.topic}/${batch.partition}`,
       flushPartition(this.redis, this.prefix, batch, { retention: this.retention }),
+    );
+  }
+
+  /** A platform (dyno) partition's flush: same claim, fencing, outcomes and deadline as `flush`. */
+  flushPlatform(batch: PlatformFlushBatch): Promise<FlushResult> {
+    return this.#bounded(
+      `flush ${batch.topic}/${batch.partition}`,
+      flushPlatformPartition(this.redis, this.prefix, batch, { retention: this.retention }),
     );
   }
 

@@ -25,6 +25,7 @@ import {
 import { RedisPartitionStore } from '../../../src/sinks/redis/redis-partition-store.js';
 import { retentionFromConfig } from '../../../src/sinks/redis/retention.js';
 import { generateEvents } from '../../actors/router-events.js';
+import { expectCode } from '../../support/expect-code.js';
 import { onCluster, testRedis } from './test-redis.js';
 
 const T0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000; // an hour boundary, an hour ago
@@ -118,14 +119,6 @@ async function storedTotals(redis: RedisClient, key: string): Promise<Record<str
     if (suffix === 'e') t.codes = unpackCodes(value);
   }
   return out;
-}
-
-async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(isRoutemeterError(err) && err.code, String(err)).toBe(code);
 }
 
 describe('flushPartition', () => {

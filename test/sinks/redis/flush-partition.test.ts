@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FlushBatch, WindowDelta } from '../../../src/actors/flush-batch.js';
-import { compareOffsets, encodeFlush, flushPartition } from '../../../src/sinks/redis/flush-partition.js';
+import { compareOffsets } from '../../../src/sinks/redis/flush-outcome.js';
+import { encodeFlush, flushPartition } from '../../../src/sinks/redis/flush-partition.js';
 import { retentionFromConfig, ttlFor } from '../../../src/sinks/redis/retention.js';
 
 const retention = retentionFromConfig({

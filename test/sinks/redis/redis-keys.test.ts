@@ -1,7 +1,9 @@
 import calculateSlot from 'cluster-key-slot';
 import { describe, expect, it } from 'vitest';
+import { emptyDynoDelta } from '../../../src/actors/dyno-flush-batch.js';
 import type { WindowDelta } from '../../../src/actors/flush-batch.js';
 import { encodeFlush } from '../../../src/sinks/redis/flush-partition.js';
+import { encodePlatformFlush } from '../../../src/sinks/redis/flush-platform-partition.js';
 import {
   offsetKey,
   parsePartitionMember,
@@ -64,6 +66,38 @@ describe('the key schema on Redis Cluster', () => {
       slotsOfPartitions.add([...slots][0]!);
     }
     expect(slotsOfPartitions.size).toBe(4);
+  });
+
+  it('puts every key of one platform flush (windows, indexes, apps, current state) in its partition slot', () => {
+    const deltas = ['a.example.com', 'x{y}.example.com'].flatMap((app) =>
+      [10, 60].map((res) => ({
+        ...emptyDynoDelta(res, 1_699_999_980, app, 'web', 'web.1'),
+        memorySamples: 1,
+        memoryLastMs: 1_699_999_990_000,
+      })),
+    );
+    const { keys } = encodePlatformFlush(
+      'rm:',
+      {
+        topic: 'platform-logs',
+        partition: 3,
+        epoch: 1,
+        fromOffset: '0',
+        nextOffset: '4',
+        deltas,
+        records: 4,
+        overflowed: 0,
+        ignored: 0,
+        late: 0,
+        rejected: 0,
+        watermarkMs: 1_699_999_990_000,
+      },
+      retention,
+    );
+    expect(keys.length).toBe(2 + 2 * 4 + 2);
+    expect(new Set(keys.map((k) => calculateSlot(k)))).toEqual(
+      new Set([calculateSlot(offsetKey('rm:', 'platform-logs', 3))]),
+    );
   });
 
   it('round-trips the members of the partitions set, whatever the topic name', () => {

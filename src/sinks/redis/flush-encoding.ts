@@ -1,0 +1,65 @@
+import type { FlushRange } from './flush-outcome.js';
+import { offsetKey, partitionTag } from './redis-keys.js';
+import { longestTtl, type Retention, ttlFor } from './retention.js';
+
+/**
+ * The flat KEYS/ARGV of a partition flush script (layout in flush-script-parts.ts),
+ * shared by router and platform flushes: deltas are grouped by window hash so each
+ * hash gets one EXPIRE and one index update; every key carries the partition's hash
+ * tag, so on Redis Cluster the whole flush lives in one slot (redis-keys.ts).
+ */
+export type FlushArg = string | number | Buffer;
+
+export interface FlushEncoding {
+  keys: string[];
+  args: FlushArg[];
+  /** distinct window hashes (groups) */
+  windows: number;
+}
+
+/** What grouping needs of a delta: its window and app. */
+export interface WindowedDelta {
+  resolutionSeconds: number;
+  windowStart: number;
+  app: string;
+}
+
+/** How one kind of flush names its keys and writes one delta's values (its name, then one per field suffix). */
+export interface FlushLayout<D extends WindowedDelta> {
+  appsKey(prefix: string, tag: string): string;
+  windowKey(prefix: string, tag: string, d: D): string;
+  indexKey(prefix: string, tag: string, d: D): string;
+  pushDelta(args: FlushArg[], d: D): void;
+}
+
+export function encodeGroupedFlush<D extends WindowedDelta>(
+  prefix: string,
+  batch: FlushRange & { deltas: readonly D[]; watermarkMs?: number },
+  retention: Retention,
+  layout: FlushLayout<D>,
+): FlushEncoding {
+  const tag = partitionTag(batch.topic, batch.partition);
+  const groups = new Map<string, D[]>();
+  for (const d of batch.deltas) {
+    const key = layout.windowKey(prefix, tag, d);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [d]);
+    else group.push(d);
+  }
+  const keys = [offsetKey(prefix, batch.topic, batch.partition), layout.appsKey(prefix, tag)];
+  const args: FlushArg[] = [
+    batch.epoch,
+    batch.fromOffset,
+    batch.nextOffset,
+    batch.watermarkMs === undefined ? '' : batch.watermarkMs,
+    longestTtl(retention),
+    groups.size,
+  ];
+  for (const [key, deltas] of groups) {
+    const first = deltas[0]!;
+    keys.push(key, layout.indexKey(prefix, tag, first));
+    args.push(first.app, first.windowStart, ttlFor(retention, first.resolutionSeconds), deltas.length);
+    for (const d of deltas) layout.pushDelta(args, d);
+  }
+  return { keys, args, windows: groups.size };
+}

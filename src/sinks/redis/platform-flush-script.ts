@@ -1,0 +1,82 @@
+import { FLUSH_COMMIT_LUA, FLUSH_FENCE_LUA, FLUSH_GROUPS_LUA } from './flush-script-parts.js';
+
+/**
+ * One platform (dyno) partition flush, applied atomically, with the router flush's
+ * protocol and layout (flush-script-parts.ts: the same fencing, offsets and window
+ * indexes), its own merge functions, and a last section for the current state:
+ *
+ *   KEYS[1]      {p}off:{t:P}        KEYS[2]  {p}dapps:{t:P}
+ *   KEYS[2g+1]   {p}dw:{t:P}:… of group g      KEYS[2g+2]  {p}dwi:{t:P}:… of group g
+ *   KEYS[2G+2+a] {p}dyn:{t:P}:<app> of state app a
+ *   (every key has the partition's hash tag {t:P}: one slot on Redis Cluster)
+ *
+ *   ARGV[1..6] epoch, fromOffset, nextOffset, watermark ms, TTL of dapps and dyn, G;
+ *   per group: app, windowStart, ttl, deltaCount, then per delta (4 values):
+ *       dyno, memory ('' = no samples), load ('' = no samples), events ('' = none)
+ *   then A (apps with a state), and per app: n, then n × (dyno, state)
+ *
+ *   → {'ok', next} | {'fenced', storedEpoch, storedNext} | {'mismatch', storedEpoch, storedNext}
+ *
+ * The merges are `mergeDynoDelta` (src/actors/dyno-flush-batch.ts) on the msgpack
+ * arrays of redis-keys.ts: sums and sample counts add, maxima max, and the "last"
+ * values (with the quota, when the newer one carries one) are replaced when the
+ * incoming lastMs is the same or later: a later flush holds later records, as the
+ * later record wins a tie within a window. A stored field always has samples > 0
+ * (the flush writes `|m` / `|l` only then), so its maxima are real values.
+ */
+export const PLATFORM_FLUSH_LUA = `${FLUSH_FENCE_LUA}
+-- |m [samples, totalSum, totalMax, totalLast, rssSum, rssMax, rssLast, swapMax, swapLast, quota, lastMs]
+local function mergeMemory(old, new)
+  local a, b = unpack_(old), unpack_(new)
+  a[1], a[2], a[5] = a[1] + b[1], a[2] + b[2], a[5] + b[5]
+  if b[3] > a[3] then a[3] = b[3] end
+  if b[6] > a[6] then a[6] = b[6] end
+  if b[8] > a[8] then a[8] = b[8] end
+  if b[11] >= a[11] then
+    a[4], a[7], a[9], a[11] = b[4], b[7], b[9], b[11]
+    if b[10] > 0 then a[10] = b[10] end
+  end
+  return pack(a)
+end
+
+-- |l [samples, sum, max, last, lastMs]
+local function mergeLoad(old, new)
+  local a, b = unpack_(old), unpack_(new)
+  a[1], a[2] = a[1] + b[1], a[2] + b[2]
+  if b[3] > a[3] then a[3] = b[3] end
+  if b[5] >= a[5] then a[4], a[5] = b[4], b[5] end
+  return pack(a)
+end
+
+-- dyn field [memoryLastMs, total, rss, swap, quota, loadLastMs, load1m]; -1 = never seen
+local function mergeState(old, new)
+  local a, b = unpack_(old), unpack_(new)
+  if b[1] >= 0 and b[1] >= a[1] then
+    a[1], a[2], a[3], a[4] = b[1], b[2], b[3], b[4]
+    if b[5] > 0 then a[5] = b[5] end
+  end
+  if b[6] >= 0 and b[6] >= a[6] then a[6], a[7] = b[6], b[7] end
+  return pack(a)
+end
+${FLUSH_GROUPS_LUA}
+local i = applyGroups({'|m', '|l', '|e'}, {mergeMemory, mergeLoad, mergeCodes})
+local k = 3 + 2 * tonumber(ARGV[6])
+local apps = tonumber(ARGV[i])
+i = i + 1
+for a = 1, apps do
+  local skey, n = KEYS[k], tonumber(ARGV[i])
+  i, k = i + 1, k + 1
+  local dynos = {}
+  for e = 0, n - 1 do dynos[e + 1] = ARGV[i + 2 * e] end
+  local old = redis.call('HMGET', skey, unpack(dynos))
+  local set = {}
+  for e = 0, n - 1 do
+    local v = ARGV[i + 2 * e + 1]
+    if old[e + 1] then v = mergeState(old[e + 1], v) end
+    set[2 * e + 1], set[2 * e + 2] = dynos[e + 1], v
+  end
+  redis.call('HSET', skey, unpack(set))
+  redis.call('EXPIRE', skey, ARGV[5])
+  i = i + 2 * n
+end
+${FLUSH_COMMIT_LUA}`;

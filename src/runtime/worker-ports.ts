@@ -1,9 +1,7 @@
-import type { PlatformFlushBatch } from '../actors/dyno-flush-batch.js';
 import type { FlushBatch, PartitionDrain } from '../actors/flush-batch.js';
 import { PartitionAggregator } from '../actors/partition-aggregator.js';
 import { RouteTemplater } from '../actors/route-template.js';
 import type { Config } from '../config/config.js';
-import { RoutemeterError } from '../errors/routemeter-error.js';
 import { createRouterEvent, type RouterEvent } from '../logplex/router-event.js';
 import { parseRouterEvent } from '../logplex/router-line.js';
 import { createRedis } from '../sinks/redis/redis-client.js';
@@ -36,11 +34,6 @@ export interface WorkerPorts {
   close(): Promise<void>;
 }
 
-/** What the platform kind needs of the store (sinks/redis/flush-platform-partition.ts). */
-interface PlatformFlushStore {
-  flushPlatform(batch: PlatformFlushBatch): Promise<unknown>;
-}
-
 export function createWorkerPorts(config: Config, logger: Logger): WorkerPorts {
   const redis = createRedis(config);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
@@ -53,7 +46,6 @@ export function createWorkerPorts(config: Config, logger: Logger): WorkerPorts {
     2 * config.redis.client.commandTimeoutMs,
   );
   const templater = new RouteTemplater({ patterns: config.runtime.routePatterns });
-  const platformStore = store as unknown as Partial<PlatformFlushStore>;
   const { runtime } = config;
   return {
     router: {
@@ -84,14 +76,8 @@ export function createWorkerPorts(config: Config, logger: Logger): WorkerPorts {
       store: {
         // The same claim and offset advance as router partitions: one fencing protocol.
         claim: (topic, partition) => store.claim(topic, partition),
-        flush: (batch) => {
-          if (typeof platformStore.flushPlatform !== 'function') {
-            return Promise.reject(
-              new RoutemeterError('RM_ERR_REDIS_SCRIPT', 'this build has no platform flush in its store'),
-            );
-          }
-          return platformStore.flushPlatform(batch);
-        },
+        // sinks/redis/flush-platform-partition.ts: same fencing and offset checks as flush
+        flush: (batch) => store.flushPlatform(batch),
         advance: (topic, partition, epoch, from, to) => store.advance(topic, partition, epoch, from, to),
       },
       summarize: (batch) => ({ routes: [], dynos: sampleDynos(batch) }),

@@ -88,16 +88,18 @@ export async function highWatermarks(topic: string): Promise<Map<number, string>
   });
 }
 
-/** Waits until Redis's stored next offset equals the high watermark on every partition. */
-export async function waitFlushed(redis: RedisClient, config: Config, timeoutMs = 120_000): Promise<void> {
-  const highs = await highWatermarks(config.topics.router);
+/** Waits until Redis's stored next offset equals the high watermark on every partition (of `topic`: the router topic by default). */
+export async function waitFlushed(
+  redis: RedisClient,
+  config: Config,
+  timeoutMs = 120_000,
+  topic = config.topics.router,
+): Promise<void> {
+  const highs = await highWatermarks(topic);
   await waitFor(
     async () => {
       const stored = new Map(
-        (await readOffsets(redis, config.redis.prefix, config.topics.router)).map((o) => [
-          o.partition,
-          o.nextOffset,
-        ]),
+        (await readOffsets(redis, config.redis.prefix, topic)).map((o) => [o.partition, o.nextOffset]),
       );
       for (const [p, high] of highs) {
         if (high === '0') continue;

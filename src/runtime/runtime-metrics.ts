@@ -80,7 +80,7 @@ const PARTITION_METRICS: PartitionMetric[] = [
   },
   {
     name: 'routemeter_parse_failures_total',
-    help: 'Records that were not parseable router lines (skipped and counted)',
+    help: 'Records that were not parseable (router topic: not a router line; platform topic: no syslog header or timestamp), skipped and counted',
     type: 'counter',
     read: field(Field.parseFailures),
   },

@@ -1,6 +1,8 @@
 import { CompressionTypes } from 'kafkajs';
 import { expect, onTestFinished } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/config.js';
+import { appDrainToken } from '../../src/gen/app-drain-tokens.js';
+import { RECORD_HEADERS } from '../../src/kafka/record-slab.js';
 import { type RunningRuntime, runRuntime } from '../../src/runtime/run-runtime.js';
 import { unpackStats } from '../../src/sinks/redis/packed-values.js';
 import { readOffsets } from '../../src/sinks/redis/read-offsets.js';
@@ -74,6 +76,41 @@ export async function seed(
         acks: -1,
         compression,
         messages: lines.slice(i, i + chunk).map((l) => ({ key: l.app, value: l.line })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/**
+ * Produces platform lines as the drain does (key and `logplex-drain-token` = the app's
+ * drain token, the `app` header when `stamp` says so), in chunks.
+ */
+export async function seedPlatform(
+  topic: string,
+  lines: ReadonlyArray<{ line: string; app: string }>,
+  stamp: (app: string) => boolean,
+  chunk = 5000,
+): Promise<void> {
+  const producer = testKafka().producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let i = 0; i < lines.length; i += chunk) {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: lines.slice(i, i + chunk).map((l) => {
+          const token = appDrainToken(l.app);
+          return {
+            key: token,
+            value: l.line,
+            headers: {
+              [RECORD_HEADERS.drainToken]: token,
+              ...(stamp(l.app) ? { [RECORD_HEADERS.app]: l.app } : {}),
+            },
+          };
+        }),
       });
     }
   } finally {

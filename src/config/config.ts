@@ -17,6 +17,7 @@ export const DEFAULTS = {
   KAFKA_PREFIX: '',
   ROUTER_TOPIC: 'router-logs',
   PLATFORM_TOPIC: 'platform-logs',
+  DYNO_SUMMARY_TOPIC: 'dyno-memory-summary',
   TOPIC_PARTITIONS: 6,
   CONSUMER_GROUP: 'routemeter',
   DRAIN_PATH: '/logs',
@@ -127,6 +128,7 @@ const schema = z.object({
   REDIS_TLS_VERIFY: bool.default(true),
   ROUTER_TOPIC: z.string().min(1).default(DEFAULTS.ROUTER_TOPIC),
   PLATFORM_TOPIC: z.string().default(DEFAULTS.PLATFORM_TOPIC),
+  DYNO_SUMMARY_TOPIC: z.string().default(DEFAULTS.DYNO_SUMMARY_TOPIC),
   TOPIC_PARTITIONS: int(1, 10_000).default(DEFAULTS.TOPIC_PARTITIONS),
   CONSUMER_GROUP: z.string().min(1).default(DEFAULTS.CONSUMER_GROUP),
   DRAIN_PATH: z.string().startsWith('/').default(DEFAULTS.DRAIN_PATH),
@@ -209,7 +211,13 @@ export interface Config {
   metricsPort: number;
   kafka: KafkaConnection & { prefix: string; client: KafkaClientSettings };
   redis: { url: string; prefix: string; tlsVerify: boolean; client: RedisClientSettings };
-  topics: { router: string; platform: string | null; partitions: number };
+  topics: {
+    router: string;
+    platform: string | null;
+    /** compacted topic of each dyno's latest memory sample (runtime/dyno-summary-publisher.ts); null when off or without a platform topic */
+    dynoSummary: string | null;
+    partitions: number;
+  };
   consumerGroup: string;
   drain: {
     path: string;
@@ -556,6 +564,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
   if (env.PLATFORM_TOPIC === '') cleaned.PLATFORM_TOPIC = '';
+  if (env.DYNO_SUMMARY_TOPIC === '') cleaned.DYNO_SUMMARY_TOPIC = '';
 
   const result = schema.safeParse(cleaned);
   if (!result.success) {
@@ -599,6 +608,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     topics: {
       router: e.KAFKA_PREFIX + e.ROUTER_TOPIC,
       platform: e.PLATFORM_TOPIC === '' ? null : e.KAFKA_PREFIX + e.PLATFORM_TOPIC,
+      dynoSummary:
+        e.PLATFORM_TOPIC === '' || e.DYNO_SUMMARY_TOPIC === '' ? null : e.KAFKA_PREFIX + e.DYNO_SUMMARY_TOPIC,
       partitions: e.TOPIC_PARTITIONS,
     },
     consumerGroup: e.KAFKA_PREFIX + e.CONSUMER_GROUP,

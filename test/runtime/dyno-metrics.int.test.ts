@@ -5,6 +5,7 @@ import { buildLogplexBatch } from '../../src/gen/logplex-batch.js';
 import { runRuntime } from '../../src/runtime/run-runtime.js';
 import { AUTH, useDrain } from '../ingest/drain-fixture.js';
 import { dynoDiffs, dynoOracle, makeDynoLines, readStoredDynoTotals } from '../support/dyno-lines.js';
+import { deleteTopic, testKafka, uniqueName, useGroup, waitFor, withAdmin } from '../support/kafka.js';
 import { startLogplexPoster } from '../support/logplex-poster.js';
 import {
   deleteKeys,
@@ -73,8 +74,11 @@ describe('dyno metrics end to end (real drain, Kafka and Redis)', () => {
     expect(posted.unacknowledged).toEqual([]);
     expect(posted.acknowledged).toHaveLength(lines.length);
 
+    const summaryTopic = uniqueName('dyno-summary');
+    onTestFinished(() => deleteTopic(summaryTopic));
     const config = runtimeConfig(drain.routerTopic, {
       PLATFORM_TOPIC: drain.platformTopic,
+      DYNO_SUMMARY_TOPIC: summaryTopic,
       DRAIN_TOKEN_APPS: `${appDrainToken(configured)}=${configured}`,
       FLUSH_INTERVAL_MS: '100',
     });
@@ -120,6 +124,35 @@ describe('dyno metrics end to end (real drain, Kafka and Redis)', () => {
     expect(await drain.metric('routemeter_drain_platform_app_lines_total', { source: 'unknown' })).toBe(
       lines.length - learnedLines,
     );
+
+    // The compacted summary topic ends with each dyno's latest memory sample (by event time).
+    const wantLast = new Map<string, { atMs: number; totalMb: number }>();
+    for (const l of lines) {
+      const total = /sample#memory_total=([0-9.]+)MB/.exec(l.line);
+      const key = `${appOf(l)}/${l.dyno}`;
+      if (total && l.timestampMs >= (wantLast.get(key)?.atMs ?? -1))
+        wantLast.set(key, { atMs: l.timestampMs, totalMb: Number(total[1]) });
+    }
+    const gotLast = new Map<string, { atMs: number; totalMb: number }>();
+    const reader = testKafka().consumer({ groupId: useGroup('dyno-summary-reader') });
+    await reader.connect();
+    onTestFinished(() => reader.disconnect());
+    await waitFor(async () => (await withAdmin((a) => a.listTopics())).includes(summaryTopic), {
+      timeoutMs: 30_000,
+      message: 'summary topic created',
+    });
+    await reader.subscribe({ topic: summaryTopic, fromBeginning: true });
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        const v = JSON.parse(String(message.value)) as { atMs: number; totalMb: number };
+        gotLast.set(String(message.key), { atMs: v.atMs, totalMb: v.totalMb });
+      },
+    });
+    await waitFor(async () => JSON.stringify([...gotLast].sort()) === JSON.stringify([...wantLast].sort()), {
+      timeoutMs: 30_000,
+      message: 'the summary topic holds every dyno latest sample',
+    });
+    expect(gotLast.size).toBe(oracle.totals.size);
     console.log(
       `[dyno e2e] ${lines.length} platform lines of ${hosts.length} apps through the drain: ` +
         `${oracle.recorded} aggregated, ${oracle.ignored} ignored, ${unknownLines} unknown_app; both resolutions exact`,

@@ -56,6 +56,7 @@ export function runtimeConfig(topic: string, overrides: Record<string, string> =
     ALLOWED_LATENESS_SECONDS: String(365 * 24 * 3600),
     // no platform topic unless a test brings its own (the default one is shared by every test)
     PLATFORM_TOPIC: '',
+    DYNO_SUMMARY_TOPIC: '',
     ...overrides,
   });
 }
@@ -220,6 +221,7 @@ export function childEnv(config: Config, extra: Record<string, string> = {}): No
     REDIS_URL: process.env.REDIS_URL,
     ROUTER_TOPIC: config.topics.router,
     PLATFORM_TOPIC: config.topics.platform ?? '',
+    DYNO_SUMMARY_TOPIC: config.topics.dynoSummary ?? '',
     CONSUMER_GROUP: config.consumerGroup,
     REDIS_PREFIX: config.redis.prefix,
     WORKER_THREADS: String(config.runtime.workerThreads),

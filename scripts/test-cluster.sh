@@ -14,6 +14,7 @@ FILES=(
   test/sinks/redis/flush-partition.int.test.ts
   test/sinks/redis/flush-platform-partition.int.test.ts
   test/query/query-routes.int.test.ts
+  test/query/query-dynos.int.test.ts
   test/query/top.int.test.ts
   test/runtime/supervisor.int.test.ts
   test/runtime/crash-recovery.int.test.ts

@@ -1,10 +1,10 @@
-import { RoutemeterError } from '../errors/routemeter-error.js';
 import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { toRedisError } from '../sinks/redis/redis-errors.js';
 import { windowIndexKey, windowKey } from '../sinks/redis/redis-keys.js';
 import { chooseResolution, DEFAULT_RESOLUTIONS, type QueryResolutions } from './choose-resolution.js';
 import { findAppPartitions } from './find-app-partitions.js';
 import { type MergeOptions, mergeRouteFields, type WindowHash } from './merge-route-fields.js';
+import { checkRange, checkResolution, readWindowHashes } from './read-window-hashes.js';
 import type { RouteStats } from './route-stats.js';
 
 export interface RouteQuery {
@@ -59,45 +59,26 @@ export async function readRouteWindows(
   query: RouteQuery,
 ): Promise<RouteWindows> {
   const { app, fromMs, toMs } = query;
-  if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || toMs <= fromMs) {
-    throw new RoutemeterError(
-      'RM_ERR_INVALID_QUERY',
-      `query range must have fromMs < toMs, got ${fromMs}..${toMs}`,
-    );
-  }
+  checkRange(fromMs, toMs);
   const resolution =
     query.resolution ??
     chooseResolution(fromMs, toMs, query.resolutions ?? DEFAULT_RESOLUTIONS, query.nowMs ?? Date.now());
-  if (!Number.isInteger(resolution) || resolution < 1) {
-    throw new RoutemeterError(
-      'RM_ERR_INVALID_QUERY',
-      `query resolution must be a positive integer, got ${resolution}`,
-    );
-  }
+  checkResolution(resolution);
   const alignedFrom = Math.floor(fromMs / 1000 / resolution) * resolution;
   try {
     const tags = await findAppPartitions(redis, prefix, app);
-    const perTag = await Promise.all(
-      tags.map(async (tag) => {
-        const starts = (
-          await redis.zrangebyscore(
-            windowIndexKey(prefix, tag, resolution, app),
-            alignedFrom,
-            `(${toMs / 1000}`,
-          )
-        ).map(Number);
-        const found = await Promise.all(
-          starts.map((start) => redis.hgetallBuffer(windowKey(prefix, tag, resolution, app, start))),
-        );
-        return starts.map((start, i) => ({ start, hash: found[i]! }));
-      }),
+    const stored = await readWindowHashes(
+      redis,
+      tags,
+      alignedFrom,
+      toMs,
+      (tag) => windowIndexKey(prefix, tag, resolution, app),
+      (tag, start) => windowKey(prefix, tag, resolution, app, start),
     );
     const hashes: WindowHash[] = [];
     const hashStarts: number[] = [];
     const startSet = new Set<number>();
-    for (const { start, hash } of perTag.flat()) {
-      // an index entry can outlive its hash by a little (both expire): skip it
-      if (Object.keys(hash).length === 0) continue;
+    for (const { start, hash } of stored) {
       hashes.push(hash as WindowHash);
       hashStarts.push(start);
       startSet.add(start);

@@ -2,7 +2,10 @@ import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { mergeRouteFields, type WindowHash } from './merge-route-fields.js';
 import { type MergeFn, type RouteQuery, type RouteWindows, readRouteWindows } from './query-routes.js';
 import type { RouteStats } from './route-stats.js';
+import { round4, stepHeader, stepLayout, stepOf } from './series-steps.js';
 import type { StepCache } from './step-cache.js';
+
+export { formatStep } from './series-steps.js';
 
 /**
  * Time series of one app (or one route of it) at a step, in the shape Heroku's
@@ -57,8 +60,7 @@ export async function querySeries(
   query: SeriesQuery,
   merge: MergeFn = mergeRouteFields,
 ): Promise<SeriesResult> {
-  const stepMs = query.stepSeconds * 1000;
-  const startMs = Math.floor(query.fromMs / stepMs) * stepMs;
+  const { startMs, stepMs } = stepLayout(query.fromMs, query.toMs, query.stepSeconds);
   // Only the steps not already folded and final are read from Redis.
   // Cached steps are taken once, here: the fold must not consult the cache again (an entry
   // expiring in between would leave a step that was not read).
@@ -103,14 +105,14 @@ export async function foldSeries(
   query: SeriesQuery & { startMs: number; knownSteps?: ReadonlyMap<number, RouteStats | null> },
   merge: MergeFn = mergeRouteFields,
 ): Promise<SeriesResult> {
-  const stepMs = query.stepSeconds * 1000;
-  const { startMs, toMs } = query;
-  const steps = Math.max(1, Math.ceil((toMs - startMs) / stepMs));
+  const { toMs } = query;
+  const layout = stepLayout(query.startMs, toMs, query.stepSeconds);
+  const { startMs, stepMs, steps } = layout;
   const buckets: WindowHash[][] = Array.from({ length: steps }, () => []);
   // hashes are per (partition, window): several may share a start
   windows.hashStarts.forEach((start, i) => {
-    const b = Math.floor((start * 1000 - startMs) / stepMs);
-    if (b >= 0 && b < steps) buckets[b]!.push(windows.hashes[i]!);
+    const b = stepOf(layout, start);
+    if (b >= 0) buckets[b]!.push(windows.hashes[i]!);
   });
   const cache = query.stepCache;
   const finalBefore = query.finalBeforeMs ?? Number.NEGATIVE_INFINITY;
@@ -143,7 +145,7 @@ export async function foldSeries(
     data[name] = merged.map((s) => (s === null ? null : value(s)));
   };
   if (groups.has('throughput')) {
-    for (const c of CLASSES) series(`rpm.${c}`, (s) => round(s.statusClasses[c] * (s.rpm / s.count)));
+    for (const c of CLASSES) series(`rpm.${c}`, (s) => round4(s.statusClasses[c] * (s.rpm / s.count)));
   }
   if (groups.has('latency')) {
     series('p50_ms', (s) => s.p50Ms);
@@ -151,7 +153,7 @@ export async function foldSeries(
     series('p99_ms', (s) => s.p99Ms);
     series('max_ms', (s) => s.maxMs);
   }
-  if (groups.has('errors')) series('error_rate', (s) => round(s.errorRate));
+  if (groups.has('errors')) series('error_rate', (s) => round4(s.errorRate));
   if (groups.has('codes')) {
     const totals = new Map<string, number>();
     for (const s of merged)
@@ -163,25 +165,9 @@ export async function foldSeries(
       series(`codes.${code}`, (s) => s.routerCodes.find((c) => c.code === code)?.count ?? 0);
   }
   return {
-    start_time: new Date(startMs).toISOString(),
-    end_time: new Date(startMs + steps * stepMs).toISOString(),
-    step: formatStep(query.stepSeconds),
-    step_seconds: query.stepSeconds,
+    ...stepHeader(layout, query.stepSeconds),
     resolution_seconds: windows.resolutionSeconds,
     route: query.route ?? null,
     data,
   };
-}
-
-/** 10 → "10s", 60 → "1m", 3600 → "1h", 90 → "90s". */
-export function formatStep(seconds: number): string {
-  if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
-}
-
-/** Rates to 4 decimals: enough for a chart, and stable for ETags. */
-function round(v: number): number {
-  return Math.round(v * 10_000) / 10_000;
 }

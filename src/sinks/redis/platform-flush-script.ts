@@ -1,6 +1,16 @@
 import { FLUSH_COMMIT_LUA, FLUSH_FENCE_LUA, FLUSH_GROUPS_LUA } from './flush-script-parts.js';
 
 /**
+ * The current state of an app holds one field per dyno name ever seen, and one-off dynos
+ * (`run.4821`, `scheduler.9`) bring new names every time: once it holds more than
+ * DYNO_STATE_MAX fields, the flush deletes the dynos whose latest sample is more than
+ * DYNO_STATE_HORIZON_MS older than the app's newest one (they are gone; queryDynos hides
+ * them sooner, see DYNO_STALE_MS there).
+ */
+export const DYNO_STATE_MAX = 256;
+export const DYNO_STATE_HORIZON_MS = 3_600_000;
+
+/**
  * One platform (dyno) partition flush, applied atomically, with the router flush's
  * protocol and layout (flush-script-parts.ts: the same fencing, offsets and window
  * indexes), its own merge functions, and a last section for the current state:
@@ -23,6 +33,7 @@ import { FLUSH_COMMIT_LUA, FLUSH_FENCE_LUA, FLUSH_GROUPS_LUA } from './flush-scr
  * incoming lastMs is the same or later: a later flush holds later records, as the
  * later record wins a tie within a window. A stored field always has samples > 0
  * (the flush writes `|m` / `|l` only then), so its maxima are real values.
+ * The current state is pruned as DYNO_STATE_MAX says.
  */
 export const PLATFORM_FLUSH_LUA = `${FLUSH_FENCE_LUA}
 -- |m [samples, totalSum, totalMax, totalLast, rssSum, rssMax, rssLast, swapMax, swapLast, quota, lastMs]
@@ -59,6 +70,7 @@ local function mergeState(old, new)
   return pack(a)
 end
 ${FLUSH_GROUPS_LUA}
+local STATE_MAX, STATE_HORIZON_MS = ${DYNO_STATE_MAX}, ${DYNO_STATE_HORIZON_MS}
 local i = applyGroups({'|m', '|l', '|e'}, {mergeMemory, mergeLoad, mergeCodes})
 local k = 3 + 2 * tonumber(ARGV[6])
 local apps = tonumber(ARGV[i])
@@ -78,5 +90,21 @@ for a = 1, apps do
   redis.call('HSET', skey, unpack(set))
   redis.call('EXPIRE', skey, ARGV[5])
   i = i + 2 * n
+  -- one-off dynos (run.4821) are new names every time: past STATE_MAX entries, forget the
+  -- dynos whose latest sample is STATE_HORIZON_MS older than the app's newest
+  if redis.call('HLEN', skey) > STATE_MAX then
+    local all, newest, last = redis.call('HGETALL', skey), 0, {}
+    for e = 2, #all, 2 do
+      local st = unpack_(all[e])
+      local t = st[1] > st[6] and st[1] or st[6]
+      last[e / 2] = t
+      if t > newest then newest = t end
+    end
+    local gone = {}
+    for e = 2, #all, 2 do
+      if last[e / 2] < newest - STATE_HORIZON_MS then gone[#gone + 1] = all[e - 1] end
+    end
+    if #gone > 0 then redis.call('HDEL', skey, unpack(gone)) end
+  end
 end
 ${FLUSH_COMMIT_LUA}`;

@@ -16,6 +16,7 @@ import {
   unpackDynoDelta,
   unpackDynoState,
 } from '../../../src/sinks/redis/packed-dyno-values.js';
+import { DYNO_STATE_HORIZON_MS, DYNO_STATE_MAX } from '../../../src/sinks/redis/platform-flush-script.js';
 import type { RedisClient } from '../../../src/sinks/redis/redis-client.js';
 import {
   dynoStateKey,
@@ -320,6 +321,36 @@ describe('flushPlatformPartition', () => {
       memoryQuotaMb: 1024,
       memoryLastMs: T0 + 9000,
     });
+  });
+
+  it('forgets dynos an hour older than the app newest once the current state passes its size cap', async () => {
+    const { redis, prefix, cleanup } = testRedis();
+    onTestFinished(cleanup);
+    const { epoch } = await claimPartition(redis, prefix, TOPIC, 0);
+    const sampled = (dyno: string, t: number) => ({
+      ...emptyDynoDelta(10, Math.floor(t / 10_000) * 10, 'a', processTypeOf(dyno), dyno),
+      memorySamples: 1,
+      memoryTotalSumMb: 100,
+      memoryTotalMaxMb: 100,
+      memoryTotalLastMb: 100,
+      memoryLastMs: t,
+    });
+    // one-off dynos, each a new name, over 70 minutes
+    const oneOffs = Array.from({ length: DYNO_STATE_MAX }, (_, n) => sampled(`run.${n}`, T0 + n * 16_000));
+    await flushPlatformPartition(redis, prefix, batchOf(epoch, 0, 1, oneOffs), opts);
+    const key = dynoStateKey(prefix, partitionTag(TOPIC, 0), 'a');
+    expect(await redis.hlen(key)).toBe(DYNO_STATE_MAX); // at the cap: nothing forgotten yet
+    await flushPlatformPartition(
+      redis,
+      prefix,
+      batchOf(epoch, 1, 2, [sampled('web.1', T0 + 80 * 60_000)]),
+      opts,
+    );
+    const newest = T0 + 80 * 60_000;
+    const kept = oneOffs.filter((d) => d.memoryLastMs >= newest - DYNO_STATE_HORIZON_MS).map((d) => d.dyno);
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(DYNO_STATE_MAX);
+    expect((await redis.hkeys(key)).sort()).toEqual([...kept, 'web.1'].sort());
   });
 
   it.each([1, 2, 3])(

@@ -2,6 +2,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { appDrainToken } from '../../src/gen/app-drain-tokens.js';
 import type { DynoLine } from '../../src/gen/dyno-fleet.js';
 import { buildLogplexBatch } from '../../src/gen/logplex-batch.js';
+import { queryDynos } from '../../src/query/query-dynos.js';
 import { runRuntime } from '../../src/runtime/run-runtime.js';
 import { AUTH, useDrain } from '../ingest/drain-fixture.js';
 import { dynoDiffs, dynoOracle, makeDynoLines, readStoredDynoTotals } from '../support/dyno-lines.js';
@@ -95,6 +96,28 @@ describe('dyno metrics end to end (real drain, Kafka and Redis)', () => {
     for (const res of [config.runtime.windowSeconds, config.runtime.rollupSeconds]) {
       const stored = await readStoredDynoTotals(redis, config.redis.prefix, drain.platformTopic, res);
       expect(dynoDiffs(stored, oracle.totals).slice(0, 10), `resolution ${res}`).toEqual([]);
+    }
+
+    // The read side (queryDynos) sees the same events per app, and each dyno's latest sample.
+    for (const app of [...learned, configured, '-']) {
+      const q = await queryDynos(redis, config.redis.prefix, {
+        app,
+        platformTopic: drain.platformTopic,
+        fromMs: startMs - 3600_000,
+        toMs: startMs + 2 * 3600_000,
+        stepSeconds: 3600,
+        resolutionSeconds: config.runtime.rollupSeconds,
+      });
+      const events: Record<string, number> = {};
+      for (const e of q.events)
+        events[`${e.dyno} ${e.code}`] = (events[`${e.dyno} ${e.code}`] ?? 0) + e.count;
+      const want: Record<string, number> = {};
+      for (const [key, t] of oracle.totals) {
+        if (!key.startsWith(`${app} `)) continue;
+        for (const [code, n] of Object.entries(t.events)) want[`${key.slice(app.length + 1)} ${code}`] = n;
+      }
+      expect(events, app).toEqual(want);
+      expect(q.dynos.length, app).toBeGreaterThan(0);
     }
 
     const unknownLines = lines.filter((l) => l.app === unknown).length;

@@ -56,6 +56,11 @@ export interface BatchRecords {
   rejected: Record<RejectReason, number>;
   /** sum of the counts of L10 lines: messages logplex dropped before this drain */
   upstreamDropped: number;
+  /**
+   * `host=` of the first router line produced, or null: what the drain learns as the
+   * app of this drain token's platform lines (drain-token-apps.ts)
+   */
+  routerHost: string | null;
 }
 
 /** Per-record overhead of the record format (varints, attributes, header names), estimated. */
@@ -92,6 +97,7 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
   let lastVerdict: AppRefusal | null = null;
   let upstreamDropped = 0;
   let bytes = 0;
+  let routerHost: string | null = null;
   const push = (topic: number, start: number, end: number, keyStart: number, keyEnd: number) => {
     if ((count + 1) * RECORD_INTS > records.length) {
       const grown = new Int32Array(records.length * 2);
@@ -129,6 +135,7 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
         }
       }
       push(TOPIC_ROUTER, start, end, hostRange[0]!, hostRange[1]!);
+      if (routerCount === 0) routerHost = body.toString('latin1', hostRange[0]!, hostRange[1]!).toLowerCase();
       routerCount++;
       bytes += end - start + (hostRange[1]! - hostRange[0]!) + headerBytes + RECORD_OVERHEAD;
       return;
@@ -164,5 +171,6 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
     framing,
     rejected,
     upstreamDropped,
+    routerHost,
   };
 }

@@ -1,29 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
-import type { FlushBatch } from '../actors/flush-batch.js';
+import type { PartitionDrain } from '../actors/flush-batch.js';
 import type { PartitionSettings } from '../config/config.js';
 import { isRoutemeterError } from '../errors/routemeter-error.js';
 import { serializeError } from '../errors/serialize-error.js';
 import { pinnedPartitionAssigner } from '../kafka/pinned-partition-assigner.js';
-import { createRouterEvent } from '../logplex/router-event.js';
 import type { Logger } from '../telemetry/logger.js';
 import { withTimeout } from '../util/with-timeout.js';
 import { PartitionFlusher } from './partition-flusher.js';
-import type {
-  AggregatorFactory,
-  PartitionAggregatorPort,
-  PartitionStorePort,
-  RecordParser,
-} from './partition-ports.js';
+import type { DrainCounts, PartitionAggregatorPort, RecordKind } from './partition-ports.js';
 import { PendingBytes } from './pending-bytes.js';
-import type { RouteSample, StopReason, WorkerToMain } from './protocol.js';
+import type { StopReason, WorkerToMain } from './protocol.js';
 import { decisionEvent } from './runtime-events.js';
 import { decide, type SupervisionPolicy } from './supervision-decider.js';
 import { Field, type PartitionCounters } from './worker-metrics.js';
 
 /**
  * One Kafka partition, consumed by its own kafkajs consumer, inside a worker
- * thread: the fetch lifecycle. The flush half (queue, backoff, outcomes) is
+ * thread: the fetch lifecycle. Generic over the record kind (`kind`: router or
+ * platform lines, partition-ports.ts): parser, actors and store come from it.
+ * The flush half (queue, backoff, outcomes) is
  * partition-flusher.ts. The life of a partition here:
  *
  *   claim (Redis: epoch += 1, read next offset)
@@ -56,19 +52,16 @@ export interface PartitionConsumerOptions {
   policy: SupervisionPolicy;
 }
 
-export interface PartitionConsumerDeps {
+export interface PartitionConsumerDeps<E, D extends DrainCounts> {
   kafka: Kafka;
   admin: Admin;
-  store: PartitionStorePort;
-  createAggregator: AggregatorFactory;
-  parse: RecordParser;
+  /** parser, actors, store and flush summary of this partition's records */
+  kind: RecordKind<E, D>;
   counters: PartitionCounters;
   post: (msg: WorkerToMain) => void;
   logger: Logger;
   /** the thread's pending-bytes budget; a private one (the configured bound) if left out */
   pending?: PendingBytes;
-  /** per-route summary of a drained batch; optional so tests can leave it out */
-  sampleRoutes?: (batch: FlushBatch, limit: number) => RouteSample[];
 }
 
 /** How a partition consumer fetches (bench/support/consume-bare.ts fetches the same way). */
@@ -87,7 +80,7 @@ export function fetchSettings(
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
-export class PartitionConsumer {
+export class PartitionConsumer<E = unknown, D extends DrainCounts = PartitionDrain> {
   private state: State = 'idle';
   private consumer: Consumer | null = null;
   private epoch = 0;
@@ -98,17 +91,18 @@ export class PartitionConsumer {
   private lastFailureLogMs = 0;
   /** the start sequence in flight, so a stop waits for its current step instead of racing it */
   private starting: Promise<void> | null = null;
-  private readonly event = createRouterEvent();
-  private aggregator: PartitionAggregatorPort | null = null;
+  private readonly event: E;
+  private aggregator: PartitionAggregatorPort<E, D> | null = null;
   private readonly pending: PendingBytes;
-  private readonly flusher: PartitionFlusher;
+  private readonly flusher: PartitionFlusher<D>;
 
   constructor(
     private readonly opts: PartitionConsumerOptions,
-    private readonly deps: PartitionConsumerDeps,
+    private readonly deps: PartitionConsumerDeps<E, D>,
   ) {
     this.pending = deps.pending ?? new PendingBytes(opts.settings.maxPendingBytes);
-    this.flusher = new PartitionFlusher(
+    this.event = deps.kind.createEvent();
+    this.flusher = new PartitionFlusher<D>(
       {
         topic: opts.topic,
         partition: opts.partition,
@@ -116,12 +110,12 @@ export class PartitionConsumer {
         policy: opts.policy,
       },
       {
-        store: deps.store,
+        store: deps.kind.store,
         counters: deps.counters,
         post: deps.post,
         logger: deps.logger,
         pending: this.pending,
-        sampleRoutes: deps.sampleRoutes,
+        summarize: deps.kind.summarize,
         pauseFetching: () => this.pause(),
         stopPartition: (reason, error) => void this.stop(reason, error),
       },
@@ -153,10 +147,10 @@ export class PartitionConsumer {
     const { counters, logger } = this.deps;
     counters.set(partition, Field.fenced, 0);
     counters.set(partition, Field.paused, 0);
-    const claim = await this.retryWhileStarting('claim', () => this.deps.store.claim(topic, partition));
+    const claim = await this.retryWhileStarting('claim', () => this.deps.kind.store.claim(topic, partition));
     if (claim === undefined) return;
     this.epoch = claim.epoch;
-    this.aggregator = this.deps.createAggregator(claim);
+    this.aggregator = this.deps.kind.createAggregator(claim);
 
     // Where to start: the stored next offset, clamped to what Kafka still has.
     const offsets = await this.retryWhileStarting('offsets', () => this.deps.admin.fetchTopicOffsets(topic));
@@ -167,7 +161,7 @@ export class PartitionConsumer {
     if (claim.nextOffset !== null && start < low) {
       // Kafka's retention deleted records we never aggregated: say so, count them, move on.
       logger.warn({ topic, partition, stored: start, low }, 'stored offset is below the log start; skipping');
-      await this.deps.store.advance(topic, partition, this.epoch, String(start), String(low));
+      await this.deps.kind.store.advance(topic, partition, this.epoch, String(start), String(low));
       counters.add(partition, Field.skippedByRetention, low - start);
       start = low;
     }
@@ -219,7 +213,8 @@ export class PartitionConsumer {
   private async onBatch({ batch }: EachBatchPayload): Promise<void> {
     if (this.state !== 'running' && this.state !== 'starting') return;
     const { partition } = this.opts;
-    const { parse, counters } = this.deps;
+    const { counters } = this.deps;
+    const { parse } = this.deps.kind;
     const aggregator = this.aggregator!;
     const event = this.event;
     let records = 0;
@@ -237,7 +232,7 @@ export class PartitionConsumer {
         failures++;
       } else {
         bytes += value.length;
-        if (parse(value, event)) aggregator.record(event);
+        if (parse(value, message.headers, event)) aggregator.record(event);
         else failures++;
       }
       position = offset + 1;
@@ -279,12 +274,15 @@ export class PartitionConsumer {
         partition,
         skipped: failures,
         firstOffset,
-        why: 'not router lines this runtime can aggregate (no timestamp, host, method or path)',
+        why:
+          this.deps.kind.name === 'router'
+            ? 'not router lines this runtime can aggregate (no timestamp, host, method or path)'
+            : 'not syslog lines with a header and a timestamp',
       },
       failure,
       directive,
     );
-    this.deps.post({ code: 'decision', partition, failure, directive });
+    this.deps.post({ code: 'decision', topic, partition, failure, directive });
   }
 
   /** This partition's unflushed records, or the thread's unflushed bytes, past their bound. */
@@ -418,7 +416,7 @@ export class PartitionConsumer {
           failure,
           directive,
         );
-        this.deps.post({ code: 'decision', partition, failure, directive });
+        this.deps.post({ code: 'decision', topic, partition, failure, directive });
         await sleep(directive.action === 'retry' ? directive.delayMs : policy.backoffMaxMs);
       }
     }

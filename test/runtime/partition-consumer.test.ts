@@ -55,7 +55,7 @@ class FakeConsumer {
   }
 }
 
-const aggregator: PartitionAggregatorPort = {
+const aggregator: PartitionAggregatorPort<object> = {
   record() {},
   drain: () => ({ deltas: [], records: 0, overflowed: 0, late: 0, rejected: 0, watermarkMs: 0 }),
   activeRoutes: 0,
@@ -102,9 +102,13 @@ function setup(overrides: { claim?: PartitionStorePort['claim']; maxPendingBytes
     {
       kafka,
       admin,
-      store,
-      createAggregator: () => aggregator,
-      parse: () => true,
+      kind: {
+        name: 'router',
+        createEvent: () => ({}),
+        store,
+        createAggregator: () => aggregator,
+        parse: () => true,
+      },
       counters,
       post: (m) => posted.push(m),
       logger: createLogger('silent'),

@@ -119,6 +119,7 @@ function snappyBlock(src: Buffer, start: number, end: number, maxBytes: number):
 const LZ4_MAGIC = 0x184d2204;
 const LZ4_BLOCK_SIZES = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20];
 let lz4js: typeof import('lz4js') | null = null;
+let lz4Scratch = Buffer.alloc(0);
 
 function lz4(src: Buffer, maxBytes: number): Buffer {
   try {
@@ -148,29 +149,36 @@ function lz4(src: Buffer, maxBytes: number): Buffer {
     p += size + (blockChecksum ? 4 : 0);
     if (p > src.length) throw corrupt(3, 'LZ4 block runs past the batch');
   }
-  bound = Math.min(bound, maxBytes);
-  const dst = Buffer.allocUnsafe(bound);
-  // Pass 2: decompress.
-  let d = 0;
+  if (bound > maxBytes) bound = maxBytes;
+  // Pass 2: each block into a scratch of the frame's block size (allocating the worst case
+  // per batch, 4 MB a block with Kafka's BD, cost more than decompressing), then copied out.
+  if (lz4Scratch.length < maxBlock) lz4Scratch = Buffer.allocUnsafe(maxBlock);
+  const scratch = lz4Scratch;
+  const parts: Buffer[] = [];
+  let total = 0;
   p = first;
   for (;;) {
     const word = src.readUInt32LE(p);
     p += 4;
     if (word === 0) break;
     const size = word & 0x7fffffff;
+    let part: Buffer;
     if (word & 0x80000000) {
-      if (d + size > bound) throw corrupt(3, `more than ${maxBytes} bytes decompressed`);
-      src.copy(dst, d, p, p + size);
-      d += size;
+      part = src.subarray(p, p + size);
     } else {
+      let n: number;
       try {
-        d = lz4js.decompressBlock(src, dst, p, size, d);
+        n = lz4js.decompressBlock(src, scratch, p, size, 0);
       } catch (err) {
         throw corrupt(3, (err as Error).message, err);
       }
-      if (!(d <= bound)) throw corrupt(3, 'LZ4 block decompresses past its bound');
+      if (!(n >= 0 && n <= maxBlock)) throw corrupt(3, 'LZ4 block decompresses past its block size');
+      part = scratch.subarray(0, n);
     }
+    total += part.length;
+    if (total > bound) throw corrupt(3, `more than ${maxBytes} bytes decompressed`);
+    parts.push(Buffer.from(part)); // a copy: the scratch is reused by the next block
     p += size + (blockChecksum ? 4 : 0);
   }
-  return dst.subarray(0, d);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
 }

@@ -51,7 +51,8 @@ export function uncompressSnappyBlock(
           p += n;
         }
         if (p + len > end || d + len > length) return null;
-        dst.set(src.subarray(p, p + len), d);
+        if (len < 32) for (let i = 0; i < len; i++) dst[d + i] = src[p + i]!;
+        else dst.set(src.subarray(p, p + len), d);
         p += len;
         d += len;
         continue;
@@ -88,7 +89,8 @@ export function uncompressSnappyBlock(
 
 function copy(dst: Buffer, d: number, offset: number, len: number, length: number): boolean {
   if (offset === 0 || offset > d || d + len > length) return false;
-  if (offset >= len) dst.copyWithin(d, d - offset, d - offset + len);
+  // Short or overlapping copies byte by byte (an overlap repeats the pattern, as the format means).
+  if (len >= 32 && offset >= len) dst.copyWithin(d, d - offset, d - offset + len);
   else for (let i = 0; i < len; i++) dst[d + i] = dst[d - offset + i]!;
   return true;
 }

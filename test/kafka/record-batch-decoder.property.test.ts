@@ -133,7 +133,7 @@ describe('RecordBatchDecoder against kafkajs-encoded batches', () => {
       ),
       { numRuns: 150 },
     );
-  });
+  }, 120_000);
 
   it('cut at every byte: whole batches are read, the rest is left for the next fetch', async () => {
     await fc.assert(
@@ -157,9 +157,9 @@ describe('RecordBatchDecoder against kafkajs-encoded batches', () => {
           expect(res.error === null || res.error.code === 'RM_ERR_FETCH_TOO_SMALL').toBe(true);
         }
       }),
-      { numRuns: 25 },
+      { numRuns: 15 },
     );
-  });
+  }, 120_000);
 });
 
 describe('RecordBatchDecoder fuzzing: no input throws or loops', () => {
@@ -209,7 +209,7 @@ describe('RecordBatchDecoder fuzzing: no input throws or loops', () => {
       ),
       { numRuns: 1500 },
     );
-  });
+  }, 120_000);
 
   it('arbitrary bytes behind a plausible batch header', async () => {
     await fc.assert(
@@ -230,7 +230,7 @@ describe('RecordBatchDecoder fuzzing: no input throws or loops', () => {
       ),
       { numRuns: 1500 },
     );
-  });
+  }, 120_000);
 
   it('mutated valid batches (with and without the CRC fixed up)', async () => {
     await fc.assert(
@@ -256,5 +256,5 @@ describe('RecordBatchDecoder fuzzing: no input throws or loops', () => {
       ),
       { numRuns: 400 },
     );
-  });
+  }, 120_000);
 });

@@ -1,3 +1,4 @@
+import * as zlib from 'node:zlib';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { CODEC_NAMES, codecNeedsAsync, decompressAsync, decompressSync } from './batch-decompressor.js';
 import { crc32c } from './crc32c.js';
@@ -39,6 +40,7 @@ import { VarintReader } from './varint-reader.js';
  *
  * The decode never throws on bad bytes: it stops (or skips, if asked) and says why in the
  * result. A handler that throws aborts the decode with that exception (a caller's bug).
+ * One decode at a time per decoder (it keeps the decode in progress for resume()).
  */
 
 /** One entry of the Fetch response's `aborted_transactions` for this partition. */
@@ -159,6 +161,9 @@ export interface RecordBatchDecoderOptions {
   maxDecompressedBytes?: number;
 }
 
+/** CRC-32 (IEEE) of legacy message sets; node:zlib has it from Node 20.15 (older: unchecked). */
+const crc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
 /** Batch header size up to the first record; the smallest `batchLength` is 61 - 12. */
 const HEADER = 61;
 const MIN_BATCH_LENGTH = HEADER - 12;
@@ -217,7 +222,7 @@ export class RecordBatchDecoder {
     const list = input.abortedTransactions;
     if (list && list.length > 0) this.aborted = [...list].sort((a, b) => a.firstOffset - b.firstOffset);
     else if (this.aborted.length > 0) this.aborted = [];
-    this.run(input.start);
+    this.run(Math.max(0, input.start));
     return result;
   }
 
@@ -288,6 +293,28 @@ export class RecordBatchDecoder {
       }
       if (magic < 2) {
         const offset = readInt64(buf, p);
+        // Magic is outside a v2 batch's CRC: a v2 batch with a damaged magic byte must not be
+        // skipped as legacy, so the entry's own CRC (CRC-32 of magic … end) is checked first.
+        if (
+          this.verifyCrc &&
+          crc32 !== undefined &&
+          crc32(buf.subarray(p + 16, p + size)) !== buf.readUInt32BE(p + 12)
+        ) {
+          result.crcErrors++;
+          if (
+            this.badBatch(
+              p,
+              corruptError(`CRC-32 mismatch in the magic ${magic} entry at offset ${offset}`),
+              false,
+              offset,
+            )
+          ) {
+            return;
+          }
+          result.batches++;
+          p += size;
+          continue;
+        }
         result.skippedLegacyBatches++;
         result.skippedLegacyBytes += size;
         result.error ??= new RoutemeterError(
@@ -329,12 +356,12 @@ export class RecordBatchDecoder {
    * Counts a bad batch; returns true when the decode stops there (always when `unskippable`:
    * its length cannot be trusted to find the next batch).
    */
-  private badBatch(at: number, err: RoutemeterError, unskippable: boolean): boolean {
+  private badBatch(at: number, err: RoutemeterError, unskippable: boolean, lastOffset?: number): boolean {
     const result = this.result;
     result.corruptBatches++;
     result.error ??= err;
     if (this.skipCorrupt && !unskippable) {
-      const last = readInt64(this.input!.buf, at) + this.input!.buf.readInt32BE(at + 23);
+      const last = lastOffset ?? readInt64(this.input!.buf, at) + this.input!.buf.readInt32BE(at + 23);
       if (last + 1 > result.nextOffset) result.nextOffset = last + 1;
       return false;
     }

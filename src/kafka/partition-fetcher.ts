@@ -65,7 +65,7 @@ export interface PartitionFetcherOptions {
 }
 
 /** One fetch's complete record batches, as a range of the response frame. */
-export interface FetchedRecords {
+export interface FetchedBatches {
   fetchOffset: number;
   buffer: Buffer;
   start: number;
@@ -101,7 +101,7 @@ export interface PartitionFetcherSink {
    * prefetch at `records.nextOffset`) until the outcome is known; a promise only when
    * the decode needs an async codec (zstd).
    */
-  onRecords(records: FetchedRecords): FetchOutcome | Promise<FetchOutcome>;
+  onRecords(records: FetchedBatches): FetchOutcome | Promise<FetchOutcome>;
   /**
    * The fetch offset is outside [log start, log end]: returns the offset to go on
    * from (the partition consumer's retention-gap rule). A rejection is retried.

@@ -1,4 +1,5 @@
 import type { FlushBatch, PartitionDrain } from '../actors/flush-batch.js';
+import type { LogBounds, PartitionFetcherSink } from '../kafka/partition-fetcher.js';
 import type { RouterEvent } from '../logplex/router-event.js';
 
 /**
@@ -7,8 +8,29 @@ import type { RouterEvent } from '../logplex/router-event.js';
  * each side can be tested alone.
  */
 
-/** Fills `out` from one Kafka record value (the original syslog line); false if it is not a router line. */
-export type RecordParser = (value: Buffer, out: RouterEvent) => boolean;
+/**
+ * Fills `out` from one Kafka record value, `buf[start, end)` (the original syslog
+ * line, read in place in the fetched bytes); false if it is not a router line.
+ */
+export type RecordParser = (buf: Buffer, start: number, end: number, out: RouterEvent) => boolean;
+
+/** The fetch loop of one partition (kafka/partition-fetcher.ts; a fake in unit tests). */
+export interface PartitionFetcherPort {
+  /** log start offset and high watermark (ListOffsets); retryable errors say so (canRetry) */
+  logBounds(): Promise<LogBounds>;
+  start(offset: number): void;
+  pause(): void;
+  resume(): void;
+  /** resolves once no fetch is in flight and the connection is closed */
+  stop(): Promise<void>;
+}
+
+/** Builds the fetcher of one partition, fetching into `sink`. */
+export type FetcherFactory = (
+  topic: string,
+  partition: number,
+  sink: PartitionFetcherSink,
+) => PartitionFetcherPort;
 
 /** The route actors of one partition (pure: no I/O, no timers). */
 export interface PartitionAggregatorPort {

@@ -37,7 +37,7 @@ export function createWorkerPorts(config: Config, logger: Logger): WorkerPorts {
   );
   const templater = new RouteTemplater({ patterns: config.runtime.routePatterns });
   return {
-    parse: (value, out) => parseRouterEvent(value, 0, value.length, out),
+    parse: parseRouterEvent,
     createAggregator: (claim) =>
       PartitionAggregator.fromConfig(config.runtime, { templater, watermarkMs: claim.watermarkMs ?? 0 }),
     store,

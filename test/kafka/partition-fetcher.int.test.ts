@@ -4,7 +4,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseKafkaUrl } from '../../src/config/kafka-url.js';
 import type { RoutemeterError } from '../../src/errors/routemeter-error.js';
 import {
-  type FetchedRecords,
+  type FetchedBatches,
   type LogBounds,
   PartitionFetcher,
   type PartitionFetcherOptions,
@@ -29,7 +29,7 @@ import { startPrivateKafka } from '../support/private-kafka.js';
  */
 
 /** Values of the records of uncompressed v2 batches in [start, end), from `from` on. */
-function values(f: FetchedRecords, from: number): Map<number, string> {
+function values(f: FetchedBatches, from: number): Map<number, string> {
   const out = new Map<number, string>();
   const b = f.buffer;
   let p = f.start;
@@ -77,7 +77,7 @@ function values(f: FetchedRecords, from: number): Map<number, string> {
 interface Harness {
   fetcher: PartitionFetcher;
   got: Map<number, string>;
-  fetches: FetchedRecords[];
+  fetches: FetchedBatches[];
   retries: RoutemeterError[];
   outOfRange: { offset: number; bounds: LogBounds }[];
   fatal: unknown[];

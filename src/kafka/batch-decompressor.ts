@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 import { RoutemeterError } from '../errors/routemeter-error.js';
+import { uncompressSnappyBlock } from './snappy-block.js';
 
 /**
  * The records of a compressed RecordBatch v2 (attributes bits 0-2 = codec) are one
@@ -11,13 +12,14 @@ import { RoutemeterError } from '../errors/routemeter-error.js';
  *   1 gzip    RFC 1952 member                                  node:zlib (sync)
  *   2 snappy  Kafka's xerial framing, as snappy-java and kafkajs-snappy write it:
  *               82 'SNAPPY' 00 | int32 version | int32 compatible | { int32be size | raw snappy block }*
- *             or one raw snappy block (older writers)            snappyjs (sync)
+ *             or one raw snappy block (kafkajs-snappy)        snappy-block.ts (sync; snappyjs loops
+ *                                                             on some hostile inputs, see there)
  *   3 lz4     LZ4 frame (magic 04 22 4D 18, FLG, BD, [content size], HC, blocks, end mark),
  *             as KafkaLZ4BlockOutputStream and our kafka-codecs.ts write it
  *                                                               lz4js blocks (sync), frame read here
  *   4 zstd    zstd frame                                        @mongodb-js/zstd (async only)
  *
- * Codec libraries are the ones kafka-codecs.ts registers for kafkajs, loaded on first use.
+ * The other codec libraries are the ones kafka-codecs.ts registers for kafkajs, loaded on first use.
  * Errors thrown here are RoutemeterErrors: RM_ERR_RECORD_BATCH_UNSUPPORTED for a codec
  * this process cannot run, RM_ERR_RECORD_BATCH_CORRUPT for bytes the codec rejects.
  */
@@ -85,17 +87,11 @@ export async function decompressAsync(codec: number, src: Buffer, maxBytes: numb
 // --- snappy -------------------------------------------------------------------------
 
 const XERIAL_MAGIC = [0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00];
-let snappyjs: { uncompress(b: Uint8Array): Uint8Array } | null = null;
 
 function snappy(src: Buffer, maxBytes: number): Buffer {
-  try {
-    snappyjs ??= require('snappyjs') as { uncompress(b: Uint8Array): Uint8Array };
-  } catch (err) {
-    throw unsupported(2, err);
-  }
   let xerial = src.length >= 16;
   for (let i = 0; xerial && i < 8; i++) xerial = src[i] === XERIAL_MAGIC[i];
-  if (!xerial) return snappyBlock(src, maxBytes);
+  if (!xerial) return snappyBlock(src, 0, src.length, maxBytes);
   const parts: Buffer[] = [];
   let total = 0;
   let p = 16;
@@ -104,7 +100,7 @@ function snappy(src: Buffer, maxBytes: number): Buffer {
     const size = src.readUInt32BE(p);
     p += 4;
     if (p + size > src.length) throw corrupt(2, 'xerial block runs past the batch');
-    const part = snappyBlock(src.subarray(p, p + size), maxBytes - total);
+    const part = snappyBlock(src, p, p + size, maxBytes - total);
     total += part.length;
     parts.push(part);
     p += size;
@@ -112,25 +108,10 @@ function snappy(src: Buffer, maxBytes: number): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
 }
 
-function snappyBlock(block: Buffer, maxBytes: number): Buffer {
-  // A raw snappy block starts with its uncompressed length (unsigned varint, ≤ 5 bytes):
-  // check it before snappyjs allocates that much.
-  let length = 0;
-  let mul = 1;
-  for (let i = 0; ; i++) {
-    if (i === 5 || i >= block.length) throw corrupt(2, 'bad uncompressed length');
-    const b = block[i]!;
-    length += (b & 0x7f) * mul;
-    if (b < 0x80) break;
-    mul *= 128;
-  }
-  if (length > maxBytes) throw corrupt(2, `more than ${maxBytes} bytes decompressed`);
-  try {
-    const out = snappyjs!.uncompress(block);
-    return Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength);
-  } catch (err) {
-    throw corrupt(2, (err as Error).message, err);
-  }
+function snappyBlock(src: Buffer, start: number, end: number, maxBytes: number): Buffer {
+  const out = uncompressSnappyBlock(src, start, end, maxBytes);
+  if (out === null) throw corrupt(2, `malformed snappy block or more than ${maxBytes} bytes decompressed`);
+  return out;
 }
 
 // --- lz4 ----------------------------------------------------------------------------
@@ -138,6 +119,7 @@ function snappyBlock(block: Buffer, maxBytes: number): Buffer {
 const LZ4_MAGIC = 0x184d2204;
 const LZ4_BLOCK_SIZES = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20];
 let lz4js: typeof import('lz4js') | null = null;
+let lz4Scratch = Buffer.alloc(0);
 
 function lz4(src: Buffer, maxBytes: number): Buffer {
   try {
@@ -167,29 +149,36 @@ function lz4(src: Buffer, maxBytes: number): Buffer {
     p += size + (blockChecksum ? 4 : 0);
     if (p > src.length) throw corrupt(3, 'LZ4 block runs past the batch');
   }
-  bound = Math.min(bound, maxBytes);
-  const dst = Buffer.allocUnsafe(bound);
-  // Pass 2: decompress.
-  let d = 0;
+  if (bound > maxBytes) bound = maxBytes;
+  // Pass 2: each block into a scratch of the frame's block size (allocating the worst case
+  // per batch, 4 MB a block with Kafka's BD, cost more than decompressing), then copied out.
+  if (lz4Scratch.length < maxBlock) lz4Scratch = Buffer.allocUnsafe(maxBlock);
+  const scratch = lz4Scratch;
+  const parts: Buffer[] = [];
+  let total = 0;
   p = first;
   for (;;) {
     const word = src.readUInt32LE(p);
     p += 4;
     if (word === 0) break;
     const size = word & 0x7fffffff;
+    let part: Buffer;
     if (word & 0x80000000) {
-      if (d + size > bound) throw corrupt(3, `more than ${maxBytes} bytes decompressed`);
-      src.copy(dst, d, p, p + size);
-      d += size;
+      part = src.subarray(p, p + size);
     } else {
+      let n: number;
       try {
-        d = lz4js.decompressBlock(src, dst, p, size, d);
+        n = lz4js.decompressBlock(src, scratch, p, size, 0);
       } catch (err) {
         throw corrupt(3, (err as Error).message, err);
       }
-      if (!(d <= bound)) throw corrupt(3, 'LZ4 block decompresses past its bound');
+      if (!(n >= 0 && n <= maxBlock)) throw corrupt(3, 'LZ4 block decompresses past its block size');
+      part = scratch.subarray(0, n);
     }
+    total += part.length;
+    if (total > bound) throw corrupt(3, `more than ${maxBytes} bytes decompressed`);
+    parts.push(Buffer.from(part)); // a copy: the scratch is reused by the next block
     p += size + (blockChecksum ? 4 : 0);
   }
-  return dst.subarray(0, d);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
 }

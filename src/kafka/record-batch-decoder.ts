@@ -1,6 +1,8 @@
+import * as zlib from 'node:zlib';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { CODEC_NAMES, codecNeedsAsync, decompressAsync, decompressSync } from './batch-decompressor.js';
 import { crc32c } from './crc32c.js';
+import { DecodeResult } from './decode-result.js';
 import { VarintReader } from './varint-reader.js';
 
 /**
@@ -39,6 +41,7 @@ import { VarintReader } from './varint-reader.js';
  *
  * The decode never throws on bad bytes: it stops (or skips, if asked) and says why in the
  * result. A handler that throws aborts the decode with that exception (a caller's bug).
+ * One decode at a time per decoder (it keeps the decode in progress for resume()).
  */
 
 /** One entry of the Fetch response's `aborted_transactions` for this partition. */
@@ -87,65 +90,6 @@ export type RecordHandler = (
   view: RecordView,
 ) => void;
 
-export type StopReason =
-  /** every byte was a whole batch and was read */
-  | 'end'
-  /** the bytes end inside a batch (Kafka cuts fetches at max bytes): fetch again from nextOffset */
-  | 'partial'
-  /** not even the first batch is whole: fetch again with at least `requiredBytes` max bytes */
-  | 'first-batch-too-large'
-  /** a batch fails its CRC or its own lengths: `error` is RM_ERR_RECORD_BATCH_CORRUPT (retriable) */
-  | 'corrupt'
-  /** a batch this process cannot read (future magic, unknown or unloadable codec): RM_ERR_RECORD_BATCH_UNSUPPORTED */
-  | 'unsupported'
-  /** the next batch's codec is async-only (zstd): call `resume()` */
-  | 'needs-async';
-
-export class DecodeResult {
-  stopReason: StopReason = 'end';
-  /** records handed to the handler */
-  records = 0;
-  /** whole batches (and legacy entries) read or skipped */
-  batches = 0;
-  /** bytes of whole batches consumed, from `start` */
-  bytesConsumed = 0;
-  /** the offset to fetch next */
-  nextOffset = 0;
-  /** bytes left at the end that belong to a batch cut off by the fetch */
-  partialBytes = 0;
-  /** with 'first-batch-too-large': the first batch's size */
-  requiredBytes = 0;
-  skippedBelowOffset = 0;
-  skippedControl = 0;
-  skippedAborted = 0;
-  /** magic 0/1 entries skipped (their records are not read), and their bytes */
-  skippedLegacyBatches = 0;
-  skippedLegacyBytes = 0;
-  crcErrors = 0;
-  /** batches with a bad CRC or bad lengths (CRC errors included) */
-  corruptBatches = 0;
-  /** the first error met (also set when a bad batch was skipped or a legacy entry was) */
-  error: RoutemeterError | null = null;
-
-  reset(fetchOffset: number): void {
-    this.stopReason = 'end';
-    this.records = 0;
-    this.batches = 0;
-    this.bytesConsumed = 0;
-    this.nextOffset = fetchOffset;
-    this.partialBytes = 0;
-    this.requiredBytes = 0;
-    this.skippedBelowOffset = 0;
-    this.skippedControl = 0;
-    this.skippedAborted = 0;
-    this.skippedLegacyBatches = 0;
-    this.skippedLegacyBytes = 0;
-    this.crcErrors = 0;
-    this.corruptBatches = 0;
-    this.error = null;
-  }
-}
-
 export interface RecordBatchDecoderOptions {
   onRecord: RecordHandler;
   /** check each batch's CRC-32C (default true) */
@@ -158,6 +102,9 @@ export interface RecordBatchDecoderOptions {
   /** the most bytes one batch may decompress to (default 64 MiB) */
   maxDecompressedBytes?: number;
 }
+
+/** CRC-32 (IEEE) of legacy message sets; node:zlib has it from Node 20.15 (older: unchecked). */
+const crc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
 
 /** Batch header size up to the first record; the smallest `batchLength` is 61 - 12. */
 const HEADER = 61;
@@ -217,7 +164,7 @@ export class RecordBatchDecoder {
     const list = input.abortedTransactions;
     if (list && list.length > 0) this.aborted = [...list].sort((a, b) => a.firstOffset - b.firstOffset);
     else if (this.aborted.length > 0) this.aborted = [];
-    this.run(input.start);
+    this.run(Math.max(0, input.start));
     return result;
   }
 
@@ -288,6 +235,28 @@ export class RecordBatchDecoder {
       }
       if (magic < 2) {
         const offset = readInt64(buf, p);
+        // Magic is outside a v2 batch's CRC: a v2 batch with a damaged magic byte must not be
+        // skipped as legacy, so the entry's own CRC (CRC-32 of magic … end) is checked first.
+        if (
+          this.verifyCrc &&
+          crc32 !== undefined &&
+          crc32(buf.subarray(p + 16, p + size)) !== buf.readUInt32BE(p + 12)
+        ) {
+          result.crcErrors++;
+          if (
+            this.badBatch(
+              p,
+              corruptError(`CRC-32 mismatch in the magic ${magic} entry at offset ${offset}`),
+              false,
+              offset,
+            )
+          ) {
+            return;
+          }
+          result.batches++;
+          p += size;
+          continue;
+        }
         result.skippedLegacyBatches++;
         result.skippedLegacyBytes += size;
         result.error ??= new RoutemeterError(
@@ -329,12 +298,12 @@ export class RecordBatchDecoder {
    * Counts a bad batch; returns true when the decode stops there (always when `unskippable`:
    * its length cannot be trusted to find the next batch).
    */
-  private badBatch(at: number, err: RoutemeterError, unskippable: boolean): boolean {
+  private badBatch(at: number, err: RoutemeterError, unskippable: boolean, lastOffset?: number): boolean {
     const result = this.result;
     result.corruptBatches++;
     result.error ??= err;
     if (this.skipCorrupt && !unskippable) {
-      const last = readInt64(this.input!.buf, at) + this.input!.buf.readInt32BE(at + 23);
+      const last = lastOffset ?? readInt64(this.input!.buf, at) + this.input!.buf.readInt32BE(at + 23);
       if (last + 1 > result.nextOffset) result.nextOffset = last + 1;
       return false;
     }
@@ -536,4 +505,5 @@ export function readInt64(buf: Buffer, at: number): number {
   return buf.readInt32BE(at) * 4294967296 + buf.readUInt32BE(at + 4);
 }
 
-export { CODEC_NAMES };
+export type { StopReason } from './decode-result.js';
+export { CODEC_NAMES, DecodeResult };

@@ -1,3 +1,4 @@
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { isRoutemeterError } from '../../src/errors/routemeter-error.js';
 import {
@@ -234,11 +235,23 @@ describe('RecordBatchDecoder', () => {
     legacy.writeInt32BE(-1, 26);
     legacy.writeInt32BE(3, 30);
     legacy.write('abc', 34);
+    legacy.writeUInt32BE(crc32(legacy.subarray(16)), 12);
     const batch = await encodeBatch({ baseOffset: 42, baseTimestamp: T0, codec: 0, records: records(1) });
     const c = collector();
     const res = await c.decode({ buf: Buffer.concat([legacy, batch]), fetchOffset: 41 });
     expect(res).toMatchObject({ stopReason: 'end', skippedLegacyBatches: 1, records: 1, nextOffset: 43 });
     expect(isRoutemeterError(res.error, 'RM_ERR_RECORD_BATCH_UNSUPPORTED')).toBe(true);
+    // A v2 batch whose magic byte was damaged is not skipped as legacy: its CRC-32 fails.
+    const damaged = Buffer.from(batch);
+    damaged[16] = 0;
+    const d = collector();
+    expect(await d.decode({ buf: Buffer.concat([batch, damaged]), fetchOffset: 42 })).toMatchObject({
+      stopReason: 'corrupt',
+      crcErrors: 1,
+      skippedLegacyBatches: 0,
+      records: 1,
+      nextOffset: 43,
+    });
   });
 
   it('stops at an unknown codec without losing the batch', async () => {

@@ -9,6 +9,23 @@
 export const ERROR_CODES = {
   RM_ERR_CONFIG: { canRetry: false, description: 'configuration is missing or invalid' },
   RM_ERR_KAFKA_UNAVAILABLE: { canRetry: true, description: 'Kafka could not acknowledge the records' },
+  RM_ERR_KAFKA_CONNECTION: {
+    canRetry: true,
+    description: 'a broker connection could not be opened, or closed with requests in flight',
+  },
+  RM_ERR_KAFKA_RETRIABLE: {
+    canRetry: true,
+    description:
+      'a broker answered with an error that passes (leader moved, partition not there yet, broker loading)',
+  },
+  RM_ERR_KAFKA_REJECTED: {
+    canRetry: false,
+    description: 'a broker refused a request for good (authorization, no API version both sides support)',
+  },
+  RM_ERR_KAFKA_PROTOCOL: {
+    canRetry: false,
+    description: 'a broker response does not parse as the Kafka protocol version asked for (a bug)',
+  },
   RM_ERR_PRODUCER_SATURATED: { canRetry: true, description: 'the producer queue is full' },
   RM_ERR_PRODUCE_TIMEOUT: {
     canRetry: true,

@@ -1,5 +1,6 @@
-import type { IHeaders } from 'kafkajs';
 import type { FlushBatch, PartitionDrain } from '../actors/flush-batch.js';
+import type { LogBounds, PartitionFetcherSink } from '../kafka/partition-fetcher.js';
+import type { RecordView } from '../kafka/record-batch-decoder.js';
 import type { RouterEvent } from '../logplex/router-event.js';
 import type { FlushSummary } from './protocol.js';
 
@@ -22,14 +23,37 @@ import type { FlushSummary } from './protocol.js';
  */
 export type RecordKindName = 'router' | 'platform';
 
-/** The Kafka record headers as kafkajs hands them to a consumer. */
-export type RecordHeaders = IHeaders | undefined;
+/** The fetch loop of one partition (kafka/partition-fetcher.ts; a fake in unit tests). */
+export interface PartitionFetcherPort {
+  /** log start offset and high watermark (ListOffsets); retryable errors say so (canRetry) */
+  logBounds(): Promise<LogBounds>;
+  start(offset: number): void;
+  pause(): void;
+  resume(): void;
+  /** resolves once no fetch is in flight and the connection is closed */
+  stop(): Promise<void>;
+}
+
+/** Builds the fetcher of one partition, fetching into `sink`. */
+export type FetcherFactory = (
+  topic: string,
+  partition: number,
+  sink: PartitionFetcherSink,
+) => PartitionFetcherPort;
 
 /**
- * Fills `out` from one Kafka record: its value (the original syslog line) and its
- * headers; false if it is not a line of this kind (counted as a parse failure).
+ * Fills `out` from one Kafka record, read in place in the fetched bytes: its value is
+ * `buf[start, end)` (the original syslog line), its headers are in `view`
+ * (`findRecordHeader(buf, view.headersStart, view.headersEnd, …)`); false if it is not
+ * a line of this kind (counted as a parse failure).
  */
-export type RecordParser<E = RouterEvent> = (value: Buffer, headers: RecordHeaders, out: E) => boolean;
+export type RecordParser<E = RouterEvent> = (
+  buf: Buffer,
+  start: number,
+  end: number,
+  view: RecordView,
+  out: E,
+) => boolean;
 
 /**
  * What every kind's drain carries besides its deltas: the counts the flusher

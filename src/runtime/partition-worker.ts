@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { serializeError } from '../errors/serialize-error.js';
-import { createKafka } from '../kafka/kafka-client.js';
-import { registerAllCodecs } from '../kafka/kafka-codecs.js';
+import { PartitionFetcher } from '../kafka/partition-fetcher.js';
 import { createLogger } from '../telemetry/logger.js';
 import { PartitionConsumer } from './partition-consumer.js';
+import type { FetcherFactory } from './partition-ports.js';
 import type { PartitionWorkerData } from './partition-worker-data.js';
 import { PendingBytes } from './pending-bytes.js';
 import { assertNever, type MainToWorker, type WorkerToMain } from './protocol.js';
@@ -15,8 +15,8 @@ import { createWorkerPorts } from './worker-ports.js';
 
 /**
  * Entry point of a worker thread. It owns any number of partitions of the router
- * and platform topics, each with its own kafkajs consumer (a consumer is never
- * shared across threads), and answers the supervisor's plain messages
+ * and platform topics, each with its own partition fetcher and broker connection
+ * (never shared across threads), and answers the supervisor's plain messages
  * (protocol.ts). A partition's record kind follows from its topic.
  */
 if (isMainThread || !parentPort) {
@@ -27,15 +27,9 @@ const port = parentPort;
 const data = workerData as PartitionWorkerData;
 const { config } = data;
 const logger = createLogger(config.logLevel, `routemeter-worker-${data.workerId}`);
-// Whatever codec the drain was configured with, the consumers must decode it.
-registerAllCodecs((codec, err) =>
-  logger.warn({ codec, err }, 'compression codec unavailable: records written with it cannot be decoded'),
-);
 const counters = new PartitionCounters(data.metricsBuffer, data.maxPartitions);
 const platformCounters = new PartitionCounters(data.platformMetricsBuffer, data.maxPartitions);
 startWorkerHeartbeat(counters, data.workerId);
-const kafka = createKafka(config, `routemeter-worker-${data.workerId}-${threadId}`);
-const admin = kafka.admin();
 const ports = createWorkerPorts(config, logger);
 /** `topic:partition` → its consumer */
 const consumers = new Map<string, { stop: PartitionConsumer['stop'] }>();
@@ -50,24 +44,35 @@ const partitionSettings = {
   ),
 };
 const pending = new PendingBytes(partitionSettings.maxPendingBytes);
+const clientId = `routemeter-worker-${data.workerId}-${threadId}`;
+const createFetcher: FetcherFactory = (topic, partition, sink) =>
+  new PartitionFetcher(
+    {
+      topic,
+      partition,
+      brokers: config.kafka.brokers,
+      ssl: config.kafka.ssl,
+      clientId,
+      connectTimeoutMs: config.kafka.client.connectionTimeoutMs,
+      requestTimeoutMs: config.kafka.client.requestTimeoutMs,
+      maxWaitMs: partitionSettings.fetchMaxWaitMs,
+      minBytes: partitionSettings.fetchMinBytes,
+      maxBytes: partitionSettings.fetchMaxBytes,
+      prefetch: partitionSettings.fetchPrefetch,
+    },
+    sink,
+  );
 const { supervision } = config.runtime;
 const post = (msg: WorkerToMain) => port.postMessage(msg);
 let shuttingDown = false;
 
-// Partitions may be assigned before the admin client is connected; they wait for it.
-const adminReady = admin.connect();
-
 async function assign(topic: string, partition: number): Promise<void> {
   const key = keyOf(topic, partition);
-  if (consumers.has(key) || shuttingDown) return;
-  await adminReady;
   if (consumers.has(key) || shuttingDown) return;
   const platform = topic === config.topics.platform;
   const options = {
     topic,
     partition,
-    // Private groups per topic: `<group>.p0` (router), `<group>.platform.p0` (platform).
-    groupPrefix: platform ? `${config.consumerGroup}.platform` : config.consumerGroup,
     instanceId: `${data.instanceId}-${randomUUID().slice(0, 8)}`,
     flushIntervalMs: config.runtime.flushIntervalMs,
     maxPendingRecords: config.runtime.maxPendingRecords,
@@ -77,8 +82,7 @@ async function assign(topic: string, partition: number): Promise<void> {
     policy: supervision,
   };
   const shared = {
-    kafka,
-    admin,
+    createFetcher,
     post: (msg: WorkerToMain) => {
       if (msg.code === 'partition-stopped') consumers.delete(keyOf(msg.topic, msg.partition));
       post(msg);
@@ -97,7 +101,7 @@ async function assign(topic: string, partition: number): Promise<void> {
 async function shutdown(): Promise<void> {
   shuttingDown = true;
   await Promise.allSettled([...consumers.values()].map((c) => c.stop('shutdown')));
-  await Promise.allSettled([admin.disconnect(), ports.close()]);
+  await ports.close();
   post({ code: 'shutdown-complete' });
 }
 
@@ -159,9 +163,4 @@ process.on('unhandledRejection', (err) => {
   process.exit(1);
 });
 
-adminReady
-  .then(() => post({ code: 'ready' }))
-  .catch((err) => {
-    post({ code: 'fatal', error: serializeError(err) });
-    process.exit(1);
-  });
+post({ code: 'ready' });

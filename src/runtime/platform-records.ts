@@ -1,10 +1,11 @@
-import type { IHeaders } from 'kafkajs';
 import type { PlatformDrain } from '../actors/dyno-flush-batch.js';
 import { PlatformAggregator, type PlatformAggregatorOptions } from '../actors/platform-aggregator.js';
+import type { RecordView } from '../kafka/record-batch-decoder.js';
+import { createByteRange, findRecordHeader } from '../kafka/record-header.js';
 import { RECORD_HEADERS } from '../kafka/record-slab.js';
 import { createPlatformEvent, type PlatformEvent } from '../logplex/platform-event.js';
 import { parsePlatformEvent } from '../logplex/platform-line.js';
-import type { PartitionAggregatorPort, RecordHeaders, RecordParser } from './partition-ports.js';
+import type { PartitionAggregatorPort, RecordParser } from './partition-ports.js';
 
 /**
  * The platform record kind of the runtime: a platform-topic record (a syslog line
@@ -31,28 +32,33 @@ export function createPlatformRecord(): PlatformRecord {
   return { app: '', event: createPlatformEvent() };
 }
 
-/** A header's value as a string ('' when absent); kafkajs hands values as Buffers. */
-export function headerText(headers: RecordHeaders, name: string): string {
-  const v = (headers as IHeaders | undefined)?.[name];
-  if (v === undefined || v === null) return '';
-  const first = Array.isArray(v) ? v[0] : v;
-  if (first === undefined || first === null) return '';
-  return typeof first === 'string' ? first : first.toString('utf8');
+const APP_HEADER = Buffer.from(RECORD_HEADERS.app);
+const TOKEN_HEADER = Buffer.from(RECORD_HEADERS.drainToken);
+const range = createByteRange();
+
+/** A header's value as a string ('' when absent or null), read in place in the fetched bytes. */
+export function headerText(buf: Buffer, view: RecordView, name: Uint8Array): string {
+  if (!findRecordHeader(buf, view.headersStart, view.headersEnd, name, range) || range.isNull) return '';
+  return buf.toString('utf8', range.start, range.end);
 }
 
 /** The app of a platform record: its `app` header, else the token map, else ''. */
-export function resolvePlatformApp(headers: RecordHeaders, tokenApps: ReadonlyMap<string, string>): string {
-  const stamped = headerText(headers, RECORD_HEADERS.app);
+export function resolvePlatformApp(
+  buf: Buffer,
+  view: RecordView,
+  tokenApps: ReadonlyMap<string, string>,
+): string {
+  const stamped = headerText(buf, view, APP_HEADER);
   if (stamped !== '') return stamped;
   if (tokenApps.size === 0) return '';
-  return tokenApps.get(headerText(headers, RECORD_HEADERS.drainToken)) ?? '';
+  return tokenApps.get(headerText(buf, view, TOKEN_HEADER)) ?? '';
 }
 
 /** The platform kind's parser: the line with `parsePlatformEvent`, the app from the headers. */
 export function platformRecordParser(tokenApps: ReadonlyMap<string, string>): RecordParser<PlatformRecord> {
-  return (value, headers, out) => {
-    if (!parsePlatformEvent(value, 0, value.length, out.event)) return false;
-    out.app = resolvePlatformApp(headers, tokenApps);
+  return (buf, start, end, view, out) => {
+    if (!parsePlatformEvent(buf, start, end, out.event)) return false;
+    out.app = resolvePlatformApp(buf, view, tokenApps);
     return true;
   };
 }

@@ -41,6 +41,7 @@ export const silentEvents: RuntimeEvents = {
 export const DECISION_EVENTS = {
   'bad-record': 'BadRecordsSkipped',
   'store-unavailable': 'FlushRetryScheduled',
+  'fetch-unavailable': 'FetchRetryScheduled',
   'flush-rejected': 'FlushRejected',
   fenced: 'PartitionFenced',
   'partition-failed': 'PartitionFailed',

@@ -38,7 +38,7 @@ import { PartitionCounters } from './worker-metrics.js';
  *       ▼                     ▼
  *   worker thread 0        worker thread 1 …
  *    PartitionConsumer p0   PartitionConsumer p1, p3
- *    (own kafkajs consumer, route actors, flush to Redis)
+ *    (own partition fetcher, route actors, flush to Redis)
  *       │ counters in a SharedArrayBuffer, read by /metrics
  *
  * Partitions of the router topic and (with PLATFORM_TOPIC on) the platform

@@ -51,7 +51,7 @@ export function createWorkerPorts(config: Config, logger: Logger): WorkerPorts {
     router: {
       name: 'router',
       createEvent: createRouterEvent,
-      parse: (value, _headers, out) => parseRouterEvent(value, 0, value.length, out),
+      parse: (buf, start, end, _view, out) => parseRouterEvent(buf, start, end, out),
       createAggregator: (claim) =>
         PartitionAggregator.fromConfig(runtime, { templater, watermarkMs: claim.watermarkMs ?? 0 }),
       store: {

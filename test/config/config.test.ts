@@ -132,7 +132,6 @@ describe('loadConfig', () => {
     expect(c.kafka.client.requestTimeoutMs).toBe(20_000);
     expect(c.redis.client.commandTimeoutMs).toBe(700);
     expect(c.runtime.membership.sessionTimeoutMs).toBe(30_000);
-    expect(c.runtime.partition.sessionTimeoutMs).toBe(30_000);
     expect(c.runtime.supervision.backoffBaseMs).toBe(50);
     expect(c.runtime.supervision.fencedRetryMs).toBe(100);
     expect(c.runtime.partition.fetchMaxBytes).toBe(262_144);

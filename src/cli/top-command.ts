@@ -10,7 +10,7 @@ export function registerTopCommand(program: Command): void {
   program
     .command('top')
     .description(
-      'live per-route table for one app: requests, rpm, p50/p95/p99 (ms), status classes, error rate',
+      'live per-route table for one app: requests, rpm, p50/p95/p99 (ms), status classes, error rate; its dynos (memory, load, R14s and restarts) under it',
     )
     .requiredOption('--app <host>', "the app's host, as in the router's host= field")
     .option('--since <seconds>', 'time range to show, ending now', '300')
@@ -46,6 +46,7 @@ export function registerTopCommand(program: Command): void {
             once: opts.once === true,
             ...(opts.note ? { note: opts.note } : {}),
             resolutions: resolutionsFromConfig(config.runtime),
+            platformTopic: config.topics.platform,
             signal: controller.signal,
             merge: (hashes, options) => pool.merge(hashes, options),
           });

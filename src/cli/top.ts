@@ -3,8 +3,10 @@ import { appLastSeen } from '../query/app-last-seen.js';
 import type { QueryResolutions } from '../query/choose-resolution.js';
 import { listApps } from '../query/list-apps.js';
 import { mergeRouteFields } from '../query/merge-route-fields.js';
+import { queryDynos } from '../query/query-dynos.js';
 import { type MergeFn, readRouteWindows } from '../query/query-routes.js';
 import type { RedisClient } from '../sinks/redis/redis-client.js';
+import { renderDynoLines } from './top-dynos.js';
 import { renderTopTable, TOP_SORTS, type TopSort, topLegend } from './top-table.js';
 
 export { renderTopTable, TOP_SORTS, type TopSort };
@@ -36,6 +38,8 @@ export interface TopOptions {
   merge?: MergeFn;
   /** a line under every frame (the demo puts the dashboard's URL there) */
   note?: string;
+  /** the (prefixed) platform topic: the app's dynos are shown under the table; none when absent */
+  platformTopic?: string | null;
 }
 
 const CLEAR_SCREEN = '\x1b[2J\x1b[H';
@@ -78,8 +82,21 @@ export async function runTop(options: TopOptions): Promise<void> {
       `last ${sinceSeconds}s (data covers ${covered}s) at ${windows.resolutionSeconds}s resolution · ` +
       `by ${sort} · ${new Date(toMs).toISOString().slice(11, 19)}Z`;
     const table = renderTopTable(stats, { limit, sort, color: out.isTTY === true, columns });
+    const dynos = options.platformTopic
+      ? `${renderDynoLines(
+          await queryDynos(options.redis, options.prefix, {
+            app: options.app,
+            platformTopic: options.platformTopic,
+            fromMs,
+            toMs,
+            stepSeconds: windows.resolutionSeconds,
+            resolutionSeconds: windows.resolutionSeconds,
+          }),
+          columns,
+        )}\n`
+      : '';
     const note = options.note ? `\n${options.note}\n` : '';
-    return `${title}\n${table}\n${topLegend(columns)}\n${note}`;
+    return `${title}\n${table}\n${dynos}${topLegend(columns)}\n${note}`;
   };
 
   if (options.once) {

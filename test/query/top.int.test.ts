@@ -5,7 +5,9 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { renderTopTable, runTop } from '../../src/cli/top.js';
 import type { RouteStats } from '../../src/query/route-stats.js';
 import { event, generateEvents } from '../actors/router-events.js';
+import { flushDynoLines } from '../api/dyno-seed.js';
 import { testRedis } from '../sinks/redis/test-redis.js';
+import { DEFAULT_DYNOS, makeDynoLines } from '../support/dyno-lines.js';
 import { ingest } from './ingest-events.js';
 
 function capture(): { out: PassThrough; text: () => string } {
@@ -158,5 +160,88 @@ describe('runTop', () => {
     const narrow = renderTopTable([row(long, 3, 10)], { columns: 80 });
     for (const line of narrow.split('\n')) expect(line.length).toBeLessThan(80);
     expect(narrow).toMatch(/GET \/very.*….*end/);
+  });
+});
+
+describe('runTop: the app’s dynos under the table', () => {
+  it('shows each process type’s latest memory and load, and the range’s platform events, as the lines say', async () => {
+    const { redis, prefix, cleanup } = testRedis();
+    onTestFinished(cleanup);
+    const now = Date.now();
+    const { events } = generateEvents(500, now - 240_000, 200_000, 4);
+    await ingest(redis, prefix, events, 1);
+    const app = 'shop.example.com';
+    const topic = 'top-platform';
+    // web.2 starts near its quota and leaks past it (R14s); web.3 restarts.
+    const dynos = DEFAULT_DYNOS.map((d) => (d.dyno === 'web.2' ? { ...d, baseMb: 500 } : d));
+    const lines = makeDynoLines(app, {
+      startMs: now - 290_000,
+      minutes: 4.8,
+      seed: 7,
+      dynos,
+      restartAtMs: now - 100_000,
+    });
+    await flushDynoLines(redis, prefix, topic, lines);
+    const { out, text } = capture();
+    await runTop({
+      redis,
+      prefix,
+      app,
+      sinceSeconds: 300,
+      once: true,
+      out,
+      now: () => now,
+      platformTopic: topic,
+    });
+    const printed = text();
+
+    // The oracle, from the lines alone: each dyno's latest memory and load sample.
+    const latest = new Map<string, { memory?: number; quota?: number; load?: number; type: string }>();
+    for (const l of lines) {
+      const d = latest.get(l.dyno) ?? { type: l.processType };
+      if (l.memory) {
+        d.memory = l.memory.totalMb;
+        d.quota = l.memory.quotaMb;
+      }
+      if (l.load1m !== undefined) d.load = l.load1m;
+      latest.set(l.dyno, d);
+    }
+    for (const type of ['web', 'worker']) {
+      const ds = [...latest.values()].filter((d) => d.type === type);
+      const mem = ds.map((d) => d.memory!);
+      const low = Math.round(Math.min(...mem));
+      const high = Math.round(Math.max(...mem));
+      const over = ds.filter((d) => d.memory! > d.quota!).length;
+      const loads = ds.map((d) => d.load!);
+      const mean = (loads.reduce((a, b) => a + b, 0) / loads.length).toFixed(2);
+      let expected = `dynos  ${type} ×${ds.length}  memory ${low === high ? high : `${low}–${high}`}/${ds[0]!.quota} MB`;
+      if (over > 0) expected += ` (${over} over quota)`;
+      expected += `  load 1m ${mean} (max ${Math.max(...loads).toFixed(2)})\n`;
+      expect(printed).toContain(expected);
+    }
+    const r14 = lines.filter((l) => l.event === 'R14');
+    expect(r14.length).toBeGreaterThan(0);
+    expect(printed).toMatch(new RegExp(`^events .*R14 ×${r14.length} web\\.2`, 'm'));
+    expect(printed).toContain('restart ×1 web.3');
+  });
+
+  it('says how to turn dyno metrics on when the app has none', async () => {
+    const { redis, prefix, cleanup } = testRedis();
+    onTestFinished(cleanup);
+    const now = Date.now();
+    const { events } = generateEvents(200, now - 240_000, 200_000, 5);
+    await ingest(redis, prefix, events, 1);
+    const { out, text } = capture();
+    await runTop({
+      redis,
+      prefix,
+      app: 'shop.example.com',
+      sinceSeconds: 300,
+      once: true,
+      out,
+      now: () => now,
+      platformTopic: 'top-platform-empty',
+    });
+    expect(text()).toContain('dynos  no dyno metrics yet (heroku labs:enable log-runtime-metrics)');
   });
 });

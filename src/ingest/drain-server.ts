@@ -16,6 +16,7 @@ import { createIngestHandler } from './drain-ingest.js';
 import { createDrainMetrics } from './drain-metrics.js';
 import { drainReadiness } from './drain-readiness.js';
 import { FrameDedupe } from './frame-dedupe.js';
+import { HotAppKeys } from './hot-app-keys.js';
 
 /**
  * `routemeter drain`: the HTTPS log drain endpoint logplex posts to (node:http, keep-alive).
@@ -102,6 +103,7 @@ export async function startDrain(
     throttle,
     admission,
     apps: new DrainApps(config.drain.apps, config.drain.maxAppsPerDrain),
+    hotApps: new HotAppKeys(config.drain.hotApps, config.topics.partitions),
     batcher,
     dedupe,
     platformTopic: config.topics.platform,
@@ -217,6 +219,7 @@ export async function startDrain(
       tokenAllowlist: config.drain.tokens.length,
       appMappings: config.drain.apps.size,
       maxAppsPerDrain: config.drain.maxAppsPerDrain,
+      hotApps: Object.fromEntries(config.drain.hotApps),
     },
     'drain listening',
   );

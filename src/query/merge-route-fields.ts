@@ -159,8 +159,14 @@ function foldBeyondCap(routes: Map<string, Accumulator>, cap: number): void {
         j === STATS_MAX_INDEX ? Math.max(into.stats[j]!, acc.stats[j]!) : into.stats[j]! + acc.stats[j]!;
     }
     for (const [code, n] of acc.codes) into.codes.set(code, (into.codes.get(code) ?? 0) + n);
-    if (acc.service !== null) (into.service ??= createLatencyHistogram()).add(acc.service);
-    if (acc.connect !== null) (into.connect ??= createLatencyHistogram()).add(acc.connect);
+    if (acc.service !== null) {
+      into.service ??= createLatencyHistogram();
+      into.service.add(acc.service);
+    }
+    if (acc.connect !== null) {
+      into.connect ??= createLatencyHistogram();
+      into.connect.add(acc.connect);
+    }
     routes.delete(route);
   }
 }

@@ -29,6 +29,10 @@ describe('hot apps spread over partitions (real drain, Kafka, runtime and Redis)
       expect(res.status).toBe(204);
     }
 
+    expect(await drain.metric('routemeter_drain_hot_app_lines_total')).toBe(
+      lines.filter((l) => l.app === HOT).length,
+    );
+
     // Kafka: the hot app's records on SHARDS partitions, each key host#s on one partition;
     // the other apps keyed by their host, one partition each.
     const records = await readTopic(drain.routerTopic, lines.length);

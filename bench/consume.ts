@@ -82,6 +82,16 @@ import {
 } from './support/consume-stack.js';
 import { GENERATOR_ROUTE_PATTERNS } from './support/generator-route-patterns.js';
 
+/** The fetch tunables of (a) from this process's environment (FETCH_PREFETCH=false … to compare). */
+function fetchEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of ['FETCH_PREFETCH', 'FETCH_MAX_BYTES', 'FETCH_MAX_WAIT_MS', 'MAX_PENDING_BYTES']) {
+    const v = process.env[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
 const MEASUREMENTS = ['a', 'b', 'c', "c'", 'd', 'mem', 'parts'] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 
@@ -264,6 +274,7 @@ try {
           routePatterns,
           flushIntervalMs: o.flushIntervalMs,
           timeoutSeconds: o.timeout,
+          env: fetchEnv(),
         });
         rmRuns.push(run);
         valueBytes = run.bytes;

@@ -64,7 +64,9 @@ ready "http://127.0.0.1:$PORT/readyz" || { echo "drain not ready; see .stack/log
 ready "http://127.0.0.1:$API_PORT/readyz" || { echo "serve not ready; see .stack/logs/demo-serve.log"; exit 1; }
 
 user="${DRAIN_USERS%%,*}"
-"${CLI[@]}" gen --url "http://${user}@127.0.0.1:$PORT/logs" --rate "$DEMO_RATE" --duration "$DEMO_SECONDS" --no-progress \
+# One drain token per app, as Heroku adds one drain per app: the drain learns each token's app
+# from its router lines and stamps it on the token's dyno lines (docs/dyno-metrics.md).
+"${CLI[@]}" gen --url "http://${user}@127.0.0.1:$PORT/logs" --rate "$DEMO_RATE" --duration "$DEMO_SECONDS" --no-progress --token-per-app \
   >.stack/logs/demo-gen.log 2>&1 &
 pids+=($!)
 

@@ -9,10 +9,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
-import { pinnedPartitionAssigner } from '../../src/kafka/pinned-partition-assigner.js';
 import { createRouterEvent } from '../../src/logplex/router-event.js';
 import { parseRouterEvent } from '../../src/logplex/router-line.js';
 import { BARE_SLOTS, type BareWorkerData, RUNTIME_FETCH } from './consume-bare.js';
+import { pinnedPartitionAssigner } from './pinned-partition-assigner.js';
 
 if (!parentPort) throw new Error('consume-bare-worker.ts must run in a worker thread');
 const port = parentPort;

@@ -5,20 +5,22 @@
  *
  *   (c)  one consumer in this thread, one fresh group subscribed to the topic
  *        from the beginning, `eachBatch`;
- *   (c') routemeter's consumer layout without routemeter: one consumer per
- *        partition, each in a private group with the runtime's pinned assigner
- *        and fetch settings, spread over N worker threads the way the supervisor
- *        places partitions (fewest first ⇒ p → thread p mod N).
+ *   (c') routemeter's consumer layout without routemeter: one kafkajs consumer per
+ *        partition (each in a private group with a pinned assigner: kafkajs has no
+ *        assign(); this is how routemeter itself fetched before its partition
+ *        fetchers) with the runtime's fetch sizes, spread over N worker threads the
+ *        way the supervisor places partitions (fewest first ⇒ p → thread p mod N).
  *
  * Both are timed from before `connect()` (or the threads' start) until the last
  * record is decoded, so group joins count against them as they do against (a).
  */
 import { Worker } from 'node:worker_threads';
 import { SingleBar } from 'cli-progress';
+import type { ConsumerConfig } from 'kafkajs';
+import type { PartitionSettings } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createRouterEvent } from '../../src/logplex/router-event.js';
 import { parseRouterEvent } from '../../src/logplex/router-line.js';
-import { fetchSettings } from '../../src/runtime/partition-consumer.js';
 import {
   benchKafka,
   deleteGroups,
@@ -29,7 +31,20 @@ import {
   uniqueName,
 } from './consume-stack.js';
 
-/** The fetch settings of src/runtime/partition-consumer.ts, so that (a) and (c) fetch alike. */
+/** The runtime's fetch sizes in kafkajs's terms, so that (a) and (c) fetch alike. */
+function fetchSettings(
+  settings: Pick<PartitionSettings, 'fetchMaxWaitMs' | 'fetchMaxBytes' | 'fetchMinBytes'>,
+): Pick<ConsumerConfig, 'maxWaitTimeInMs' | 'maxBytesPerPartition' | 'maxBytes' | 'minBytes'> {
+  // One partition per consumer: the consumer-wide bound equals the partition's, as
+  // a partition fetcher's max_bytes equals its partition_max_bytes.
+  return {
+    maxWaitTimeInMs: settings.fetchMaxWaitMs,
+    maxBytesPerPartition: settings.fetchMaxBytes,
+    maxBytes: settings.fetchMaxBytes,
+    minBytes: settings.fetchMinBytes,
+  };
+}
+
 export const RUNTIME_FETCH = fetchSettings(loadConfig({}).runtime.partition);
 
 export interface BareRun {

@@ -17,6 +17,7 @@ export const DEFAULTS = {
   KAFKA_PREFIX: '',
   ROUTER_TOPIC: 'router-logs',
   PLATFORM_TOPIC: 'platform-logs',
+  DYNO_SUMMARY_TOPIC: 'dyno-memory-summary',
   TOPIC_PARTITIONS: 6,
   CONSUMER_GROUP: 'routemeter',
   DRAIN_PATH: '/logs',
@@ -41,6 +42,7 @@ export const DEFAULTS = {
   ROLLUP_RETENTION_SECONDS: 30 * 24 * 3600,
   ALLOWED_LATENESS_SECONDS: 3600,
   ROUTE_CAP_PER_APP: 500,
+  DYNO_CAP_PER_APP: 100,
   MAX_PENDING_RECORDS: 200_000,
   RESTART_MAX: 5,
   RESTART_WINDOW_MS: 60_000,
@@ -68,8 +70,10 @@ export const DEFAULTS = {
   GROUP_HEARTBEAT_INTERVAL_MS: 3000,
   GROUP_RETRIES: 10,
   GROUP_COMMIT_INTERVAL_MS: 5000,
-  PARTITION_REBALANCE_TIMEOUT_MS: 20_000,
   FETCH_MAX_WAIT_MS: 250,
+  // A partition fetcher sends its next fetch before decoding the current one, so the
+  // broker reads the log while the thread decodes (bench/consume measures both).
+  FETCH_PREFETCH: true,
   // Bounded memory while catching up (docs/operations.md has the measurements):
   // a fetch of 1 MiB of gzip holds ~5 MiB once decoded into kafkajs messages.
   FETCH_MAX_BYTES: 1024 * 1024,
@@ -127,6 +131,7 @@ const schema = z.object({
   REDIS_TLS_VERIFY: bool.default(true),
   ROUTER_TOPIC: z.string().min(1).default(DEFAULTS.ROUTER_TOPIC),
   PLATFORM_TOPIC: z.string().default(DEFAULTS.PLATFORM_TOPIC),
+  DYNO_SUMMARY_TOPIC: z.string().default(DEFAULTS.DYNO_SUMMARY_TOPIC),
   TOPIC_PARTITIONS: int(1, 10_000).default(DEFAULTS.TOPIC_PARTITIONS),
   CONSUMER_GROUP: z.string().min(1).default(DEFAULTS.CONSUMER_GROUP),
   DRAIN_PATH: z.string().startsWith('/').default(DEFAULTS.DRAIN_PATH),
@@ -145,6 +150,7 @@ const schema = z.object({
   DRAIN_AUTH_FAILURES_PER_MINUTE: int(1).default(DEFAULTS.DRAIN_AUTH_FAILURES_PER_MINUTE),
   DRAIN_TRUST_PROXY: bool.default(false),
   DRAIN_APPS: z.string().optional(),
+  DRAIN_TOKEN_APPS: z.string().optional(),
   DRAIN_MAX_APPS_PER_DRAIN: int(0).default(DEFAULTS.DRAIN_MAX_APPS_PER_DRAIN),
   DRAIN_HOT_APPS: z.string().optional(),
   DRAIN_PRODUCER_THREADS: int(1, 16).default(DEFAULTS.DRAIN_PRODUCER_THREADS),
@@ -159,6 +165,7 @@ const schema = z.object({
   ROLLUP_RETENTION_SECONDS: int(60).default(DEFAULTS.ROLLUP_RETENTION_SECONDS),
   ALLOWED_LATENESS_SECONDS: int(0).default(DEFAULTS.ALLOWED_LATENESS_SECONDS),
   ROUTE_CAP_PER_APP: int(1).default(DEFAULTS.ROUTE_CAP_PER_APP),
+  DYNO_CAP_PER_APP: int(1).default(DEFAULTS.DYNO_CAP_PER_APP),
   ROUTE_PATTERNS: z.string().optional(),
   MAX_PENDING_RECORDS: int(1000).default(DEFAULTS.MAX_PENDING_RECORDS),
   RESTART_MAX: int(0).default(DEFAULTS.RESTART_MAX),
@@ -191,6 +198,7 @@ const schema = z.object({
   GROUP_HEARTBEAT_INTERVAL_MS: int(100).default(DEFAULTS.GROUP_HEARTBEAT_INTERVAL_MS),
   FETCH_MAX_WAIT_MS: int(1, 10_000).default(DEFAULTS.FETCH_MAX_WAIT_MS),
   FETCH_MAX_BYTES: int(64 * 1024).default(DEFAULTS.FETCH_MAX_BYTES),
+  FETCH_PREFETCH: bool.default(DEFAULTS.FETCH_PREFETCH),
   MAX_PENDING_BYTES: int(1024 * 1024).default(DEFAULTS.MAX_PENDING_BYTES),
   WORKER_MAX_HEAP_MB: int(0).default(DEFAULTS.WORKER_MAX_HEAP_MB),
   RESTART_BACKOFF_BASE_MS: int(1).default(DEFAULTS.RESTART_BACKOFF_BASE_MS),
@@ -209,7 +217,13 @@ export interface Config {
   metricsPort: number;
   kafka: KafkaConnection & { prefix: string; client: KafkaClientSettings };
   redis: { url: string; prefix: string; tlsVerify: boolean; client: RedisClientSettings };
-  topics: { router: string; platform: string | null; partitions: number };
+  topics: {
+    router: string;
+    platform: string | null;
+    /** compacted topic of each dyno's latest memory sample (runtime/dyno-summary-publisher.ts); null when off or without a platform topic */
+    dynoSummary: string | null;
+    partitions: number;
+  };
   consumerGroup: string;
   drain: {
     path: string;
@@ -244,6 +258,12 @@ export interface Config {
     hotApps: Map<string, number>;
     /** producer threads, each with its own idempotent producer and one produce call in flight; a request goes whole to one of them */
     producerThreads: number;
+    /**
+     * Logplex-Drain-Token → the app (router `host=`) its platform lines belong to
+     * (DRAIN_TOKEN_APPS); read by the drain (the `app` header) and by the runtime's
+     * platform partitions (records without the header). See docs/dyno-metrics.md.
+     */
+    tokenApps: Map<string, string>;
   };
   runtime: {
     workerThreads: number;
@@ -254,6 +274,8 @@ export interface Config {
     rollupRetentionSeconds: number;
     allowedLatenessSeconds: number;
     routeCapPerApp: number;
+    /** distinct dynos per app per roll-up generation on a platform partition; the rest count as `overflow` */
+    dynoCapPerApp: number;
     /**
      * user route patterns from ROUTE_PATTERNS (a JSON array of
      * `{"pattern": "<regex for one path segment>", "placeholder": ":name"}`), checked
@@ -271,7 +293,7 @@ export interface Config {
     storeOutageExitMs: number;
     /** a worker thread (or the main event loop) silent this long makes /healthz fail */
     livenessStallMs: number;
-    /** how each partition consumer joins its private group and fetches */
+    /** how each partition consumer fetches and bounds its memory */
     partition: PartitionSettings;
     /** the real consumer group (the fleet's membership) */
     membership: MembershipSettings;
@@ -320,19 +342,20 @@ export interface RedisClientSettings {
 }
 
 export interface PartitionSettings {
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  heartbeatIntervalMs: number;
+  /** how long the broker may hold a fetch while it has fewer than fetchMinBytes */
   fetchMaxWaitMs: number;
-  /** one fetch of one partition, compressed bytes (kafkajs maxBytesPerPartition and maxBytes) */
+  fetchMinBytes: number;
+  /** one fetch of one partition, compressed bytes (the request's max_bytes and partition_max_bytes) */
   fetchMaxBytes: number;
+  /** send the next fetch before decoding the current one */
+  fetchPrefetch: boolean;
   /** fetched-but-unflushed record bytes per worker thread past which its partitions pause */
   maxPendingBytes: number;
   /** (route, window) states per flush above which a flush starts early: one Lua step stays well under 100 ms */
   maxOpenWindows: number;
   /** bad records are explained in the log at most this often per partition */
   badRecordLogIntervalMs: number;
-  /** how long a consumer may take to disconnect when its partition stops */
+  /** how long a fetcher may take to close when its partition stops */
   disconnectTimeoutMs: number;
   /** pause between final-flush attempts during a stop */
   finalFlushRetryMs: number;
@@ -501,6 +524,45 @@ export function parseHotApps(raw: string | undefined, partitions: number): Map<s
   return out;
 }
 
+/**
+ * `DRAIN_TOKEN_APPS` names the app of each drain token, for platform lines (which do
+ * not name their app): `d.6b1f0e2a-…=quiet-reef-12345.herokuapp.com,d.0c5d…=www.example.com`
+ * (the app as the router line's `host=` writes it, in lower case).
+ */
+function parseTokenApps(raw: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (raw === undefined || raw.trim() === '') return out;
+  for (const entry of raw.split(',')) {
+    if (entry.trim() === '') continue;
+    const eq = entry.indexOf('=');
+    const token = eq < 0 ? '' : entry.slice(0, eq).trim();
+    const app =
+      eq < 0
+        ? ''
+        : entry
+            .slice(eq + 1)
+            .trim()
+            .toLowerCase();
+    if (token === '' || app === '' || /[\s|;=]/.test(app)) {
+      throw new RoutemeterError(
+        'RM_ERR_CONFIG',
+        `DRAIN_TOKEN_APPS: each entry must be <drain token>=<app host>, got "${entry.trim()}"`,
+        { details: { variable: 'DRAIN_TOKEN_APPS' } },
+      );
+    }
+    const known = out.get(token);
+    if (known !== undefined && known !== app) {
+      throw new RoutemeterError(
+        'RM_ERR_CONFIG',
+        `DRAIN_TOKEN_APPS: token ${token} is given two apps (${known}, ${app})`,
+        { details: { variable: 'DRAIN_TOKEN_APPS' } },
+      );
+    }
+    out.set(token, app);
+  }
+  return out;
+}
+
 /** `API_TOKENS`: `token` (every app) or `token:app1|app2` (only those apps), comma-separated. */
 function parseTokens(list: string[] | undefined): Array<{ token: string; apps: string[] | null }> {
   return (list ?? []).map((entry) => {
@@ -545,6 +607,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
   if (env.PLATFORM_TOPIC === '') cleaned.PLATFORM_TOPIC = '';
+  if (env.DYNO_SUMMARY_TOPIC === '') cleaned.DYNO_SUMMARY_TOPIC = '';
 
   const result = schema.safeParse(cleaned);
   if (!result.success) {
@@ -588,6 +651,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     topics: {
       router: e.KAFKA_PREFIX + e.ROUTER_TOPIC,
       platform: e.PLATFORM_TOPIC === '' ? null : e.KAFKA_PREFIX + e.PLATFORM_TOPIC,
+      dynoSummary:
+        e.PLATFORM_TOPIC === '' || e.DYNO_SUMMARY_TOPIC === '' ? null : e.KAFKA_PREFIX + e.DYNO_SUMMARY_TOPIC,
       partitions: e.TOPIC_PARTITIONS,
     },
     consumerGroup: e.KAFKA_PREFIX + e.CONSUMER_GROUP,
@@ -612,6 +677,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxAppsPerDrain: e.DRAIN_MAX_APPS_PER_DRAIN,
       hotApps: parseHotApps(e.DRAIN_HOT_APPS, e.TOPIC_PARTITIONS),
       producerThreads: e.DRAIN_PRODUCER_THREADS,
+      tokenApps: parseTokenApps(e.DRAIN_TOKEN_APPS),
     },
     runtime: {
       workerThreads: e.WORKER_THREADS,
@@ -622,6 +688,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rollupRetentionSeconds: e.ROLLUP_RETENTION_SECONDS,
       allowedLatenessSeconds: e.ALLOWED_LATENESS_SECONDS,
       routeCapPerApp: e.ROUTE_CAP_PER_APP,
+      dynoCapPerApp: e.DYNO_CAP_PER_APP,
       routePatterns: parseRoutePatterns(e.ROUTE_PATTERNS),
       maxPendingRecords: e.MAX_PENDING_RECORDS,
       shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
@@ -631,11 +698,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       storeOutageExitMs: e.STORE_OUTAGE_EXIT_MS,
       livenessStallMs: e.LIVENESS_STALL_MS,
       partition: {
-        sessionTimeoutMs: e.GROUP_SESSION_TIMEOUT_MS,
-        rebalanceTimeoutMs: DEFAULTS.PARTITION_REBALANCE_TIMEOUT_MS,
-        heartbeatIntervalMs: e.GROUP_HEARTBEAT_INTERVAL_MS,
         fetchMaxWaitMs: e.FETCH_MAX_WAIT_MS,
+        fetchMinBytes: 1,
         fetchMaxBytes: e.FETCH_MAX_BYTES,
+        fetchPrefetch: e.FETCH_PREFETCH,
         maxPendingBytes: e.MAX_PENDING_BYTES,
         maxOpenWindows: DEFAULTS.MAX_OPEN_WINDOWS,
         badRecordLogIntervalMs: 10_000,

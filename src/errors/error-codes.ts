@@ -9,6 +9,23 @@
 export const ERROR_CODES = {
   RM_ERR_CONFIG: { canRetry: false, description: 'configuration is missing or invalid' },
   RM_ERR_KAFKA_UNAVAILABLE: { canRetry: true, description: 'Kafka could not acknowledge the records' },
+  RM_ERR_KAFKA_CONNECTION: {
+    canRetry: true,
+    description: 'a broker connection could not be opened, or closed with requests in flight',
+  },
+  RM_ERR_KAFKA_RETRIABLE: {
+    canRetry: true,
+    description:
+      'a broker answered with an error that passes (leader moved, partition not there yet, broker loading)',
+  },
+  RM_ERR_KAFKA_REJECTED: {
+    canRetry: false,
+    description: 'a broker refused a request for good (authorization, no API version both sides support)',
+  },
+  RM_ERR_KAFKA_PROTOCOL: {
+    canRetry: false,
+    description: 'a broker response does not parse as the Kafka protocol version asked for (a bug)',
+  },
   RM_ERR_PRODUCER_SATURATED: { canRetry: true, description: 'the producer queue is full' },
   RM_ERR_PRODUCE_TIMEOUT: {
     canRetry: true,
@@ -39,6 +56,25 @@ export const ERROR_CODES = {
     description: 'a query asks for an impossible range or resolution',
   },
   RM_ERR_DECODE: { canRetry: false, description: 'stored bytes cannot be decoded (msgpack, packed values)' },
+  RM_ERR_RECORD_BATCH_CORRUPT: {
+    // Retriable as in Kafka's Java client (CorruptRecordException extends RetriableException):
+    // bytes damaged between the broker's disk and us read fine when fetched again; a batch
+    // that is damaged on the broker's disk fails every time, and the fetcher's retry budget
+    // escalates it instead of skipping (skipping would lose acknowledged records).
+    canRetry: true,
+    description:
+      'a fetched record batch fails its CRC-32C or its own lengths (refetch; escalate if it persists)',
+  },
+  RM_ERR_RECORD_BATCH_UNSUPPORTED: {
+    canRetry: false,
+    description:
+      'a fetched record batch uses a format or codec this process cannot read (magic 0/1, unknown or unloadable codec)',
+  },
+  RM_ERR_FETCH_TOO_SMALL: {
+    canRetry: true,
+    description:
+      'the first record batch of a fetch is larger than the fetch returned (fetch again with more max bytes)',
+  },
   RM_ERR_TIMEOUT: { canRetry: true, description: 'an operation got no answer within its time limit' },
   RM_ERR_WORKER_CRASHED: { canRetry: true, description: 'a worker thread exited unexpectedly' },
   RM_ERR_RESTART_BUDGET_EXHAUSTED: {

@@ -63,6 +63,11 @@ export interface BatchRecords {
   rejected: Record<RejectReason, number>;
   /** sum of the counts of L10 lines: messages logplex dropped before this drain */
   upstreamDropped: number;
+  /**
+   * `host=` of the first router line produced, or null: what the drain learns as the
+   * app of this drain token's platform lines (drain-token-apps.ts)
+   */
+  routerHost: string | null;
 }
 
 /** Per-record overhead of the record format (varints, attributes, header names), estimated. */
@@ -117,6 +122,7 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
   let keysUsed = 0;
   let keyBases: Map<HotAppKeyTable, number> | null = null;
   let hotCount = 0;
+  let routerHost: string | null = null;
   const push = (topic: number, start: number, end: number, keyStart: number, keyEnd: number) => {
     if ((count + 1) * RECORD_INTS > records.length) {
       const grown = new Int32Array(records.length * 2);
@@ -155,6 +161,7 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
       }
       const h0 = hostRange[0]!;
       const h1 = hostRange[1]!;
+      if (routerCount === 0) routerHost = body.toString('latin1', h0, h1).toLowerCase();
       if (hotApps !== null) {
         if (hotStart < 0 || h1 - h0 !== hotLen || !rangesEqual(body, h0, hotStart, hotLen)) {
           hotStart = h0;
@@ -230,5 +237,6 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
     framing,
     rejected,
     upstreamDropped,
+    routerHost,
   };
 }

@@ -13,6 +13,7 @@ import type { DrainAuth } from './drain-auth.js';
 import type { BatchFailureReason, DrainMetrics } from './drain-metrics.js';
 import { clientAddress, preflight } from './drain-preflight.js';
 import { answerRefusal, header, reply } from './drain-reply.js';
+import type { DrainTokenApps } from './drain-token-apps.js';
 import type { Claim, FrameDedupe } from './frame-dedupe.js';
 import type { HotAppKeys } from './hot-app-keys.js';
 
@@ -25,7 +26,8 @@ import type { HotAppKeys } from './hot-app-keys.js';
  *   claim frame id (Redis) ─┬─ duplicate ─▶ 204, nothing produced
  *                           ├─ in flight elsewhere (after a short wait) ─▶ 503
  *                           └─ claimed / no frame id / Redis down (fail open, counted)
- *   parse ─▶ records (apps outside DRAIN_APPS refused per line) ─▶ batcher ─ack (acks=all)─▶
+ *   parse ─▶ records (apps outside DRAIN_APPS refused per line) ─▶ the app of the token's
+ *     platform lines (drain-token-apps.ts: DRAIN_TOKEN_APPS, or learned) ─▶ batcher ─ack (acks=all)─▶
  *     mark frame id done ─▶ 204
  *                           └─ Kafka down / queue full / deadline ─▶ release frame id ─▶ 503
  *
@@ -44,6 +46,8 @@ export interface IngestDeps {
   hotApps?: HotAppKeys;
   batcher: BatcherPool<RecordSlab>;
   dedupe: FrameDedupe | null;
+  /** the app of each drain token's platform lines (the `app` header); null: no header */
+  tokenApps?: DrainTokenApps | null;
   platformTopic: string | null;
   appOutput: 'drop' | 'platform';
   maxBodyBytes: number;
@@ -200,6 +204,16 @@ export function createIngestHandler(deps: IngestDeps) {
       return 500;
     }
     countBatch(deps, records, header(req, 'logplex-msg-count'), log, frameId);
+    if (deps.tokenApps && (records.platformCount > 0 || records.routerHost !== null)) {
+      // Platform lines name no app: stamp the drain token's (at most one bounded GET).
+      const { app, source } = await deps.tokenApps.resolve(
+        log.drain,
+        records.routerHost,
+        records.platformCount > 0,
+      );
+      if (app !== '') records.slab.app = app;
+      if (records.platformCount > 0) metrics.platformApps.inc({ source }, records.platformCount);
+    }
 
     // From here the body belongs to the producer thread (its memory is transferred).
     const accepted = records.routerCount + records.platformCount;

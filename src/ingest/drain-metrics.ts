@@ -31,6 +31,10 @@ export interface DrainMetrics {
   framesRepaired: Counter;
   garbageBytes: Counter;
   lateOutcomes: Counter<'result'>;
+  /** platform lines by where their app came from (drain-token-apps.ts) */
+  platformApps: Counter<'source'>;
+  /** Redis reads and writes of learned token → app entries that failed */
+  tokenAppErrors: Counter;
   requestDuration: Histogram<'status'>;
   authFailures: Counter<'reason'>;
   admissionRefused: Counter<'reason'>;
@@ -143,6 +147,17 @@ export function createDrainMetrics(
       name: 'routemeter_drain_late_outcomes_total',
       help: 'Batches answered 503 on the deadline whose produce call settled later (acked: its retry is deduped)',
       labelNames: ['result'],
+      registers,
+    }),
+    platformApps: new Counter({
+      name: 'routemeter_drain_platform_app_lines_total',
+      help: 'Platform lines produced, by where the app in their app header came from: config (DRAIN_TOKEN_APPS), learned (router lines under the same drain token), unknown (no header)',
+      labelNames: ['source'],
+      registers,
+    }),
+    tokenAppErrors: new Counter({
+      name: 'routemeter_drain_token_app_errors_total',
+      help: 'Redis reads or writes of learned drain token → app entries that failed or timed out (attribution degrades, ingest does not)',
       registers,
     }),
     requestDuration: new Histogram({

@@ -15,6 +15,7 @@ import { connectDrainClients } from './drain-clients.js';
 import { createIngestHandler } from './drain-ingest.js';
 import { createDrainMetrics } from './drain-metrics.js';
 import { drainReadiness } from './drain-readiness.js';
+import { DrainTokenApps } from './drain-token-apps.js';
 import { FrameDedupe } from './frame-dedupe.js';
 import { HotAppKeys } from './hot-app-keys.js';
 
@@ -106,6 +107,13 @@ export async function startDrain(
     hotApps: new HotAppKeys(config.drain.hotApps, config.topics.partitions),
     batcher,
     dedupe,
+    tokenApps: new DrainTokenApps({
+      configured: config.drain.tokenApps,
+      redis: clients.redis,
+      prefix: config.redis.prefix,
+      ttlSeconds: config.drain.dedupeTtlSeconds,
+      onRedisError: () => metrics.tokenAppErrors.inc(),
+    }),
     platformTopic: config.topics.platform,
     appOutput: config.drain.appOutput,
     maxBodyBytes: config.drain.maxBodyBytes,

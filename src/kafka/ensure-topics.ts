@@ -34,3 +34,31 @@ export async function ensureTopics(
 export function drainTopicNames(topics: Config['topics']): string[] {
   return [topics.router, ...(topics.platform === null ? [] : [topics.platform])];
 }
+
+/**
+ * Creates a compacted topic (`cleanup.policy=compact`: Kafka keeps the last record per
+ * key) if it is missing; an existing topic is left as it is.
+ */
+export async function ensureCompactedTopic(
+  admin: Admin,
+  name: string,
+  partitions: number,
+  logger: Logger,
+): Promise<void> {
+  if ((await admin.listTopics()).includes(name)) return;
+  try {
+    await admin.createTopics({
+      topics: [
+        {
+          topic: name,
+          numPartitions: partitions,
+          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+        },
+      ],
+      waitForLeaders: true,
+    });
+    logger.info({ event: 'topics_created', topics: [name], partitions, compacted: true }, 'topics created');
+  } catch (err) {
+    if (!(await admin.listTopics()).includes(name)) throw err;
+  }
+}

@@ -29,6 +29,12 @@ export const RECORD_HEADERS = {
   drainToken: 'logplex-drain-token',
   frameId: 'logplex-frame-id',
   receivedAt: 'received-at-ms',
+  /**
+   * platform records only, when the drain knows the app of their drain token
+   * (DRAIN_TOKEN_APPS, or learned from the router lines posted under it:
+   * ingest/drain-token-apps.ts); the router line's `host=`
+   */
+  app: 'app',
 } as const;
 
 export interface RecordSlab {
@@ -40,6 +46,8 @@ export interface RecordSlab {
   drainToken: string;
   frameId: string;
   receivedAtMs: number;
+  /** the app of this request's platform records (the `app` header), or '' when unknown */
+  app?: string;
 }
 
 /**
@@ -74,6 +82,12 @@ export function slabsToTopicMessages(
       [RECORD_HEADERS.frameId]: Buffer.from(slab.frameId),
       [RECORD_HEADERS.receivedAt]: Buffer.from(String(slab.receivedAtMs)),
     };
+    // Platform lines do not name their app: their records carry it as a header when the
+    // drain knows it. One more headers object per request (the encoder caches per object).
+    const platformHeaders: IHeaders =
+      slab.app !== undefined && slab.app !== ''
+        ? { ...headers, [RECORD_HEADERS.app]: Buffer.from(slab.app) }
+        : headers;
     const r = slab.records;
     const keys =
       slab.keys === null ? null : Buffer.from(slab.keys.buffer, slab.keys.byteOffset, slab.keys.byteLength);
@@ -88,9 +102,9 @@ export function slabsToTopicMessages(
               ? token
               : null
             : keys!.subarray(KEY_IN_KEYS - keyStart, r[o + 4]);
-      const message: Message = { key, value: body.subarray(r[o + 1], r[o + 2]), headers };
-      if (r[o] === TOPIC_ROUTER) router.push(message);
-      else platform.push(message);
+      const value = body.subarray(r[o + 1], r[o + 2]);
+      if (r[o] === TOPIC_ROUTER) router.push({ key, value, headers });
+      else platform.push({ key, value, headers: platformHeaders });
     }
   }
   const out: TopicMessages[] = [];

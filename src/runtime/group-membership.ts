@@ -1,6 +1,7 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import type { MembershipSettings } from '../config/config.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Assignment } from './kafka-cluster.js';
 
 /**
  * The process's membership in the real consumer group (`CONSUMER_GROUP`, with
@@ -15,26 +16,38 @@ import type { Logger } from '../telemetry/logger.js';
  * gets a partition and the moment we learn we lost it, both may consume it:
  * the fencing epoch in Redis makes the old owner's flushes fail, so nothing is
  * counted twice.
+ *
+ * With PLATFORM_TOPIC on, the group subscribes both topics: the assignor spreads
+ * the platform partitions over the fleet like the router partitions, with the
+ * same fencing and commits.
  */
 export interface MembershipOptions {
   groupId: string;
   topic: string;
+  /** the platform topic, or null when PLATFORM_TOPIC is off */
+  platformTopic?: string | null;
   settings: MembershipSettings;
 }
 
 export class GroupMembership {
   private consumer: Consumer | null = null;
   private running = false;
-  private readonly pendingCommits = new Map<number, string>();
+  /** `topic:partition` → the latest flushed offset not yet committed */
+  private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
   private commitTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly kafka: Kafka,
     private readonly opts: MembershipOptions,
     private readonly logger: Logger,
-    private readonly onAssignment: (partitions: number[]) => void,
+    private readonly onAssignment: (assignment: Assignment) => void,
     private readonly onCrash: (err: Error, willRestart: boolean) => void,
   ) {}
+
+  private get topics(): string[] {
+    const { topic, platformTopic } = this.opts;
+    return platformTopic ? [topic, platformTopic] : [topic];
+  }
 
   async start(): Promise<void> {
     const consumer = this.kafka.consumer({
@@ -47,20 +60,27 @@ export class GroupMembership {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      const partitions = [...(e.payload.memberAssignment[this.opts.topic] ?? [])].sort((a, b) => a - b);
+      const of = (topic: string | null | undefined) =>
+        topic ? [...(e.payload.memberAssignment[topic] ?? [])].sort((a, b) => a - b) : [];
+      const assignment = { router: of(this.opts.topic), platform: of(this.opts.platformTopic) };
       this.logger.info(
-        { groupId: this.opts.groupId, memberId: e.payload.memberId, partitions },
+        {
+          groupId: this.opts.groupId,
+          memberId: e.payload.memberId,
+          partitions: assignment.router,
+          platform: assignment.platform,
+        },
         'group assignment',
       );
-      // Keep the topic paused across rebalances: workers do the fetching.
-      consumer.pause([{ topic: this.opts.topic }]);
-      this.onAssignment(partitions);
+      // Keep the topics paused across rebalances: workers do the fetching.
+      consumer.pause(this.topics.map((topic) => ({ topic })));
+      this.onAssignment(assignment);
     });
     consumer.on(consumer.events.CRASH, (e) => {
       this.onCrash(e.payload.error, e.payload.restart);
     });
     await consumer.connect();
-    await consumer.subscribe({ topic: this.opts.topic, fromBeginning: true });
+    await consumer.subscribe({ topics: this.topics, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -68,23 +88,19 @@ export class GroupMembership {
       // (not resolved, not committed).
       eachBatch: async () => {},
     });
-    consumer.pause([{ topic: this.opts.topic }]);
+    consumer.pause(this.topics.map((topic) => ({ topic })));
     this.running = true;
     this.commitTimer = setInterval(() => void this.commitPending(), this.opts.settings.commitIntervalMs);
   }
 
   /** Remembers the latest flushed offset; commits are batched every few seconds. */
-  commitLater(partition: number, nextOffset: string): void {
-    this.pendingCommits.set(partition, nextOffset);
+  commitLater(topic: string, partition: number, nextOffset: string): void {
+    this.pendingCommits.set(`${topic}:${partition}`, { topic, partition, offset: nextOffset });
   }
 
   async commitPending(): Promise<void> {
     if (!this.consumer || !this.running || this.pendingCommits.size === 0) return;
-    const offsets = [...this.pendingCommits].map(([partition, offset]) => ({
-      topic: this.opts.topic,
-      partition,
-      offset,
-    }));
+    const offsets = [...this.pendingCommits.values()];
     this.pendingCommits.clear();
     try {
       await this.consumer.commitOffsets(offsets);

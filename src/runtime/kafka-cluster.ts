@@ -11,15 +11,21 @@ export interface MembershipPort {
   start(): Promise<void>;
   stop(): Promise<void>;
   /** remembers a flushed offset; committed to the group in batches, for lag tools */
-  commitLater(partition: number, nextOffset: string): void;
+  commitLater(topic: string, partition: number, nextOffset: string): void;
+}
+
+/** The partitions the group gave this process, per topic (platform: [] when PLATFORM_TOPIC is off). */
+export interface Assignment {
+  router: number[];
+  platform: number[];
 }
 
 /** What the supervisor needs of Kafka: the topic's partition count and a group membership. */
 export interface ClusterPort {
-  /** Connects, creates the router topic if missing; returns its partition count. */
+  /** Connects, creates the router (and platform) topic if missing; returns the router topic's partition count. */
   prepare(): Promise<number>;
   membership(
-    onAssignment: (partitions: number[]) => void,
+    onAssignment: (assignment: Assignment) => void,
     onCrash: (err: Error, willRestart: boolean) => void,
   ): MembershipPort;
   close(): Promise<void>;
@@ -30,6 +36,7 @@ export function kafkaCluster(config: Config, instanceId: string, logger: Logger)
   const kafka: Kafka = createKafka(config, `routemeter-supervisor-${instanceId}`);
   const admin: Admin = kafka.admin();
   const topic = config.topics.router;
+  const platform = config.topics.platform;
   return {
     async prepare() {
       try {
@@ -41,7 +48,12 @@ export function kafkaCluster(config: Config, instanceId: string, logger: Logger)
           { cause: err, details: { variable: 'KAFKA_URL' } },
         );
       }
-      await ensureTopics(admin, [topic], config.topics.partitions, logger);
+      await ensureTopics(
+        admin,
+        platform === null ? [topic] : [topic, platform],
+        config.topics.partitions,
+        logger,
+      );
       const meta = await admin.fetchTopicMetadata({ topics: [topic] });
       const count = meta.topics[0]?.partitions.length ?? 0;
       if (count === 0)
@@ -51,7 +63,12 @@ export function kafkaCluster(config: Config, instanceId: string, logger: Logger)
     membership(onAssignment, onCrash) {
       return new GroupMembership(
         kafka,
-        { groupId: config.consumerGroup, topic, settings: config.runtime.membership },
+        {
+          groupId: config.consumerGroup,
+          topic,
+          platformTopic: platform,
+          settings: config.runtime.membership,
+        },
         logger,
         onAssignment,
         onCrash,

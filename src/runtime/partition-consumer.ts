@@ -1,95 +1,86 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
-import type { FlushBatch } from '../actors/flush-batch.js';
+import type { PartitionDrain } from '../actors/flush-batch.js';
 import type { PartitionSettings } from '../config/config.js';
-import { isRoutemeterError } from '../errors/routemeter-error.js';
+import { isRoutemeterError, type RoutemeterError } from '../errors/routemeter-error.js';
 import { serializeError } from '../errors/serialize-error.js';
-import { pinnedPartitionAssigner } from '../kafka/pinned-partition-assigner.js';
-import { createRouterEvent } from '../logplex/router-event.js';
+import type {
+  FetchedBatches,
+  FetchOutcome,
+  LogBounds,
+  PartitionFetcherSink,
+} from '../kafka/partition-fetcher.js';
+import { type DecodeResult, RecordBatchDecoder, type RecordView } from '../kafka/record-batch-decoder.js';
 import type { Logger } from '../telemetry/logger.js';
 import { withTimeout } from '../util/with-timeout.js';
 import { PartitionFlusher } from './partition-flusher.js';
 import type {
-  AggregatorFactory,
+  DrainCounts,
+  FetcherFactory,
   PartitionAggregatorPort,
-  PartitionStorePort,
-  RecordParser,
+  PartitionFetcherPort,
+  RecordKind,
 } from './partition-ports.js';
 import { PendingBytes } from './pending-bytes.js';
-import type { RouteSample, StopReason, WorkerToMain } from './protocol.js';
+import type { StopReason, WorkerToMain } from './protocol.js';
 import { decisionEvent } from './runtime-events.js';
 import { decide, type SupervisionPolicy } from './supervision-decider.js';
 import { Field, type PartitionCounters } from './worker-metrics.js';
 
 /**
- * One Kafka partition, consumed by its own kafkajs consumer, inside a worker
- * thread: the fetch lifecycle. The flush half (queue, backoff, outcomes) is
- * partition-flusher.ts. The life of a partition here:
+ * One Kafka partition, fetched by its own partition fetcher (no consumer group),
+ * inside a worker thread: the fetch lifecycle. Generic over the record kind (`kind`:
+ * router or platform lines, partition-ports.ts): parser, actors and store come from it. The flush half (queue, backoff,
+ * outcomes) is partition-flusher.ts. The life of a partition here:
  *
  *   claim (Redis: epoch += 1, read next offset)
  *     │
  *     ▼
- *   seek to next ──► eachBatch: parse → aggregator.record   (hot path, no I/O)
- *                        │
+ *   ListOffsets (log start, high watermark) → clamp the stored offset (retention gap)
+ *     │
+ *     ▼
+ *   fetch loop from next ──► record batches → decoder → parse(buf, start, end) → aggregator.record
+ *                        │                                        (hot path, no I/O, no Buffer per record)
  *      every flushIntervalMs, or when pending records or the thread's pending
  *      bytes pass their bound (fetching pauses), or too many open windows
  *                        ▼
  *   PartitionFlusher: drain deltas → FlushBatch [from, next) → Redis (one atomic
  *   Lua step: epoch check, offset check, apply aggregates, next := batch.next)
  *
- * kafkajs has no `assign()`, so the consumer joins a private group of its own
- * (`<group>.p<partition>`) whose assigner hands it exactly this
- * partition; offsets live in Redis, never in that group. See docs/partition-ownership.md.
+ * The supervisor pins partitions and Redis holds the offsets, so no group is
+ * joined here: see docs/partition-ownership.md.
  */
 export interface PartitionConsumerOptions {
   topic: string;
   partition: number;
-  groupPrefix: string;
   instanceId: string;
   flushIntervalMs: number;
   maxPendingRecords: number;
   shutdownTimeoutMs: number;
   /** how many routes per flush are reported to main for the capped per-route series */
   routeSampleLimit: number;
-  /** group timeouts and fetch bounds (fetchMaxBytes already scaled for this thread) */
+  /** fetch and memory bounds (fetchMaxBytes already scaled for this thread) */
   settings: PartitionSettings;
   policy: SupervisionPolicy;
 }
 
-export interface PartitionConsumerDeps {
-  kafka: Kafka;
-  admin: Admin;
-  store: PartitionStorePort;
-  createAggregator: AggregatorFactory;
-  parse: RecordParser;
+export interface PartitionConsumerDeps<E, D extends DrainCounts> {
+  createFetcher: FetcherFactory;
+  /** parser, actors, store and flush summary of this partition's records */
+  kind: RecordKind<E, D>;
   counters: PartitionCounters;
   post: (msg: WorkerToMain) => void;
   logger: Logger;
   /** the thread's pending-bytes budget; a private one (the configured bound) if left out */
   pending?: PendingBytes;
-  /** per-route summary of a drained batch; optional so tests can leave it out */
-  sampleRoutes?: (batch: FlushBatch, limit: number) => RouteSample[];
-}
-
-/** How a partition consumer fetches (bench/support/consume-bare.ts fetches the same way). */
-export function fetchSettings(
-  settings: Pick<PartitionSettings, 'fetchMaxWaitMs' | 'fetchMaxBytes'>,
-): Pick<ConsumerConfig, 'maxWaitTimeInMs' | 'maxBytesPerPartition' | 'maxBytes' | 'minBytes'> {
-  // One partition per consumer: the consumer-wide bound equals the partition's, so
-  // a fetch never holds more than fetchMaxBytes of (compressed) record batches.
-  return {
-    maxWaitTimeInMs: settings.fetchMaxWaitMs,
-    maxBytesPerPartition: settings.fetchMaxBytes,
-    maxBytes: settings.fetchMaxBytes,
-    minBytes: 1,
-  };
 }
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
-export class PartitionConsumer {
+export class PartitionConsumer<E = unknown, D extends DrainCounts = PartitionDrain>
+  implements PartitionFetcherSink
+{
   private state: State = 'idle';
-  private consumer: Consumer | null = null;
+  private fetcher: PartitionFetcherPort | null = null;
   private epoch = 0;
   /** next offset to process (1 + last processed record) */
   private position = 0;
@@ -98,17 +89,28 @@ export class PartitionConsumer {
   private lastFailureLogMs = 0;
   /** the start sequence in flight, so a stop waits for its current step instead of racing it */
   private starting: Promise<void> | null = null;
-  private readonly event = createRouterEvent();
-  private aggregator: PartitionAggregatorPort | null = null;
+  private readonly event: E;
+  private aggregator: PartitionAggregatorPort<E, D> | null = null;
+  /** the stored next offset as claimed, until the flusher has begun at the start offset */
+  private claimedNext: string | null = null;
+  private flusherBegun = false;
   private readonly pending: PendingBytes;
-  private readonly flusher: PartitionFlusher;
+  private readonly flusher: PartitionFlusher<D>;
+  private readonly decoder: RecordBatchDecoder;
+  // The fetch being decoded: what onRecord accumulates, published once per fetch.
+  private fetchRecords = 0;
+  private fetchBytes = 0;
+  private fetchFailures = 0;
+  private fetchFirstFailure = -1;
+  private fetchFirstTimestampMs = 0;
 
   constructor(
     private readonly opts: PartitionConsumerOptions,
-    private readonly deps: PartitionConsumerDeps,
+    private readonly deps: PartitionConsumerDeps<E, D>,
   ) {
     this.pending = deps.pending ?? new PendingBytes(opts.settings.maxPendingBytes);
-    this.flusher = new PartitionFlusher(
+    this.event = deps.kind.createEvent();
+    this.flusher = new PartitionFlusher<D>(
       {
         topic: opts.topic,
         partition: opts.partition,
@@ -116,16 +118,20 @@ export class PartitionConsumer {
         policy: opts.policy,
       },
       {
-        store: deps.store,
+        store: deps.kind.store,
         counters: deps.counters,
         post: deps.post,
         logger: deps.logger,
         pending: this.pending,
-        sampleRoutes: deps.sampleRoutes,
+        summarize: deps.kind.summarize,
         pauseFetching: () => this.pause(),
         stopPartition: (reason, error) => void this.stop(reason, error),
       },
     );
+    this.decoder = new RecordBatchDecoder({
+      onRecord: (buf, start, end, offset, timestampMs, view) =>
+        this.onRecord(buf, start, end, offset, timestampMs, view),
+    });
   }
 
   get isFenced(): boolean {
@@ -149,109 +155,107 @@ export class PartitionConsumer {
   }
 
   private async startSteps(): Promise<void> {
-    const { topic, partition, settings } = this.opts;
+    const { topic, partition } = this.opts;
     const { counters, logger } = this.deps;
     counters.set(partition, Field.fenced, 0);
     counters.set(partition, Field.paused, 0);
-    const claim = await this.retryWhileStarting('claim', () => this.deps.store.claim(topic, partition));
+    const claim = await this.retryWhileStarting('claim', () => this.deps.kind.store.claim(topic, partition));
     if (claim === undefined) return;
     this.epoch = claim.epoch;
-    this.aggregator = this.deps.createAggregator(claim);
+    this.claimedNext = claim.nextOffset;
+    this.aggregator = this.deps.kind.createAggregator(claim);
+
+    const fetcher = this.deps.createFetcher(topic, partition, this);
+    this.fetcher = fetcher;
 
     // Where to start: the stored next offset, clamped to what Kafka still has.
-    const offsets = await this.retryWhileStarting('offsets', () => this.deps.admin.fetchTopicOffsets(topic));
-    if (offsets === undefined) return;
-    const bounds = offsets.find((o) => o.partition === partition);
-    const low = Number(bounds?.low ?? 0);
+    const bounds = await this.retryWhileStarting('offsets', () => fetcher.logBounds());
+    if (bounds === undefined) return;
+    const { low, high } = bounds;
     let start = claim.nextOffset === null ? low : Number(claim.nextOffset);
     if (claim.nextOffset !== null && start < low) {
       // Kafka's retention deleted records we never aggregated: say so, count them, move on.
       logger.warn({ topic, partition, stored: start, low }, 'stored offset is below the log start; skipping');
-      await this.deps.store.advance(topic, partition, this.epoch, String(start), String(low));
+      await this.deps.kind.store.advance(topic, partition, this.epoch, String(start), String(low));
       counters.add(partition, Field.skippedByRetention, low - start);
       start = low;
     }
     if (this.startCancelled) return;
     this.position = start;
     this.flusher.begin(this.epoch, this.aggregator, start);
+    this.flusherBegun = true;
     counters.set(partition, Field.position, start);
     counters.set(partition, Field.flushed, start);
-    counters.set(partition, Field.highWatermark, Number(bounds?.high ?? start));
+    counters.set(partition, Field.highWatermark, high);
     counters.set(partition, Field.owned, 1);
-
-    const consumer = this.deps.kafka.consumer({
-      // A fixed name per partition, so that on Heroku's multi-tenant plans the
-      // groups can be created up front (kafka:consumer-groups:create). Two owners
-      // overlapping during a rebalance share the group, and the pinned assigner
-      // lets only one of them fetch.
-      groupId: `${this.opts.groupPrefix}.p${partition}`,
-      rebalanceTimeout: settings.rebalanceTimeoutMs,
-      partitionAssigners: [pinnedPartitionAssigner(topic, partition)],
-      sessionTimeout: settings.sessionTimeoutMs,
-      heartbeatInterval: settings.heartbeatIntervalMs,
-      ...fetchSettings(settings),
-    });
-    this.consumer = consumer;
-    await consumer.connect();
-    if (this.startCancelled) return;
-    await consumer.subscribe({ topic, fromBeginning: true });
-    if (this.startCancelled) return;
-    await consumer.run({
-      // Nothing is committed to Kafka from here (Redis holds the offsets), but the
-      // batch must be resolved: kafkajs re-fetches an unresolved batch forever.
-      autoCommit: false,
-      eachBatchAutoResolve: true,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
-    // A stop that arrived while run() was joining has stopped the consumer:
-    // seek() on it would throw "Consumer group was not initialized".
-    if (this.startCancelled) return;
-    // seek after run(): kafkajs applies it to the next fetch. A fetch that raced
-    // ahead of it is harmless: records below `position` are skipped in onBatch.
-    consumer.seek({ topic, partition, offset: String(start) });
     this.state = 'running';
     this.flushTimer = setInterval(() => void this.tick(), this.opts.flushIntervalMs);
+    fetcher.start(start);
     this.deps.post({ code: 'partition-started', topic, partition, epoch: this.epoch, offset: String(start) });
     logger.info({ topic, partition, epoch: this.epoch, offset: start }, 'partition started');
   }
 
-  /** The hot path: parse and record each record; counters are published once per batch. */
-  private async onBatch({ batch }: EachBatchPayload): Promise<void> {
-    if (this.state !== 'running' && this.state !== 'starting') return;
-    const { partition } = this.opts;
-    const { parse, counters } = this.deps;
-    const aggregator = this.aggregator!;
-    const event = this.event;
-    let records = 0;
-    let bytes = 0;
-    let failures = 0;
-    let position = this.position;
-    let firstTimestampMs = 0;
-    for (const message of batch.messages) {
-      const offset = Number(message.offset);
-      if (offset < position) continue;
-      const value = message.value;
-      if (records === 0) firstTimestampMs = Number(message.timestamp);
-      records++;
-      if (value === null) {
-        failures++;
-      } else {
-        bytes += value.length;
-        if (parse(value, event)) aggregator.record(event);
-        else failures++;
-      }
-      position = offset + 1;
+  /**
+   * One fetch's complete record batches (PartitionFetcherSink): decoded in place,
+   * each value parsed and recorded; counters are published once per fetch.
+   */
+  onRecords(fetched: FetchedBatches): FetchOutcome | Promise<FetchOutcome> {
+    if (this.state !== 'running') return { nextOffset: fetched.fetchOffset, error: null };
+    this.fetchRecords = 0;
+    this.fetchBytes = 0;
+    this.fetchFailures = 0;
+    this.fetchFirstFailure = -1;
+    this.fetchFirstTimestampMs = 0;
+    const result = this.decoder.decodeSync({
+      buf: fetched.buffer,
+      start: fetched.start,
+      end: fetched.end,
+      fetchOffset: fetched.fetchOffset,
+      abortedTransactions: fetched.abortedTransactions,
+    });
+    if (result.stopReason !== 'needs-async') return this.afterFetch(result, fetched.highWatermark);
+    // A zstd batch: its codec is async; decoding goes on once it is inflated.
+    return (async () => {
+      let r = result;
+      while (r.stopReason === 'needs-async') r = await this.decoder.resume();
+      return this.afterFetch(r, fetched.highWatermark);
+    })();
+  }
+
+  /** The hot path: one record's value, parsed in place and recorded. */
+  private onRecord(
+    buf: Buffer,
+    start: number,
+    end: number,
+    offset: number,
+    timestampMs: number,
+    view: RecordView,
+  ): void {
+    if (offset < this.position) return;
+    if (this.fetchRecords === 0) this.fetchFirstTimestampMs = timestampMs;
+    this.fetchRecords++;
+    if (view.valueIsNull || !this.deps.kind.parse(buf, start, end, view, this.event)) {
+      this.fetchFailures++;
+      if (this.fetchFirstFailure < 0) this.fetchFirstFailure = offset;
+      return;
     }
-    // Control records (transaction markers) have offsets but no messages.
-    const last = Number(batch.lastOffset());
-    if (Number.isFinite(last) && last + 1 > position && batch.messages.length > 0) position = last + 1;
-    this.position = position;
-    this.flusher.noteConsumed(bytes, firstTimestampMs);
-    counters.add(partition, Field.records, records);
-    counters.add(partition, Field.bytes, bytes);
-    if (failures > 0) this.onBadRecords(failures, batch.firstOffset());
+    this.fetchBytes += end - start;
+    this.aggregator!.record(this.event);
+  }
+
+  private afterFetch(result: DecodeResult, highWatermark: number): FetchOutcome {
+    const { partition } = this.opts;
+    const { counters } = this.deps;
+    const aggregator = this.aggregator!;
+    // The decoder's next offset also steps over control batches and aborted transactions.
+    if (result.nextOffset > this.position) this.position = result.nextOffset;
+    const position = this.position;
+    this.flusher.noteConsumed(this.fetchBytes, this.fetchFirstTimestampMs);
+    counters.add(partition, Field.records, this.fetchRecords);
+    counters.add(partition, Field.bytes, this.fetchBytes);
+    if (this.fetchFailures > 0) this.onBadRecords(this.fetchFailures, String(this.fetchFirstFailure));
     counters.set(partition, Field.position, position);
-    counters.set(partition, Field.highWatermark, Number(batch.highWatermark));
+    counters.set(partition, Field.highWatermark, highWatermark);
     counters.set(partition, Field.activeRoutes, aggregator.activeRoutes);
 
     if (this.overPendingBound()) {
@@ -261,6 +265,54 @@ export class PartitionConsumer {
       // Keep each atomic flush small enough not to stall Redis (docs/redis-keys.md).
       void this.flush();
     }
+    // 'end' is the usual stop; a corrupt batch is fetched again (after a backoff), one this
+    // process cannot read stops the partition (the fetcher reports it through onFatal).
+    const error = result.stopReason === 'end' || result.stopReason === 'partial' ? null : result.error;
+    return { nextOffset: result.nextOffset, error };
+  }
+
+  /**
+   * The fetch offset is outside the log (PartitionFetcherSink). Below the log start,
+   * retention deleted records we never aggregated: count them and go on from the log
+   * start; the next flush covers the gap (its batch ends at the new position), as a
+   * claim below the log start does. Above the log end (the log was truncated or the
+   * topic re-created), reading again from an earlier offset would count records twice:
+   * wait and ask again, loudly.
+   */
+  async onOutOfRange(fetchOffset: number, bounds: LogBounds): Promise<number> {
+    const { topic, partition, policy } = this.opts;
+    const { counters, logger } = this.deps;
+    if (fetchOffset < bounds.low) {
+      logger.warn(
+        { topic, partition, offset: fetchOffset, low: bounds.low },
+        'fetch offset is below the log start; skipping',
+      );
+      counters.add(partition, Field.skippedByRetention, bounds.low - fetchOffset);
+      if (bounds.low > this.position) this.position = bounds.low;
+      counters.set(partition, Field.position, this.position);
+      return bounds.low;
+    }
+    logger.error(
+      { topic, partition, offset: fetchOffset, low: bounds.low, high: bounds.high },
+      'fetch offset is past the log end (truncated or re-created topic); waiting for the log to reach it',
+    );
+    await sleep(Math.min(policy.backoffMaxMs, 1000));
+    return fetchOffset;
+  }
+
+  /** A retryable fetch failure (PartitionFetcherSink): a decision, and the backoff it says. */
+  onRetry(err: RoutemeterError, attempt: number): number {
+    const { topic, partition, policy } = this.opts;
+    const failure = { kind: 'fetch-unavailable', attempt, code: err.code } as const;
+    const directive = decide(failure, policy);
+    decisionEvent(this.deps.logger, { topic, partition, err: err.message }, failure, directive);
+    this.deps.post({ code: 'decision', topic: this.opts.topic, partition, failure, directive });
+    return directive.action === 'retry' ? directive.delayMs : policy.backoffMaxMs;
+  }
+
+  /** A fetch failure that will not pass (PartitionFetcherSink): the partition stops and the supervisor decides. */
+  onFatal(err: unknown): void {
+    void this.stop('failed', err);
   }
 
   /** Bad records are counted per batch and explained (and decided) at most every badRecordLogIntervalMs. */
@@ -279,12 +331,15 @@ export class PartitionConsumer {
         partition,
         skipped: failures,
         firstOffset,
-        why: 'not router lines this runtime can aggregate (no timestamp, host, method or path)',
+        why:
+          this.deps.kind.name === 'router'
+            ? 'not router lines this runtime can aggregate (no timestamp, host, method or path)'
+            : 'not syslog lines with a header and a timestamp',
       },
       failure,
       directive,
     );
-    this.deps.post({ code: 'decision', partition, failure, directive });
+    this.deps.post({ code: 'decision', topic: this.opts.topic, partition, failure, directive });
   }
 
   /** This partition's unflushed records, or the thread's unflushed bytes, past their bound. */
@@ -293,16 +348,16 @@ export class PartitionConsumer {
   }
 
   private pause(): void {
-    if (this.paused || !this.consumer) return;
+    if (this.paused || !this.fetcher) return;
     this.paused = true;
-    this.consumer.pause([{ topic: this.opts.topic, partitions: [this.opts.partition] }]);
+    this.fetcher.pause();
     this.deps.counters.set(this.opts.partition, Field.paused, 1);
   }
 
   private resume(): void {
-    if (!this.paused || !this.consumer) return;
+    if (!this.paused || !this.fetcher) return;
     this.paused = false;
-    this.consumer.resume([{ topic: this.opts.topic, partitions: [this.opts.partition] }]);
+    this.fetcher.resume();
     this.deps.counters.set(this.opts.partition, Field.paused, 0);
   }
 
@@ -342,7 +397,7 @@ export class PartitionConsumer {
     this.flushTimer = null;
     const deadline = Date.now() + this.opts.shutdownTimeoutMs;
     // Let the start's current step finish (it sees the stop and returns) before
-    // the consumer is stopped under it.
+    // the fetcher is stopped under it.
     if (wasStarting && this.starting) {
       await withTimeout(
         this.starting.catch(() => {}),
@@ -350,9 +405,13 @@ export class PartitionConsumer {
       ).catch(() => {});
     }
     try {
-      await withTimeout(this.consumer?.stop() ?? Promise.resolve(), Math.max(1, deadline - Date.now()));
+      // No fetch in flight, no connection left: nothing is consumed past this point.
+      await withTimeout(
+        this.fetcher?.stop() ?? Promise.resolve(),
+        Math.min(settings.disconnectTimeoutMs, Math.max(1, deadline - Date.now())),
+      );
     } catch (err) {
-      logger.warn({ topic, partition, err: (err as Error).message }, 'consumer stop failed');
+      logger.warn({ topic, partition, err: (err as Error).message }, 'fetcher stop failed');
     }
     if (reason === 'revoked' || reason === 'shutdown') {
       // Final flush: retry until it lands or the budget runs out.
@@ -370,11 +429,6 @@ export class PartitionConsumer {
         if (!stored) await sleep(Math.min(settings.finalFlushRetryMs, Math.max(0, deadline - Date.now())));
       }
     }
-    try {
-      await withTimeout(this.consumer?.disconnect() ?? Promise.resolve(), settings.disconnectTimeoutMs);
-    } catch (err) {
-      logger.warn({ topic, partition, err: (err as Error).message }, 'consumer disconnect failed');
-    }
     this.state = 'stopped';
     counters.set(partition, Field.owned, 0);
     counters.set(partition, Field.paused, 0);
@@ -391,7 +445,8 @@ export class PartitionConsumer {
       topic,
       partition,
       reason: this.isFenced ? 'fenced' : reason,
-      nextOffset: String(this.flusher.stored),
+      // A stop before the fetch began reports what was claimed, never a made-up 0.
+      nextOffset: this.flusherBegun ? String(this.flusher.stored) : this.claimedNext,
       ...(error === undefined ? {} : { error: serializeError(error) }),
     });
     logger.info({ topic, partition, reason, flushed: this.flusher.stored }, 'partition stopped');
@@ -418,7 +473,7 @@ export class PartitionConsumer {
           failure,
           directive,
         );
-        this.deps.post({ code: 'decision', partition, failure, directive });
+        this.deps.post({ code: 'decision', topic: this.opts.topic, partition, failure, directive });
         await sleep(directive.action === 'retry' ? directive.delayMs : policy.backoffMaxMs);
       }
     }

@@ -1,18 +1,22 @@
-import type { FlushBatch } from '../actors/flush-batch.js';
 import { isRoutemeterError } from '../errors/routemeter-error.js';
 import { serializeError } from '../errors/serialize-error.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { PartitionAggregatorPort, PartitionStorePort } from './partition-ports.js';
+import type {
+  BatchPosition,
+  DrainCounts,
+  PartitionAggregatorPort,
+  PartitionStorePort,
+} from './partition-ports.js';
 import type { PendingBytes } from './pending-bytes.js';
-import type { RouteSample, WorkerToMain } from './protocol.js';
+import type { FlushSummary, WorkerToMain } from './protocol.js';
 import { decisionEvent } from './runtime-events.js';
 import { decide, type Failure, type SupervisionPolicy } from './supervision-decider.js';
 import { UnflushedAge } from './unflushed-age.js';
 import { Field, type PartitionCounters } from './worker-metrics.js';
 
 /**
- * The flush half of a partition consumer: drains the route actors into
- * `FlushBatch`es [from, next), queues them, and stores them in order, one at a
+ * The flush half of a partition consumer: drains the actors (route or dyno:
+ * generic over the drain `D`, partition-ports.ts) into batches [from, next), queues them, and stores them in order, one at a
  * time, through the effectively-once store. What happens after a failed store is
  * the decider's call:
  *
@@ -36,15 +40,15 @@ export interface PartitionFlusherOptions {
   policy: SupervisionPolicy;
 }
 
-export interface PartitionFlusherDeps {
-  store: PartitionStorePort;
+export interface PartitionFlusherDeps<D extends DrainCounts> {
+  store: PartitionStorePort<D & BatchPosition>;
   counters: PartitionCounters;
   post: (msg: WorkerToMain) => void;
   logger: Logger;
   /** the thread's pending-bytes budget, shared by its partitions */
   pending: PendingBytes;
-  /** per-route summary of a drained batch; optional so tests can leave it out */
-  sampleRoutes?: (batch: FlushBatch, limit: number) => RouteSample[];
+  /** what main learns of a stored batch (route or dyno samples); optional so tests can leave it out */
+  summarize?: (batch: D & BatchPosition, limit: number) => FlushSummary;
   /** stop fetching (a retryable failure: keep memory bounded while the store is away) */
   pauseFetching: () => void;
   /** the decider said stop-partition */
@@ -54,22 +58,22 @@ export interface PartitionFlusherDeps {
   setTimer?: (fn: () => void, ms: number) => void;
 }
 
-interface QueuedBatch {
-  batch: FlushBatch;
+interface QueuedBatch<B> {
+  batch: B;
   /** record bytes the batch covers, released from `pending` once stored */
   bytes: number;
 }
 
-export class PartitionFlusher {
+export class PartitionFlusher<D extends DrainCounts = DrainCounts> {
   private epoch = 0;
-  private aggregator: PartitionAggregatorPort | null = null;
+  private aggregator: PartitionAggregatorPort<unknown, D> | null = null;
   /** offset up to which records have been drained into `queue` */
   private drainedUpTo = 0;
   /** offset stored by the last successful flush */
   private storedUpTo = 0;
   /** record bytes consumed since the last drain */
   private undrainedBytes = 0;
-  private readonly queue: QueuedBatch[] = [];
+  private readonly queue: QueuedBatch<D & BatchPosition>[] = [];
   private readonly unflushed = new UnflushedAge();
   private flushing: Promise<boolean> | null = null;
   private attempts = 0;
@@ -82,16 +86,16 @@ export class PartitionFlusher {
 
   constructor(
     private readonly opts: PartitionFlusherOptions,
-    private readonly deps: PartitionFlusherDeps,
+    private readonly deps: PartitionFlusherDeps<D>,
   ) {
     this.now = deps.now ?? Date.now;
     this.setTimer = deps.setTimer ?? ((fn, ms) => setTimeout(fn, ms).unref());
   }
 
   /** After a claim: the epoch to fence with, the aggregator to drain, the offset stored. */
-  begin(epoch: number, aggregator: PartitionAggregatorPort, storedOffset: number): void {
+  begin(epoch: number, aggregator: PartitionAggregatorPort<never, D>, storedOffset: number): void {
     this.epoch = epoch;
-    this.aggregator = aggregator;
+    this.aggregator = aggregator as PartitionAggregatorPort<unknown, D>;
     this.drainedUpTo = storedOffset;
     this.storedUpTo = storedOffset;
     this.deps.counters.set(this.opts.partition, Field.lastFlushMs, this.now());
@@ -206,7 +210,7 @@ export class PartitionFlusher {
     else failure = { kind: 'flush-rejected', code };
     const directive = decide(failure, this.opts.policy);
     decisionEvent(logger, { topic, partition, epoch: this.epoch, position, err }, failure, directive);
-    post({ code: 'decision', partition, failure, directive });
+    post({ code: 'decision', topic, partition, failure, directive });
     switch (directive.action) {
       case 'retry':
         // Backpressure: stop fetching while the store is away, so memory stays bounded.
@@ -226,13 +230,16 @@ export class PartitionFlusher {
     }
   }
 
-  private onStored(batch: FlushBatch, seconds: number): void {
+  private onStored(batch: D & BatchPosition, seconds: number): void {
     const { topic, partition } = this.opts;
     const { counters, post, logger } = this.deps;
     this.storedUpTo = Number(batch.nextOffset);
     counters.add(partition, Field.flushes, 1);
     counters.set(partition, Field.flushed, this.storedUpTo);
+    if (batch.records) counters.add(partition, Field.aggregated, batch.records);
     if (batch.overflowed > 0) counters.add(partition, Field.overflowed, batch.overflowed);
+    if (batch.ignored) counters.add(partition, Field.ignored, batch.ignored);
+    if (batch.unknownApp) counters.add(partition, Field.unknownApp, batch.unknownApp);
     if (batch.late > 0) counters.add(partition, Field.late, batch.late);
     if (batch.rejected) {
       counters.add(partition, Field.rejected, batch.rejected);
@@ -247,6 +254,7 @@ export class PartitionFlusher {
         'records dropped: unusable event time (not positive, or too far ahead of the clock)',
       );
     }
+    const summary = this.deps.summarize?.(batch, this.opts.routeSampleLimit) ?? { routes: [] };
     post({
       code: 'flushed',
       topic,
@@ -254,7 +262,7 @@ export class PartitionFlusher {
       nextOffset: batch.nextOffset,
       records: batch.records ?? 0,
       durationSeconds: seconds,
-      routes: this.deps.sampleRoutes ? this.deps.sampleRoutes(batch, this.opts.routeSampleLimit) : [],
+      ...summary,
     });
   }
 

@@ -3,7 +3,10 @@ import type { Config } from '../config/config.js';
 /** What the supervisor hands a worker thread at spawn (`workerData`; structured-cloned). */
 export interface PartitionWorkerData {
   config: Config;
+  /** router partitions' counters (and the worker rows: heartbeat, heap) */
   metricsBuffer: SharedArrayBuffer;
+  /** platform partitions' counters, the same layout (worker rows unused) */
+  platformMetricsBuffer: SharedArrayBuffer;
   maxPartitions: number;
   workerId: number;
   instanceId: string;

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { serializeError } from '../errors/serialize-error.js';
-import { createKafka } from '../kafka/kafka-client.js';
-import { registerAllCodecs } from '../kafka/kafka-codecs.js';
+import { PartitionFetcher } from '../kafka/partition-fetcher.js';
 import { createLogger } from '../telemetry/logger.js';
 import { PartitionConsumer } from './partition-consumer.js';
+import type { FetcherFactory } from './partition-ports.js';
 import type { PartitionWorkerData } from './partition-worker-data.js';
 import { PendingBytes } from './pending-bytes.js';
 import { assertNever, type MainToWorker, type WorkerToMain } from './protocol.js';
@@ -14,9 +14,10 @@ import { PartitionCounters } from './worker-metrics.js';
 import { createWorkerPorts } from './worker-ports.js';
 
 /**
- * Entry point of a worker thread. It owns any number of partitions, each with
- * its own kafkajs consumer (a consumer is never shared across threads), and
- * answers the supervisor's plain messages (protocol.ts).
+ * Entry point of a worker thread. It owns any number of partitions of the router
+ * and platform topics, each with its own partition fetcher and broker connection
+ * (never shared across threads), and answers the supervisor's plain messages
+ * (protocol.ts). A partition's record kind follows from its topic.
  */
 if (isMainThread || !parentPort) {
   throw new RoutemeterError('RM_ERR_PROTOCOL', 'partition-worker.ts must run in a worker thread');
@@ -26,16 +27,13 @@ const port = parentPort;
 const data = workerData as PartitionWorkerData;
 const { config } = data;
 const logger = createLogger(config.logLevel, `routemeter-worker-${data.workerId}`);
-// Whatever codec the drain was configured with, the consumers must decode it.
-registerAllCodecs((codec, err) =>
-  logger.warn({ codec, err }, 'compression codec unavailable: records written with it cannot be decoded'),
-);
 const counters = new PartitionCounters(data.metricsBuffer, data.maxPartitions);
+const platformCounters = new PartitionCounters(data.platformMetricsBuffer, data.maxPartitions);
 startWorkerHeartbeat(counters, data.workerId);
-const kafka = createKafka(config, `routemeter-worker-${data.workerId}-${threadId}`);
-const admin = kafka.admin();
 const ports = createWorkerPorts(config, logger);
-const consumers = new Map<number, PartitionConsumer>();
+/** `topic:partition` → its consumer */
+const consumers = new Map<string, { stop: PartitionConsumer['stop'] }>();
+const keyOf = (topic: string, partition: number) => `${topic}:${partition}`;
 // Memory bounds of this thread: both shrink after an out-of-memory restart (fetchScale < 1).
 const partitionSettings = {
   ...config.runtime.partition,
@@ -46,54 +44,64 @@ const partitionSettings = {
   ),
 };
 const pending = new PendingBytes(partitionSettings.maxPendingBytes);
+const clientId = `routemeter-worker-${data.workerId}-${threadId}`;
+const createFetcher: FetcherFactory = (topic, partition, sink) =>
+  new PartitionFetcher(
+    {
+      topic,
+      partition,
+      brokers: config.kafka.brokers,
+      ssl: config.kafka.ssl,
+      clientId,
+      connectTimeoutMs: config.kafka.client.connectionTimeoutMs,
+      requestTimeoutMs: config.kafka.client.requestTimeoutMs,
+      maxWaitMs: partitionSettings.fetchMaxWaitMs,
+      minBytes: partitionSettings.fetchMinBytes,
+      maxBytes: partitionSettings.fetchMaxBytes,
+      prefetch: partitionSettings.fetchPrefetch,
+    },
+    sink,
+  );
 const { supervision } = config.runtime;
 const post = (msg: WorkerToMain) => port.postMessage(msg);
 let shuttingDown = false;
 
-// Partitions may be assigned before the admin client is connected; they wait for it.
-const adminReady = admin.connect();
-
 async function assign(topic: string, partition: number): Promise<void> {
-  if (consumers.has(partition) || shuttingDown) return;
-  await adminReady;
-  if (consumers.has(partition) || shuttingDown) return;
-  const consumer = new PartitionConsumer(
-    {
-      topic,
-      partition,
-      groupPrefix: config.consumerGroup,
-      instanceId: `${data.instanceId}-${randomUUID().slice(0, 8)}`,
-      flushIntervalMs: config.runtime.flushIntervalMs,
-      maxPendingRecords: config.runtime.maxPendingRecords,
-      shutdownTimeoutMs: Math.max(1000, config.runtime.shutdownTimeoutMs - supervision.shutdownReserveMs),
-      routeSampleLimit: config.runtime.promRouteLimit,
-      settings: partitionSettings,
-      policy: supervision,
+  const key = keyOf(topic, partition);
+  if (consumers.has(key) || shuttingDown) return;
+  const platform = topic === config.topics.platform;
+  const options = {
+    topic,
+    partition,
+    instanceId: `${data.instanceId}-${randomUUID().slice(0, 8)}`,
+    flushIntervalMs: config.runtime.flushIntervalMs,
+    maxPendingRecords: config.runtime.maxPendingRecords,
+    shutdownTimeoutMs: Math.max(1000, config.runtime.shutdownTimeoutMs - supervision.shutdownReserveMs),
+    routeSampleLimit: config.runtime.promRouteLimit,
+    settings: partitionSettings,
+    policy: supervision,
+  };
+  const shared = {
+    createFetcher,
+    post: (msg: WorkerToMain) => {
+      if (msg.code === 'partition-stopped') consumers.delete(keyOf(msg.topic, msg.partition));
+      post(msg);
     },
-    {
-      kafka,
-      admin,
-      store: ports.store,
-      createAggregator: ports.createAggregator,
-      parse: ports.parse,
-      counters,
-      post: (msg) => {
-        if (msg.code === 'partition-stopped') consumers.delete(msg.partition);
-        post(msg);
-      },
-      logger,
-      pending,
-      sampleRoutes: ports.sampleRoutes,
-    },
-  );
-  consumers.set(partition, consumer);
+    logger,
+    pending,
+  };
+  // Same lifecycle for both kinds; only the parser, actors, store call and counters differ.
+  const consumer = platform
+    ? new PartitionConsumer(options, { ...shared, kind: ports.platform, counters: platformCounters })
+    : new PartitionConsumer(options, { ...shared, kind: ports.router, counters });
+  consumers.set(key, consumer);
   await consumer.start();
 }
 
 async function shutdown(): Promise<void> {
   shuttingDown = true;
   await Promise.allSettled([...consumers.values()].map((c) => c.stop('shutdown')));
-  await Promise.allSettled([admin.disconnect(), ports.close()]);
+  await ports.close();
   post({ code: 'shutdown-complete' });
 }
 
@@ -103,7 +111,7 @@ port.on('message', (msg: MainToWorker) => {
       assign(msg.topic, msg.partition).catch((err) => {
         // The supervisor decides (start-failed) once the partition reports stopped.
         logger.error({ partition: msg.partition, err }, 'partition failed to start');
-        const consumer = consumers.get(msg.partition);
+        const consumer = consumers.get(keyOf(msg.topic, msg.partition));
         if (consumer) void consumer.stop('start-failed', err);
         else
           post({
@@ -117,7 +125,7 @@ port.on('message', (msg: MainToWorker) => {
       });
       return;
     case 'revoke': {
-      const consumer = consumers.get(msg.partition);
+      const consumer = consumers.get(keyOf(msg.topic, msg.partition));
       if (consumer) void consumer.stop('revoked');
       else
         post({
@@ -155,9 +163,4 @@ process.on('unhandledRejection', (err) => {
   process.exit(1);
 });
 
-adminReady
-  .then(() => post({ code: 'ready' }))
-  .catch((err) => {
-    post({ code: 'fatal', error: serializeError(err) });
-    process.exit(1);
-  });
+post({ code: 'ready' });

@@ -37,6 +37,35 @@ export interface RouteSample {
   buckets: number[];
 }
 
+/**
+ * The latest state of one dyno in a flush of a platform partition, for the dyno
+ * gauges and event counters (dyno-series.ts). The dyno name never becomes a label:
+ * main keeps it only to take the max or mean over a process type's dynos.
+ */
+export interface DynoSample {
+  app: string;
+  processType: string;
+  dyno: string;
+  /** event time (ms) of the latest memory sample; -1 without one */
+  memoryLastMs: number;
+  memoryTotalMb: number;
+  memoryRssMb: number;
+  memorySwapMb: number;
+  /** 0 when no sample carried a quota */
+  memoryQuotaMb: number;
+  /** event time (ms) of the latest load sample; -1 without one */
+  loadLastMs: number;
+  load1m: number;
+  /** events in this flush: `R14`, `L10`, `restart`, `crash` … → count */
+  events: Record<string, number>;
+}
+
+/** What a worker tells main about a stored batch, per record kind. */
+export interface FlushSummary {
+  routes: RouteSample[];
+  dynos?: DynoSample[];
+}
+
 export type WorkerToMain =
   | { code: 'ready' }
   | { code: 'partition-started'; topic: string; partition: number; epoch: number; offset: string }
@@ -48,10 +77,12 @@ export type WorkerToMain =
       records: number;
       durationSeconds: number;
       routes: RouteSample[];
+      /** platform partitions only */
+      dynos?: DynoSample[];
     }
   | { code: 'flush-failed'; topic: string; partition: number; error: SerializedError }
   /** a decision the worker took (flush retries, stops, bad records), for the supervisor's count */
-  | { code: 'decision'; partition: number; failure: Failure; directive: Directive }
+  | { code: 'decision'; topic: string; partition: number; failure: Failure; directive: Directive }
   | {
       code: 'partition-stopped';
       topic: string;

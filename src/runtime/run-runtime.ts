@@ -5,6 +5,7 @@ import { type MetricsServer, startMetricsServer } from '../sinks/prometheus/metr
 import { registerProcessMetrics } from '../sinks/prometheus/process-metrics.js';
 import { createRedis } from '../sinks/redis/redis-client.js';
 import { type Logger, redactUrl } from '../telemetry/logger.js';
+import { dynoSummary } from './dyno-summary.js';
 import { LagProbe } from './lag-probe.js';
 import type { RuntimeEvents } from './runtime-events.js';
 import { RuntimeHealth } from './runtime-health.js';
@@ -44,12 +45,38 @@ export async function runRuntime(
     assigned,
     logger,
   });
+  // The platform topic's partitions (PLATFORM_TOPIC on): same counters, lag and readiness.
+  const platformTopic = config.topics.platform;
+  const platformCounters = () => (supervisor ? supervisor.platformCounters : null);
+  const platformAssigned = () => supervisor?.ownedPlatformPartitions ?? [];
+  const platformProbe =
+    platformTopic === null
+      ? null
+      : new LagProbe({
+          admin: createKafka(config, `routemeter-lag-probe-platform-${process.pid}`).admin(),
+          topic: platformTopic,
+          groupId: config.consumerGroup,
+          intervalMs: config.runtime.lagProbeIntervalMs,
+          counters: platformCounters,
+          assigned: platformAssigned,
+          logger,
+        });
   const metricsEvents = new RuntimeMetrics({
     registry,
     topic: config.topics.router,
     counters,
     partitions: assigned,
     lag: (p) => probe.lag(p),
+    ...(platformTopic === null || platformProbe === null
+      ? {}
+      : {
+          platform: {
+            topic: platformTopic,
+            counters: platformCounters,
+            partitions: platformAssigned,
+            lag: (p: number) => platformProbe.lag(p),
+          },
+        }),
     workers: config.runtime.workerThreads,
     routeLimit: config.runtime.promRouteLimit,
     routeEvaluateMs: config.runtime.promRouteEvaluateMs,
@@ -63,6 +90,9 @@ export async function runRuntime(
     probe,
     counters,
     assigned,
+    ...(platformTopic === null
+      ? {}
+      : { platform: { counters: platformCounters, assigned: platformAssigned } }),
     supervisorReady: () => supervisor?.ready ?? false,
     liveWorkers: () => supervisor?.liveWorkerIds ?? [],
     lagProbeIntervalMs: config.runtime.lagProbeIntervalMs,
@@ -71,15 +101,19 @@ export async function runRuntime(
     onStoreOutage: (reason) => opts.onEscalate?.(reason),
     logger,
   });
+  const summary = platformTopic === null ? null : dynoSummary(config, logger, registry);
   const events: RuntimeEvents = {
     assignment: (partitions) => {
       metricsEvents.assignment(partitions);
       health.assignment();
     },
-    partitionStarted: (p) => metricsEvents.partitionStarted(p),
+    partitionStarted: (p, epoch, offset, topic) => metricsEvents.partitionStarted(p, epoch, offset, topic),
     partitionStopped: () => metricsEvents.partitionStopped(),
-    flushed: (msg) => metricsEvents.flushed(msg),
-    flushFailed: (p, err) => metricsEvents.flushFailed(p, err),
+    flushed: (msg) => {
+      metricsEvents.flushed(msg);
+      if (msg.dynos && summary) summary.publisher.add(msg.dynos);
+    },
+    flushFailed: (p, err, topic) => metricsEvents.flushFailed(p, err, topic),
     workerRestarted: (id) => metricsEvents.workerRestarted(id),
     decision: (failure, directive) => metricsEvents.decision(failure, directive),
   };
@@ -102,9 +136,11 @@ export async function runRuntime(
   );
   health.start();
   probe.start();
+  summary?.publisher.start();
+  platformProbe?.start();
   const closeProbes = async () => {
     health.stop();
-    await probe.stop();
+    await Promise.all([probe.stop(), platformProbe?.stop(), summary?.close()]);
     pingRedis.disconnect();
   };
   try {

@@ -1,4 +1,5 @@
 import type { Logger } from '../telemetry/logger.js';
+import type { Assignment } from './kafka-cluster.js';
 import type { WorkerToMain } from './protocol.js';
 import type { Directive, Failure } from './supervision-decider.js';
 
@@ -14,11 +15,12 @@ import type { Directive, Failure } from './supervision-decider.js';
  * `routemeter_supervision_decisions_total{failure,action}`.
  */
 export interface RuntimeEvents {
-  assignment(partitions: number[]): void;
-  partitionStarted(partition: number, epoch: number, offset: string): void;
-  partitionStopped(partition: number, reason: string): void;
+  /** the group's answer: this process's partitions of the router and platform topics */
+  assignment(assignment: Assignment): void;
+  partitionStarted(partition: number, epoch: number, offset: string, topic: string): void;
+  partitionStopped(partition: number, reason: string, topic: string): void;
   flushed(msg: Extract<WorkerToMain, { code: 'flushed' }>): void;
-  flushFailed(partition: number, error: Error): void;
+  flushFailed(partition: number, error: Error, topic: string): void;
   workerRestarted(workerId: number): void;
   decision(failure: Failure, directive: Directive): void;
 }
@@ -39,6 +41,7 @@ export const silentEvents: RuntimeEvents = {
 export const DECISION_EVENTS = {
   'bad-record': 'BadRecordsSkipped',
   'store-unavailable': 'FlushRetryScheduled',
+  'fetch-unavailable': 'FetchRetryScheduled',
   'flush-rejected': 'FlushRejected',
   fenced: 'PartitionFenced',
   'partition-failed': 'PartitionFailed',

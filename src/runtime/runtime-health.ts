@@ -28,6 +28,8 @@ export interface RuntimeHealthOptions {
   counters: () => PartitionCounters | null;
   /** partitions the group assigned to this process */
   assigned: () => number[];
+  /** the platform topic's partitions (PLATFORM_TOPIC on): claimed too before ready */
+  platform?: { counters: () => PartitionCounters | null; assigned: () => number[] };
   /** supervisor is started, in the group, not stopping, all workers alive */
   supervisorReady: () => boolean;
   liveWorkers: () => number[];
@@ -139,6 +141,12 @@ export class RuntimeHealth {
       if (unclaimed.length > 0) reasons.push(`partitions not claimed yet: ${unclaimed.join(',')}`);
       else if (assigned.every((p) => counters.get(p, Field.paused) === 1))
         reasons.push('every partition is paused');
+    }
+    const platformCounters = this.opts.platform?.counters();
+    const platformAssigned = this.opts.platform?.assigned() ?? [];
+    if (platformCounters && platformAssigned.length > 0) {
+      const unclaimed = platformAssigned.filter((p) => platformCounters.get(p, Field.owned) !== 1);
+      if (unclaimed.length > 0) reasons.push(`platform partitions not claimed yet: ${unclaimed.join(',')}`);
     }
     return { ok: reasons.length === 0, reasons };
   }

@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { DynoSeries } from './dyno-series.js';
+import type { Assignment } from './kafka-cluster.js';
 import type { WorkerToMain } from './protocol.js';
 import { ROUTE_LATENCY_BUCKETS_MS, STATUS_CLASSES } from './route-samples.js';
 import { RouteSeries } from './route-series.js';
@@ -13,20 +15,30 @@ import { Field, type PartitionCounters, WorkerField } from './worker-metrics.js'
  * No prom-client call happens per record.
  *
  * Per-partition metrics are one table (PARTITION_METRICS): a name, a type and
- * how to read the value from a partition's row, so the collect code exists once.
+ * how to read the value from a partition's row, so the collect code exists once,
+ * for the router partitions and (PLATFORM_TOPIC on) the platform partitions, told
+ * apart by the `topic` label. Dyno series (dyno-series.ts) come from the platform
+ * flushes' dyno samples.
  */
-export interface RuntimeMetricsOptions {
-  registry: Registry;
+export interface PartitionSource {
   topic: string;
   counters: () => PartitionCounters | null;
   /** partitions with any activity in this process (owned now or earlier) */
   partitions: () => number[];
   /** records between the log end and the stored next offset (lag-probe.ts); null when unknown */
   lag: (partition: number) => number | null;
+}
+
+export interface RuntimeMetricsOptions extends PartitionSource {
+  registry: Registry;
+  /** the platform topic's partitions; absent when PLATFORM_TOPIC is off */
+  platform?: PartitionSource;
   /** worker threads of this process */
   workers: number;
   routeLimit: number;
   routeEvaluateMs: number;
+  /** a dyno silent this long (wall clock) leaves the dyno gauges; default 10 min */
+  dynoForgetMs?: number;
   now?: () => number;
 }
 
@@ -34,6 +46,8 @@ interface PartitionMetric {
   name: string;
   help: string;
   type: 'counter' | 'gauge';
+  /** router partitions only (the platform partitions count these in routemeter_platform_records_total) */
+  routerOnly?: boolean;
   /** the sample for one partition row; null leaves the partition out (e.g. not owned) */
   read: (
     c: PartitionCounters,
@@ -66,7 +80,7 @@ const PARTITION_METRICS: PartitionMetric[] = [
   },
   {
     name: 'routemeter_parse_failures_total',
-    help: 'Records that were not parseable router lines (skipped and counted)',
+    help: 'Records that were not parseable (router topic: not a router line; platform topic: no syslog header or timestamp), skipped and counted',
     type: 'counter',
     read: field(Field.parseFailures),
   },
@@ -86,18 +100,21 @@ const PARTITION_METRICS: PartitionMetric[] = [
     name: 'routemeter_routes_overflowed_total',
     help: 'Requests counted under the overflow route because their app hit the route cap',
     type: 'counter',
+    routerOnly: true,
     read: field(Field.overflowed),
   },
   {
     name: 'routemeter_late_records_total',
     help: 'Records dropped because their event time was older than the allowed lateness',
     type: 'counter',
+    routerOnly: true,
     read: field(Field.late),
   },
   {
     name: 'routemeter_rejected_records_total',
     help: 'Records dropped because their event time was unusable (not positive, or too far in the future)',
     type: 'counter',
+    routerOnly: true,
     read: field(Field.rejected),
   },
   {
@@ -110,6 +127,7 @@ const PARTITION_METRICS: PartitionMetric[] = [
     name: 'routemeter_routes_active',
     help: 'Route actors holding state',
     type: 'gauge',
+    routerOnly: true,
     read: field(Field.activeRoutes),
   },
   {
@@ -165,6 +183,21 @@ const PARTITION_METRICS: PartitionMetric[] = [
   },
 ];
 
+/**
+ * `routemeter_platform_records_total{result}`: what became of each platform record.
+ * Not a partition of the records: `overflowed` and `unknown_app` records are also
+ * `aggregated` (under the app's `overflow` dyno, under the app `-`).
+ */
+const PLATFORM_RESULTS: Array<[string, number]> = [
+  ['aggregated', Field.aggregated],
+  ['ignored', Field.ignored],
+  ['late', Field.late],
+  ['rejected', Field.rejected],
+  ['overflowed', Field.overflowed],
+  ['unparsed', Field.parseFailures],
+  ['unknown_app', Field.unknownApp],
+];
+
 interface WorkerMetric {
   name: string;
   help: string;
@@ -201,8 +234,10 @@ const WORKER_METRICS: WorkerMetric[] = [
 const ROUTE_BUCKETS_SECONDS = ROUTE_LATENCY_BUCKETS_MS.map((ms) => ms / 1000);
 
 export class RuntimeMetrics implements RuntimeEvents {
-  private readonly seen = new Set<number>();
+  /** topic → partitions with any activity in this process */
+  private readonly seen = new Map<string, Set<number>>();
   private readonly routes: RouteSeries;
+  private readonly dynos: DynoSeries;
   private readonly flushDuration: Histogram<'topic'>;
   private readonly restarts: Counter<'worker'>;
   private readonly decisions: Counter<'failure' | 'action'>;
@@ -210,23 +245,29 @@ export class RuntimeMetrics implements RuntimeEvents {
   private readonly now: () => number;
 
   constructor(private readonly opts: RuntimeMetricsOptions) {
-    const { registry, topic } = opts;
+    const { registry } = opts;
     this.now = opts.now ?? Date.now;
     this.routes = new RouteSeries(opts.routeLimit, opts.routeEvaluateMs, this.now());
+    this.dynos = new DynoSeries(opts.routeLimit, opts.dynoForgetMs ?? 10 * 60_000);
     const self = this;
+    const sources: PartitionSource[] = opts.platform ? [opts, opts.platform] : [opts];
     for (const m of PARTITION_METRICS) {
       const collect = function (this: Gauge<'topic' | 'partition'>) {
-        const counters = self.opts.counters();
-        if (!counters) return;
         this.reset();
-        const ctx = { nowMs: self.now(), lag: self.opts.lag };
-        for (const p of self.partitionsToReport(counters)) {
-          const v = m.read(counters, p, ctx);
-          if (v === null) continue;
-          // reset() then inc(total): a counter's shared slot only grows, so the series does too.
-          if (m.type === 'counter')
-            (this as unknown as Counter<'topic' | 'partition'>).inc({ topic, partition: String(p) }, v);
-          else this.set({ topic, partition: String(p) }, v);
+        const nowMs = self.now();
+        for (const source of m.routerOnly ? [opts] : sources) {
+          const counters = source.counters();
+          if (!counters) continue;
+          const { topic } = source;
+          const ctx = { nowMs, lag: source.lag };
+          for (const p of self.partitionsToReport(source, counters)) {
+            const v = m.read(counters, p, ctx);
+            if (v === null) continue;
+            // reset() then inc(total): a counter's shared slot only grows, so the series does too.
+            if (m.type === 'counter')
+              (this as unknown as Counter<'topic' | 'partition'>).inc({ topic, partition: String(p) }, v);
+            else this.set({ topic, partition: String(p) }, v);
+          }
         }
       };
       const Metric = m.type === 'counter' ? Counter : Gauge;
@@ -281,6 +322,8 @@ export class RuntimeMetrics implements RuntimeEvents {
       registers: [registry],
     });
 
+    if (opts.platform) this.registerPlatformMetrics(opts.platform);
+
     const routeLabels = ['app', 'route'] as const;
     new Counter({
       name: 'routemeter_route_requests_total',
@@ -300,27 +343,118 @@ export class RuntimeMetrics implements RuntimeEvents {
     registry.registerMetric(routeServiceHistogram(() => self.routes.series()) as never);
   }
 
-  private partitionsToReport(counters: PartitionCounters): number[] {
-    for (const p of this.opts.partitions()) this.seen.add(p);
-    return [...this.seen].filter((p) => p < counters.maxPartitions).sort((a, b) => a - b);
+  /** Platform records by result, and the dyno gauges and event counters. */
+  private registerPlatformMetrics(platform: PartitionSource): void {
+    const self = this;
+    new Counter({
+      name: 'routemeter_platform_records_total',
+      help: 'What became of each platform record: aggregated, ignored (nothing a dyno actor keeps), late, rejected (unusable time), overflowed (past DYNO_CAP_PER_APP; also aggregated), unparsed, unknown_app (no app header or DRAIN_TOKEN_APPS entry; aggregated under app "-")',
+      labelNames: ['topic', 'partition', 'result'],
+      registers: [this.opts.registry],
+      collect() {
+        const counters = platform.counters();
+        if (!counters) return;
+        this.reset();
+        for (const p of self.partitionsToReport(platform, counters)) {
+          for (const [result, f] of PLATFORM_RESULTS)
+            this.inc({ topic: platform.topic, partition: String(p), result }, counters.get(p, f));
+        }
+      },
+    });
+    const gauge = (
+      name: string,
+      help: string,
+      labelNames: string[],
+      fill: (g: Gauge<string>, gauges: ReturnType<DynoSeries['gauges']>) => void,
+    ) =>
+      new Gauge({
+        name,
+        help,
+        labelNames,
+        registers: [this.opts.registry],
+        collect() {
+          this.reset();
+          fill(this, self.dynos.gauges(self.now()));
+        },
+      });
+    gauge(
+      'routemeter_dyno_memory_bytes',
+      'Per app and process type, the max over its dynos of the latest log-runtime-metrics memory sample (kind: total, rss, swap); dynos silent for 10 min are left out; apps past PROM_ROUTE_LIMIT under app="__other__"',
+      ['app', 'process_type', 'kind'],
+      (g, gauges) => {
+        for (const d of gauges) {
+          if (d.memory === null) continue;
+          const labels = { app: d.app, process_type: d.processType };
+          g.set({ ...labels, kind: 'total' }, d.memory.totalBytes);
+          g.set({ ...labels, kind: 'rss' }, d.memory.rssBytes);
+          g.set({ ...labels, kind: 'swap' }, d.memory.swapBytes);
+        }
+      },
+    );
+    gauge(
+      'routemeter_dyno_memory_quota_bytes',
+      'Per app and process type, the memory quota its dynos report (sample#memory_quota)',
+      ['app', 'process_type'],
+      (g, gauges) => {
+        for (const d of gauges)
+          if (d.quotaBytes !== null) g.set({ app: d.app, process_type: d.processType }, d.quotaBytes);
+      },
+    );
+    gauge(
+      'routemeter_dyno_load_average',
+      "Per app and process type, the mean of its dynos' latest sample#load_avg_1m",
+      ['app', 'process_type'],
+      (g, gauges) => {
+        for (const d of gauges)
+          if (d.loadAverage !== null) g.set({ app: d.app, process_type: d.processType }, d.loadAverage);
+      },
+    );
+    new Counter({
+      name: 'routemeter_dyno_events_total',
+      help: 'Dyno events from platform lines: error codes (R10, R12–R17, R99, L10–L15), restart (state changed to starting), crash; any other code as "other"',
+      labelNames: ['app', 'process_type', 'code'],
+      registers: [this.opts.registry],
+      collect() {
+        this.reset();
+        for (const e of self.dynos.events())
+          this.inc({ app: e.app, process_type: e.processType, code: e.code }, e.count);
+      },
+    });
+  }
+
+  private partitionsToReport(source: PartitionSource, counters: PartitionCounters): number[] {
+    const seen = this.seenOf(source.topic);
+    for (const p of source.partitions()) seen.add(p);
+    return [...seen].filter((p) => p < counters.maxPartitions).sort((a, b) => a - b);
+  }
+
+  private seenOf(topic: string): Set<number> {
+    let seen = this.seen.get(topic);
+    if (seen === undefined) {
+      seen = new Set();
+      this.seen.set(topic, seen);
+    }
+    return seen;
   }
 
   // RuntimeEvents
-  assignment(partitions: number[]): void {
-    for (const p of partitions) this.seen.add(p);
+  assignment(assignment: Assignment): void {
+    for (const p of assignment.router) this.seenOf(this.opts.topic).add(p);
+    if (this.opts.platform) for (const p of assignment.platform) this.seenOf(this.opts.platform.topic).add(p);
   }
-  partitionStarted(partition: number): void {
-    this.seen.add(partition);
+  partitionStarted(partition: number, _epoch: number, _offset: string, topic: string): void {
+    this.seenOf(topic).add(partition);
   }
   partitionStopped(): void {}
   flushed(msg: Extract<WorkerToMain, { code: 'flushed' }>): void {
     this.flushDuration.observe({ topic: msg.topic }, msg.durationSeconds);
     const nowMs = this.now();
     for (const sample of msg.routes) this.routes.add(sample, nowMs);
+    if (msg.dynos) for (const sample of msg.dynos) this.dynos.add(sample, nowMs);
   }
-  flushFailed(_partition: number, error: Error): void {
+  flushFailed(_partition: number, error: Error, topic: string): void {
     const code = (error as { code?: string }).code ?? 'UNKNOWN';
-    this.flushFailureKinds.inc({ topic: this.opts.topic, code });
+    this.flushFailureKinds.inc({ topic, code });
   }
   workerRestarted(workerId: number): void {
     this.restarts.inc({ worker: String(workerId) });

@@ -11,6 +11,8 @@ import type { SupervisionSettings } from '../config/config.js';
  *   ─────────────────────────    ───────────────────   ──────────────────────────────────
  *   bad-record                   worker (per batch)    resume (counted, explained in the log)
  *   store-unavailable            worker                retry after backoff(attempt); fetching pauses
+ *   fetch-unavailable            worker (fetcher)      retry after backoff(attempt): leader moved, broker
+ *                                                      down, partition not there yet (kafka/partition-fetcher.ts)
  *   flush-rejected (!canRetry)   worker                stop-partition; the supervisor then sees
  *   fenced                       worker, supervisor    stop-partition; claim again after fencedRetryMs
  *   partition-failed             supervisor            restart-partition with backoff, budget spent
@@ -29,6 +31,8 @@ export type Failure =
   | { kind: 'bad-record' }
   /** Redis (or Kafka's admin) refused or timed out a retryable call: keep the batch, pause, retry */
   | { kind: 'store-unavailable'; attempt: number }
+  /** a partition's fetch loop met a retryable Kafka failure (leader change, connection lost, unknown partition) */
+  | { kind: 'fetch-unavailable'; attempt: number; code: string }
   /** the store rejected a flush with an error that trying again will not fix (`canRetry: false`) */
   | { kind: 'flush-rejected'; code: string }
   /** a newer owner claimed the partition */
@@ -115,6 +119,7 @@ export function decide(failure: Failure, policy: SupervisionPolicy, restartsInWi
     case 'bad-record':
       return { action: 'resume' };
     case 'store-unavailable':
+    case 'fetch-unavailable':
       return { action: 'retry', delayMs: backoffDelay(policy, failure.attempt) };
     case 'flush-rejected':
     case 'fenced':

@@ -3,7 +3,7 @@ import type { Config } from '../config/config.js';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { deserializeError } from '../errors/serialize-error.js';
 import type { Logger } from '../telemetry/logger.js';
-import { type ClusterPort, kafkaCluster, type MembershipPort } from './kafka-cluster.js';
+import { type Assignment, type ClusterPort, kafkaCluster, type MembershipPort } from './kafka-cluster.js';
 import type { PartitionWorkerData } from './partition-worker-data.js';
 import { assertNever, type WorkerToMain } from './protocol.js';
 import { decisionEvent, type RuntimeEvents, silentEvents } from './runtime-events.js';
@@ -38,10 +38,13 @@ import { PartitionCounters } from './worker-metrics.js';
  *       ▼                     ▼
  *   worker thread 0        worker thread 1 …
  *    PartitionConsumer p0   PartitionConsumer p1, p3
- *    (own kafkajs consumer, route actors, flush to Redis)
+ *    (own partition fetcher, route actors, flush to Redis)
  *       │ counters in a SharedArrayBuffer, read by /metrics
  *
- * Partitions are spread over `WORKER_THREADS` threads, fewest-first. Every
+ * Partitions of the router topic and (with PLATFORM_TOPIC on) the platform
+ * topic are spread over `WORKER_THREADS` threads, least-loaded first; a platform
+ * partition weighs PLATFORM_PARTITION_WEIGHT of a router partition (about two
+ * lines per dyno per 20 s against every request). Every
  * failure a thread or a partition reports goes through `decide()`
  * (supervision-decider.ts has the table) and is logged and counted as a named
  * event: a crashed thread is restarted with backoff and its partitions
@@ -64,9 +67,26 @@ export interface SupervisorOptions {
   spawnWorker?: WorkerFactory;
 }
 
+/**
+ * How much a platform partition loads a worker thread, relative to a router
+ * partition: a dyno writes ~2 platform lines per 20 s, while the router writes one
+ * line per request; a quarter keeps a thread with only platform partitions from
+ * being picked before every thread has its share of router partitions.
+ */
+export const PLATFORM_PARTITION_WEIGHT = 0.25;
+
+/** A partition of one of the two topics, and the key it is known by here (`topic:partition`). */
+interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+export const partitionKey = (topic: string, partition: number): string => `${topic}:${partition}`;
+
 export class Supervisor {
   readonly instanceId = randomUUID().slice(0, 8);
   readonly topic: string;
+  /** the platform topic, or null when PLATFORM_TOPIC is off */
+  readonly platformTopic: string | null;
   private readonly cluster: ClusterPort;
   private readonly spawnWorker: WorkerFactory;
   private readonly policy: SupervisionPolicy;
@@ -75,13 +95,15 @@ export class Supervisor {
   private readonly fetchScale: number[] = [];
   private readonly budget: RestartBudget;
   private readonly events: RuntimeEvents;
-  /** partitions the group gave this process */
-  private assigned = new Set<number>();
-  /** partition → worker id, for partitions currently handed to a worker */
-  private readonly placement = new Map<number, number>();
+  /** partitions the group gave this process, by key */
+  private assigned = new Map<string, TopicPartition>();
+  /** partition key → worker id, for partitions currently handed to a worker */
+  private readonly placement = new Map<string, number>();
   private membership: MembershipPort | null = null;
   private counters: PartitionCounters | null = null;
+  private platformCountersView: PartitionCounters | null = null;
   private metricsBuffer: SharedArrayBuffer | null = null;
+  private platformMetricsBuffer: SharedArrayBuffer | null = null;
   private maxPartitions = 0;
   private stopping = false;
   private escalated = false;
@@ -90,6 +112,7 @@ export class Supervisor {
 
   constructor(private readonly opts: SupervisorOptions) {
     this.topic = opts.config.topics.router;
+    this.platformTopic = opts.config.topics.platform;
     this.policy = opts.policy ?? opts.config.runtime.supervision;
     this.cluster = opts.cluster ?? kafkaCluster(opts.config, this.instanceId, opts.logger);
     this.spawnWorker = opts.spawnWorker ?? spawnWorkerThread;
@@ -102,6 +125,12 @@ export class Supervisor {
     return this.counters;
   }
 
+  /** the platform partitions' counters (same layout as the router partitions') */
+  get platformCounters(): PartitionCounters {
+    if (!this.platformCountersView) throw new RoutemeterError('RM_ERR_NOT_STARTED', 'supervisor not started');
+    return this.platformCountersView;
+  }
+
   /** Ready: started, in the group, not stopping, and every worker thread alive. */
   get ready(): boolean {
     return this.membership !== null && !this.stopping && this.workers.every((w) => w?.alive);
@@ -112,8 +141,20 @@ export class Supervisor {
     return this.workers.filter((w) => w?.alive).map((w) => w.id);
   }
 
+  /** router partitions the group gave this process */
   get ownedPartitions(): number[] {
-    return [...this.assigned].sort((a, b) => a - b);
+    return this.owned(this.topic);
+  }
+
+  /** platform partitions the group gave this process */
+  get ownedPlatformPartitions(): number[] {
+    return this.platformTopic === null ? [] : this.owned(this.platformTopic);
+  }
+
+  private owned(topic: string): number[] {
+    const out: number[] = [];
+    for (const tp of this.assigned.values()) if (tp.topic === topic) out.push(tp.partition);
+    return out.sort((a, b) => a - b);
   }
 
   async start(): Promise<void> {
@@ -123,9 +164,11 @@ export class Supervisor {
     this.maxPartitions = Math.max(1024, partitionCount * 2);
     this.metricsBuffer = PartitionCounters.allocate(this.maxPartitions);
     this.counters = new PartitionCounters(this.metricsBuffer, this.maxPartitions);
+    this.platformMetricsBuffer = PartitionCounters.allocate(this.maxPartitions);
+    this.platformCountersView = new PartitionCounters(this.platformMetricsBuffer, this.maxPartitions);
     for (let id = 0; id < config.runtime.workerThreads; id++) this.spawn(id);
     const membership = this.cluster.membership(
-      (partitions) => this.onAssignment(partitions),
+      (assignment) => this.onAssignment(assignment),
       (err, willRestart) => {
         logger.error({ err, willRestart }, 'group membership consumer crashed');
         if (!willRestart && !this.stopping) this.apply({ kind: 'membership-lost' }, null);
@@ -139,6 +182,7 @@ export class Supervisor {
     logger.info(
       {
         topic: this.topic,
+        platformTopic: this.platformTopic,
         group: config.consumerGroup,
         workers: config.runtime.workerThreads,
         partitionCount,
@@ -151,6 +195,7 @@ export class Supervisor {
     const data: PartitionWorkerData = {
       config: this.opts.config,
       metricsBuffer: this.metricsBuffer!,
+      platformMetricsBuffer: this.platformMetricsBuffer!,
       maxPartitions: this.maxPartitions,
       workerId: id,
       instanceId: this.instanceId,
@@ -167,37 +212,56 @@ export class Supervisor {
     return host;
   }
 
-  private onAssignment(partitions: number[]): void {
+  private onAssignment(assignment: Assignment): void {
     if (this.stopping) return;
-    const next = new Set(partitions);
-    for (const p of this.assigned) if (!next.has(p)) this.revoke(p);
+    const next = new Map<string, TopicPartition>();
+    for (const partition of assignment.router)
+      next.set(partitionKey(this.topic, partition), { topic: this.topic, partition });
+    if (this.platformTopic !== null) {
+      for (const partition of assignment.platform)
+        next.set(partitionKey(this.platformTopic, partition), { topic: this.platformTopic, partition });
+    }
+    for (const [key, tp] of this.assigned) if (!next.has(key)) this.revoke(tp);
     this.assigned = next;
-    for (const p of partitions) if (!this.placement.has(p)) this.place(p);
-    this.events.assignment(partitions);
+    // Router partitions first, so that they spread evenly whatever the platform ones weigh.
+    for (const [key, tp] of next) if (!this.placement.has(key)) this.place(tp);
+    this.events.assignment(assignment);
   }
 
-  private place(partition: number): void {
+  private weight(key: string): number {
+    return this.platformTopic !== null && this.assigned.get(key)?.topic === this.platformTopic
+      ? PLATFORM_PARTITION_WEIGHT
+      : 1;
+  }
+
+  private load(w: WorkerHandle): number {
+    let load = 0;
+    for (const key of w.partitions) load += this.weight(key);
+    return load;
+  }
+
+  private place({ topic, partition }: TopicPartition): void {
     const live = this.workers.filter((w) => w?.alive);
     if (live.length === 0) return; // placed again when a worker restarts
-    const target = live.reduce((a, b) => (b.partitions.size < a.partitions.size ? b : a));
-    target.partitions.add(partition);
-    this.placement.set(partition, target.id);
-    target.send({ code: 'assign', topic: this.topic, partition });
+    const target = live.reduce((a, b) => (this.load(b) < this.load(a) ? b : a));
+    const key = partitionKey(topic, partition);
+    target.partitions.add(key);
+    this.placement.set(key, target.id);
+    target.send({ code: 'assign', topic, partition });
   }
 
-  /** Places `partition` again after `delayMs`, if it is still ours and nowhere else by then. */
-  private placeLater(partition: number, delayMs: number): void {
+  /** Places a partition again after `delayMs`, if it is still ours and nowhere else by then. */
+  private placeLater(key: string, delayMs: number): void {
     setTimeout(() => {
-      if (!this.stopping && this.assigned.has(partition) && !this.placement.has(partition)) {
-        this.place(partition);
-      }
+      const tp = this.assigned.get(key);
+      if (!this.stopping && tp !== undefined && !this.placement.has(key)) this.place(tp);
     }, delayMs).unref();
   }
 
-  private revoke(partition: number): void {
-    const id = this.placement.get(partition);
+  private revoke({ topic, partition }: TopicPartition): void {
+    const id = this.placement.get(partitionKey(topic, partition));
     if (id === undefined) return;
-    this.workers[id]?.send({ code: 'revoke', topic: this.topic, partition });
+    this.workers[id]?.send({ code: 'revoke', topic, partition });
   }
 
   private onWorkerMessage(host: WorkerHandle, msg: WorkerToMain): void {
@@ -206,38 +270,39 @@ export class Supervisor {
       case 'ready':
         return;
       case 'partition-started':
-        this.events.partitionStarted(msg.partition, msg.epoch, msg.offset);
+        this.events.partitionStarted(msg.partition, msg.epoch, msg.offset, msg.topic);
         return;
       case 'flushed':
-        this.membership?.commitLater(msg.partition, msg.nextOffset);
+        this.membership?.commitLater(msg.topic, msg.partition, msg.nextOffset);
         this.events.flushed(msg);
         return;
       case 'flush-failed':
-        this.events.flushFailed(msg.partition, deserializeError(msg.error));
+        this.events.flushFailed(msg.partition, deserializeError(msg.error), msg.topic);
         return;
       case 'decision':
         // Decided and logged in the worker; counted here.
         this.events.decision(msg.failure, msg.directive);
         return;
       case 'partition-stopped': {
-        host.partitions.delete(msg.partition);
-        if (this.placement.get(msg.partition) === host.id) this.placement.delete(msg.partition);
-        if (msg.nextOffset !== null) this.membership?.commitLater(msg.partition, msg.nextOffset);
-        this.events.partitionStopped(msg.partition, msg.reason);
-        if (this.stopping || !this.assigned.has(msg.partition)) return;
+        const key = partitionKey(msg.topic, msg.partition);
+        host.partitions.delete(key);
+        if (this.placement.get(key) === host.id) this.placement.delete(key);
+        if (msg.nextOffset !== null) this.membership?.commitLater(msg.topic, msg.partition, msg.nextOffset);
+        this.events.partitionStopped(msg.partition, msg.reason, msg.topic);
+        if (this.stopping || !this.assigned.has(key)) return;
         const code = msg.error?.code ?? 'UNKNOWN';
         switch (msg.reason) {
           case 'revoked':
           case 'shutdown':
             return;
           case 'fenced':
-            this.apply({ kind: 'fenced' }, null, msg.partition);
+            this.apply({ kind: 'fenced' }, null, key);
             return;
           case 'failed':
-            this.apply({ kind: 'partition-failed', partition: msg.partition, code }, null, msg.partition);
+            this.apply({ kind: 'partition-failed', partition: msg.partition, code }, null, key);
             return;
           case 'start-failed':
-            this.apply({ kind: 'start-failed', partition: msg.partition, code }, null, msg.partition);
+            this.apply({ kind: 'start-failed', partition: msg.partition, code }, null, key);
             return;
           default:
             assertNever(msg.reason, 'supervisor partition-stopped');
@@ -276,11 +341,17 @@ export class Supervisor {
   }
 
   /** Carries out the decider's directive for a failure; every decision is a logged, counted event. */
-  private apply(failure: Failure, host: WorkerHandle | null, partition?: number): void {
+  private apply(failure: Failure, host: WorkerHandle | null, partition?: string): void {
     const restarts = spendsBudget(failure) ? this.budget.spend(Date.now()) : this.budget.recent;
     const directive: Directive = decide(failure, this.policy, restarts);
     this.events.decision(failure, directive);
-    decisionEvent(this.opts.logger, { partition, worker: host?.id, restarts }, failure, directive);
+    const tp = partition === undefined ? undefined : this.assigned.get(partition);
+    decisionEvent(
+      this.opts.logger,
+      { topic: tp?.topic, partition: tp?.partition, worker: host?.id, restarts },
+      failure,
+      directive,
+    );
     switch (directive.action) {
       case 'restart':
         if (!host) return;
@@ -289,7 +360,7 @@ export class Supervisor {
           if (this.stopping) return;
           const fresh = this.spawn(host.id);
           this.events.workerRestarted(fresh.id);
-          for (const p of this.assigned) if (!this.placement.has(p)) this.place(p);
+          for (const [key, tp] of this.assigned) if (!this.placement.has(key)) this.place(tp);
         }, directive.delayMs).unref();
         return;
       case 'restart-partition':

@@ -8,8 +8,8 @@ import type { MainToWorker, WorkerToMain } from './protocol.js';
 /** What the supervisor needs of a worker thread (a fake in unit tests). */
 export interface WorkerHandle {
   readonly id: number;
-  /** partitions currently handed to this thread */
-  readonly partitions: Set<number>;
+  /** partitions currently handed to this thread, as `topic:partition` keys (supervisor.ts) */
+  readonly partitions: Set<string>;
   readonly alive: boolean;
   start(): void;
   send(msg: MainToWorker): void;
@@ -40,7 +40,7 @@ class WorkerHost implements WorkerHandle {
   private worker: Worker | null = null;
   private ended = false;
   private lastError: Error | null = null;
-  readonly partitions = new Set<number>();
+  readonly partitions = new Set<string>();
 
   constructor(
     readonly id: number,

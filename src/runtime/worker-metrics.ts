@@ -37,9 +37,15 @@ export const Field = {
   lastFlushMs: 16,
   /** Kafka timestamp (ms) of the oldest record consumed but not yet stored; 0 when none */
   oldestUnflushedMs: 17,
+  /** records recorded into a window (stored flushes only) */
+  aggregated: 18,
+  /** platform: well-formed records that carry nothing the dyno actors keep */
+  ignored: 19,
+  /** platform: records recorded under the unknown app `-` (no app header, no DRAIN_TOKEN_APPS entry) */
+  unknownApp: 20,
 } as const;
 
-export const FIELD_COUNT = 18;
+export const FIELD_COUNT = 21;
 
 /** Per worker thread, written by that thread every second (worker-heartbeat.ts). */
 export const WorkerField = {

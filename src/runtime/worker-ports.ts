@@ -1,26 +1,36 @@
-import type { FlushBatch } from '../actors/flush-batch.js';
+import type { FlushBatch, PartitionDrain } from '../actors/flush-batch.js';
 import { PartitionAggregator } from '../actors/partition-aggregator.js';
 import { RouteTemplater } from '../actors/route-template.js';
 import type { Config } from '../config/config.js';
+import { createRouterEvent, type RouterEvent } from '../logplex/router-event.js';
 import { parseRouterEvent } from '../logplex/router-line.js';
 import { createRedis } from '../sinks/redis/redis-client.js';
 import { RedisPartitionStore } from '../sinks/redis/redis-partition-store.js';
 import { retentionFromConfig } from '../sinks/redis/retention.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { AggregatorFactory, PartitionStorePort, RecordParser } from './partition-ports.js';
-import type { RouteSample } from './protocol.js';
+import { sampleDynos } from './dyno-samples.js';
+import type { RecordKind } from './partition-ports.js';
+import {
+  createPlatformRecord,
+  PlatformPartitionAggregator,
+  type PlatformPartitionDrain,
+  type PlatformRecord,
+  platformRecordParser,
+} from './platform-records.js';
 import { sampleRoutes } from './route-samples.js';
 
 /**
- * Wires the concrete edges of one worker thread: the router-line parser, the
- * route actors (one templater and its cache shared by the thread's partitions)
- * and the Redis store (one connection per thread, shared by its partitions).
+ * Wires the concrete edges of one worker thread, one record kind per topic:
+ *
+ *   router    parseRouterEvent → route actors (one templater and its cache shared by
+ *             the thread's partitions) → store.flush
+ *   platform  parsePlatformEvent + app (platform-records.ts) → dyno actors → store.flushPlatform
+ *
+ * and the Redis store (one connection per thread, shared by its partitions of both kinds).
  */
 export interface WorkerPorts {
-  parse: RecordParser;
-  createAggregator: AggregatorFactory;
-  store: PartitionStorePort;
-  sampleRoutes: (batch: FlushBatch, limit: number) => RouteSample[];
+  router: RecordKind<RouterEvent, PartitionDrain>;
+  platform: RecordKind<PlatformRecord, PlatformPartitionDrain>;
   close(): Promise<void>;
 }
 
@@ -36,12 +46,42 @@ export function createWorkerPorts(config: Config, logger: Logger): WorkerPorts {
     2 * config.redis.client.commandTimeoutMs,
   );
   const templater = new RouteTemplater({ patterns: config.runtime.routePatterns });
+  const { runtime } = config;
   return {
-    parse: (value, out) => parseRouterEvent(value, 0, value.length, out),
-    createAggregator: (claim) =>
-      PartitionAggregator.fromConfig(config.runtime, { templater, watermarkMs: claim.watermarkMs ?? 0 }),
-    store,
-    sampleRoutes,
+    router: {
+      name: 'router',
+      createEvent: createRouterEvent,
+      parse: (buf, start, end, _view, out) => parseRouterEvent(buf, start, end, out),
+      createAggregator: (claim) =>
+        PartitionAggregator.fromConfig(runtime, { templater, watermarkMs: claim.watermarkMs ?? 0 }),
+      store: {
+        claim: (topic, partition) => store.claim(topic, partition),
+        flush: (batch: FlushBatch) => store.flush(batch),
+        advance: (topic, partition, epoch, from, to) => store.advance(topic, partition, epoch, from, to),
+      },
+      summarize: (batch, limit) => ({ routes: sampleRoutes(batch, limit) }),
+    },
+    platform: {
+      name: 'platform',
+      createEvent: createPlatformRecord,
+      parse: platformRecordParser(config.drain.tokenApps),
+      createAggregator: (claim) =>
+        new PlatformPartitionAggregator({
+          windowSeconds: runtime.windowSeconds,
+          rollupSeconds: runtime.rollupSeconds,
+          allowedLatenessSeconds: runtime.allowedLatenessSeconds,
+          dynoCapPerApp: runtime.dynoCapPerApp,
+          watermarkMs: claim.watermarkMs ?? 0,
+        }),
+      store: {
+        // The same claim and offset advance as router partitions: one fencing protocol.
+        claim: (topic, partition) => store.claim(topic, partition),
+        // sinks/redis/flush-platform-partition.ts: same fencing and offset checks as flush
+        flush: (batch) => store.flushPlatform(batch),
+        advance: (topic, partition, epoch, from, to) => store.advance(topic, partition, epoch, from, to),
+      },
+      summarize: (batch) => ({ routes: [], dynos: sampleDynos(batch) }),
+    },
     async close() {
       await redis.quit().catch(() => redis.disconnect());
     },

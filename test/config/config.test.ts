@@ -132,12 +132,28 @@ describe('loadConfig', () => {
     expect(c.kafka.client.requestTimeoutMs).toBe(20_000);
     expect(c.redis.client.commandTimeoutMs).toBe(700);
     expect(c.runtime.membership.sessionTimeoutMs).toBe(30_000);
-    expect(c.runtime.partition.sessionTimeoutMs).toBe(30_000);
     expect(c.runtime.supervision.backoffBaseMs).toBe(50);
     expect(c.runtime.supervision.fencedRetryMs).toBe(100);
     expect(c.runtime.partition.fetchMaxBytes).toBe(262_144);
     expect(c.runtime.partition.maxPendingBytes).toBe(4_194_304);
     expect(c.runtime.workerMaxHeapMb).toBe(96);
+  });
+
+  it('reads DRAIN_TOKEN_APPS (token=app, comma-separated) and DYNO_CAP_PER_APP', () => {
+    const config = loadConfig({
+      DRAIN_TOKEN_APPS: 'd.1=A.herokuapp.com, d.2=www.example.com',
+      DYNO_CAP_PER_APP: '7',
+    });
+    expect([...config.drain.tokenApps]).toEqual([
+      ['d.1', 'a.herokuapp.com'],
+      ['d.2', 'www.example.com'],
+    ]);
+    expect(config.runtime.dynoCapPerApp).toBe(7);
+    expect(loadConfig({}).drain.tokenApps.size).toBe(0);
+    expect(loadConfig({}).runtime.dynoCapPerApp).toBe(100);
+    expect(() => loadConfig({ DRAIN_TOKEN_APPS: 'd.1' })).toThrow(/DRAIN_TOKEN_APPS: each entry/);
+    expect(() => loadConfig({ DRAIN_TOKEN_APPS: 'd.1=a,d.1=b' })).toThrow(/two apps/);
+    expect(() => loadConfig({ DYNO_CAP_PER_APP: '0' })).toThrow(/DYNO_CAP_PER_APP/);
   });
 
   it('turns the platform topic off with an empty PLATFORM_TOPIC', () => {

@@ -20,11 +20,13 @@ describe('drain metrics', () => {
       'routemeter_drain_late_outcomes_total',
       'routemeter_drain_lines_total',
       'routemeter_drain_msg_count_mismatch_total',
+      'routemeter_drain_platform_app_lines_total',
       'routemeter_drain_produce_batch_records',
       'routemeter_drain_produce_duration_seconds',
       'routemeter_drain_producer_queued_bytes',
       'routemeter_drain_request_duration_seconds',
       'routemeter_drain_requests_total',
+      'routemeter_drain_token_app_errors_total',
       'routemeter_drain_upstream_dropped_total',
     ]);
     const text = await registry.metrics();

@@ -43,4 +43,25 @@ describe('record slabs', () => {
     expect(String(r0!.headers![RECORD_HEADERS.receivedAt])).toBe('5');
     expect(slabsToTopicMessages([a], 'r', null).map((t) => t.topic)).toEqual(['r']);
   });
+
+  it("stamps the drain token's app on platform records only, and remembers the first router host", () => {
+    const body = Buffer.from(
+      formatLogplexBody([SAMPLE_FRAMES[0].slice(4), L10_LINE, SAMPLE_FRAMES[1].slice(4)]),
+    );
+    const built = buildBatchRecords(body, ctx);
+    expect(built.routerHost).not.toBeNull();
+    expect(body.toString('latin1')).toContain(`host=${built.routerHost}`);
+    const slab = built.slab;
+    slab.app = 'a.herokuapp.com';
+    const [router, platform] = slabsToTopicMessages([slab], 'r', 'p');
+    expect(router!.messages.every((m) => m.headers![RECORD_HEADERS.app] === undefined)).toBe(true);
+    expect(platform!.messages.map((m) => String(m.headers![RECORD_HEADERS.app]))).toEqual([
+      'a.herokuapp.com',
+    ]);
+    expect(String(platform!.messages[0]!.headers![RECORD_HEADERS.drainToken])).toBe('d.t');
+    // no app known: no header
+    const [, bare] = slabsToTopicMessages([buildBatchRecords(body, ctx).slab], 'r', 'p');
+    expect(bare!.messages[0]!.headers![RECORD_HEADERS.app]).toBeUndefined();
+    expect(buildBatchRecords(Buffer.from(formatLogplexBody([L10_LINE])), ctx).routerHost).toBeNull();
+  });
 });

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { exited, CLI_MAIN as MAIN } from '../support/child-process.js';
+import { dynoDiffs, dynoOracle, makeDynoLines, readStoredDynoTotals } from '../support/dyno-fleet-oracle.js';
 import { useTopic, waitFor, withAdmin } from '../support/kafka.js';
 import { makeRouterLines, prng } from '../support/router-lines.js';
 import {
@@ -12,6 +13,7 @@ import {
   readStoredTotals,
   runtimeConfig,
   seed,
+  seedPlatform,
   storedProgress,
   testRedis,
   useSeededRuntime,
@@ -27,11 +29,34 @@ function startChild(env: NodeJS.ProcessEnv): ChildProcess {
 }
 
 describe('crash recovery (real Kafka and Redis)', () => {
-  it('keeps totals exact when the process is killed with SIGKILL five times mid-run', async () => {
+  it('keeps totals exact when the process is killed with SIGKILL five times mid-run (router and dyno)', async () => {
     const topic = await useTopic('rt-kill9', 4);
+    const platformTopic = await useTopic('rt-kill9-platform', 3);
     const lines = makeRouterLines(200_000, { seed: 11, apps: 8, stepMs: 1 });
     await seed(topic, lines);
-    const config = runtimeConfig(topic, { FLUSH_INTERVAL_MS: '100' });
+    // Platform lines of six apps' dynos arrive in six parts, one before each process
+    // starts, so that kills hit platform partitions mid-stream too. One app's records
+    // carry no app header (recorded under "-").
+    const dynoHosts = Array.from({ length: 6 }, (_, i) => `dyno-${i}.herokuapp.com`);
+    const dynoLines = makeDynoLines({
+      seed: 12,
+      apps: dynoHosts.map((host, i) => ({ host, dynos: 3 + i })),
+      startMs: Date.UTC(2026, 0, 1),
+      durationMs: 60 * 60_000,
+    });
+    const anonymous = dynoHosts[5]!;
+    const dynoWant = dynoOracle(dynoLines, (l) => (l.app === anonymous ? '-' : l.app));
+    const dynoPart = Math.ceil(dynoLines.length / 6);
+    let dynoSeeded = 0;
+    const seedDynoPart = async () => {
+      await seedPlatform(
+        platformTopic,
+        dynoLines.slice(dynoSeeded, dynoSeeded + dynoPart),
+        (app) => app !== anonymous,
+      );
+      dynoSeeded += dynoPart;
+    };
+    const config = runtimeConfig(topic, { FLUSH_INTERVAL_MS: '100', PLATFORM_TOPIC: platformTopic });
     const redis = testRedis(config);
     onTestFinished(async () => {
       await deleteKeys(redis, config.redis.prefix);
@@ -45,6 +70,7 @@ describe('crash recovery (real Kafka and Redis)', () => {
     const killedAt: number[] = [];
     const started = Date.now();
     for (const mark of marks) {
+      await seedDynoPart();
       const child = startChild(childEnv(config, { MAX_PENDING_RECORDS: '20000' }));
       await waitFor(async () => (await storedProgress(redis, config)) >= mark, {
         timeoutMs: 120_000,
@@ -57,15 +83,23 @@ describe('crash recovery (real Kafka and Redis)', () => {
     }
     const before = await storedProgress(redis, config);
     expect(before).toBeLessThan(lines.length);
+    await seedDynoPart();
+    expect(dynoSeeded).toBeGreaterThanOrEqual(dynoLines.length);
     const last = startChild(childEnv(config));
     await waitFlushed(redis, config, 180_000);
+    await waitFlushed(redis, config, 60_000, platformTopic);
     last.kill('SIGTERM');
     expect(await exited(last)).toBe(0);
     expectExact(lines, await readStoredTotals(redis, config.redis.prefix, config.runtime.rollupSeconds));
     expectExact(lines, await readStoredTotals(redis, config.redis.prefix, config.runtime.windowSeconds));
+    for (const res of [config.runtime.windowSeconds, config.runtime.rollupSeconds]) {
+      const stored = await readStoredDynoTotals(redis, config.redis.prefix, platformTopic, res);
+      expect(dynoDiffs(stored, dynoWant.totals).slice(0, 10), `dyno totals at ${res} s`).toEqual([]);
+    }
     console.log(
       `[kill-9] ${marks.length} SIGKILLs at stored ${killedAt.join(', ')} of ${lines.length}; ` +
-        `lost 0, doubled 0 (both resolutions exact); ${((Date.now() - started) / 1000).toFixed(1)} s in all`,
+        `lost 0, doubled 0 (both resolutions exact); ${dynoLines.length} platform lines of ` +
+        `${dynoWant.totals.size} dynos exact too; ${((Date.now() - started) / 1000).toFixed(1)} s in all`,
     );
   });
 

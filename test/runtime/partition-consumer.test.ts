@@ -1,13 +1,18 @@
-import type { Admin, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { RoutemeterError } from '../../src/errors/routemeter-error.js';
+import type { FetchedBatches, PartitionFetcherSink } from '../../src/kafka/partition-fetcher.js';
 import { PartitionConsumer } from '../../src/runtime/partition-consumer.js';
-import type { PartitionAggregatorPort, PartitionStorePort } from '../../src/runtime/partition-ports.js';
+import type {
+  PartitionAggregatorPort,
+  PartitionFetcherPort,
+  PartitionStorePort,
+} from '../../src/runtime/partition-ports.js';
 import { PendingBytes } from '../../src/runtime/pending-bytes.js';
 import type { WorkerToMain } from '../../src/runtime/protocol.js';
 import { Field, PartitionCounters } from '../../src/runtime/worker-metrics.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { encodeBatch } from '../kafka/kafkajs-batches.js';
 
 function deferred<T = void>() {
   let resolve!: (v: T) => void;
@@ -17,35 +22,18 @@ function deferred<T = void>() {
   return { promise, resolve };
 }
 
-/** A kafkajs consumer that behaves like the real one where it matters: seek() after stop() throws. */
-class FakeConsumer {
+/** A partition fetcher that records what it is asked to do; the test hands fetches to the sink. */
+class FakeFetcher implements PartitionFetcherPort {
   readonly calls: string[] = [];
-  runGate = deferred();
-  eachBatch: ((p: EachBatchPayload) => Promise<void>) | null = null;
-  private stopped = false;
-  constructor(readonly config: ConsumerConfig) {}
-  async connect() {
-    this.calls.push('connect');
+  boundsGate = deferred();
+  constructor(readonly sink: PartitionFetcherSink) {}
+  async logBounds() {
+    this.calls.push('logBounds');
+    await this.boundsGate.promise;
+    return { low: 0, high: 100 };
   }
-  async subscribe() {
-    this.calls.push('subscribe');
-  }
-  async run(opts: { eachBatch: (p: EachBatchPayload) => Promise<void> }) {
-    this.calls.push('run');
-    this.eachBatch = opts.eachBatch;
-    await this.runGate.promise;
-  }
-  seek() {
-    if (this.stopped)
-      throw new Error('Consumer group was not initialized, consumer#run must be called first');
-    this.calls.push('seek');
-  }
-  async stop() {
-    this.stopped = true;
-    this.calls.push('stop');
-  }
-  async disconnect() {
-    this.calls.push('disconnect');
+  start(offset: number) {
+    this.calls.push(`start:${offset}`);
   }
   pause() {
     this.calls.push('pause');
@@ -53,9 +41,12 @@ class FakeConsumer {
   resume() {
     this.calls.push('resume');
   }
+  async stop() {
+    this.calls.push('stop');
+  }
 }
 
-const aggregator: PartitionAggregatorPort = {
+const aggregator: PartitionAggregatorPort<object> = {
   record() {},
   drain: () => ({ deltas: [], records: 0, overflowed: 0, late: 0, rejected: 0, watermarkMs: 0 }),
   activeRoutes: 0,
@@ -64,17 +55,7 @@ const aggregator: PartitionAggregatorPort = {
 
 function setup(overrides: { claim?: PartitionStorePort['claim']; maxPendingBytes?: number } = {}) {
   const config = loadConfig({ FLUSH_INTERVAL_MS: '60000' });
-  const consumers: FakeConsumer[] = [];
-  const kafka = {
-    consumer: (cfg: ConsumerConfig) => {
-      const c = new FakeConsumer(cfg);
-      consumers.push(c);
-      return c;
-    },
-  } as unknown as Kafka;
-  const admin = {
-    fetchTopicOffsets: async () => [{ partition: 2, low: '0', high: '100', offset: '100' }],
-  } as unknown as Admin;
+  const fetchers: FakeFetcher[] = [];
   const flushed: string[] = [];
   const store: PartitionStorePort = {
     claim: overrides.claim ?? (async () => ({ epoch: 4, nextOffset: '5', watermarkMs: null })),
@@ -90,7 +71,6 @@ function setup(overrides: { claim?: PartitionStorePort['claim']; maxPendingBytes
     {
       topic: 't',
       partition: 2,
-      groupPrefix: 'g',
       instanceId: 'i',
       flushIntervalMs: config.runtime.flushIntervalMs,
       maxPendingRecords: 1_000_000,
@@ -100,66 +80,80 @@ function setup(overrides: { claim?: PartitionStorePort['claim']; maxPendingBytes
       policy: { ...config.runtime.supervision, backoffBaseMs: 1, backoffMaxMs: 2 },
     },
     {
-      kafka,
-      admin,
-      store,
-      createAggregator: () => aggregator,
-      parse: () => true,
+      createFetcher: (_topic, _partition, sink) => {
+        const f = new FakeFetcher(sink);
+        fetchers.push(f);
+        return f;
+      },
+      kind: {
+        name: 'router',
+        createEvent: () => ({}),
+        store,
+        createAggregator: () => aggregator,
+        parse: () => true,
+      },
       counters,
       post: (m) => posted.push(m),
       logger: createLogger('silent'),
       pending: new PendingBytes(overrides.maxPendingBytes ?? 64 * 1024 * 1024),
     },
   );
-  return { consumer, consumers, posted, counters, flushed };
+  return { consumer, fetchers, posted, counters, flushed };
 }
 
-/** A kafkajs batch of `n` records of `size` bytes from `first`. */
-function batch(first: number, n: number, size: number): EachBatchPayload {
-  const messages = Array.from({ length: n }, (_, i) => ({
-    offset: String(first + i),
-    value: Buffer.alloc(size),
+/** One fetch: an uncompressed RecordBatch v2 of `n` records of `size` bytes from offset `first`. */
+async function fetched(first: number, n: number, size: number): Promise<FetchedBatches> {
+  const records = Array.from({ length: n }, () => ({
+    key: null,
+    value: Buffer.alloc(size, 0x61),
+    headers: {},
+    timestampDelta: 0,
   }));
+  const buffer = await encodeBatch({ baseOffset: first, baseTimestamp: Date.now(), codec: 0, records });
   return {
-    batch: {
-      messages,
-      firstOffset: () => String(first),
-      lastOffset: () => String(first + n - 1),
-      highWatermark: '100',
-    },
-  } as unknown as EachBatchPayload;
+    fetchOffset: first,
+    buffer,
+    start: 0,
+    end: buffer.length,
+    nextOffset: first + n,
+    highWatermark: 100_000,
+    lastStableOffset: 100_000,
+    logStartOffset: 0,
+    abortedTransactions: null,
+  };
 }
 
 const until = async (cond: () => boolean) => {
   for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
 };
 
-describe('PartitionConsumer fetch lifecycle (fake Kafka and store)', () => {
-  it('a stop that arrives while run() joins never seeks a stopped consumer', async () => {
+describe('PartitionConsumer fetch lifecycle (fake fetcher and store)', () => {
+  it('a stop that arrives while the start looks up offsets never starts the fetcher', async () => {
     const t = setup();
     const started = t.consumer.start();
-    await until(() => t.consumers[0]?.calls.includes('run') ?? false);
+    await until(() => t.fetchers[0]?.calls.includes('logBounds') ?? false);
     const stopping = t.consumer.stop('revoked');
-    // run() completes after the stop arrived, as it does when the group join is slow
-    t.consumers[0]!.runGate.resolve();
+    // the lookup completes after the stop arrived, as it does when a broker is slow
+    t.fetchers[0]!.boundsGate.resolve();
     await expect(started).resolves.toBeUndefined();
     await stopping;
-    expect(t.consumers[0]!.calls).toEqual(['connect', 'subscribe', 'run', 'stop', 'disconnect']);
+    expect(t.fetchers[0]!.calls).toEqual(['logBounds', 'stop']);
     expect(t.posted.map((m) => m.code)).toEqual(['partition-stopped']);
     expect(t.posted[0]).toMatchObject({ reason: 'revoked', nextOffset: '5' });
     expect(t.counters.get(2, Field.owned)).toBe(0);
   });
 
-  it('starts at the stored offset with the bounded fetch sizes', async () => {
+  it('starts fetching at the stored offset', async () => {
     const t = setup();
     const started = t.consumer.start();
-    await until(() => t.consumers.length > 0);
-    t.consumers[0]!.runGate.resolve();
+    await until(() => t.fetchers.length > 0);
+    t.fetchers[0]!.boundsGate.resolve();
     await started;
-    expect(t.consumers[0]!.calls).toEqual(['connect', 'subscribe', 'run', 'seek']);
-    expect(t.consumers[0]!.config).toMatchObject({ maxBytesPerPartition: 256 * 1024, maxBytes: 256 * 1024 });
+    expect(t.fetchers[0]!.calls).toEqual(['logBounds', 'start:5']);
     expect(t.posted[0]).toMatchObject({ code: 'partition-started', epoch: 4, offset: '5' });
+    expect(t.counters.get(2, Field.highWatermark)).toBe(100);
     await t.consumer.stop('shutdown');
+    expect(t.fetchers[0]!.calls.at(-1)).toBe('stop');
   });
 
   it('retries a claim while the store is unavailable (a decision each time), and fails the start on an error that will not pass', async () => {
@@ -181,17 +175,58 @@ describe('PartitionConsumer fetch lifecycle (fake Kafka and store)', () => {
   it("pauses fetching once the thread's pending bytes pass their bound, and flushes", async () => {
     const t = setup({ maxPendingBytes: 1024 * 1024 });
     const started = t.consumer.start();
-    await until(() => t.consumers.length > 0);
-    t.consumers[0]!.runGate.resolve();
+    await until(() => t.fetchers.length > 0);
+    t.fetchers[0]!.boundsGate.resolve();
     await started;
-    const fake = t.consumers[0]!;
-    await fake.eachBatch!(batch(5, 10, 1000));
+    const fake = t.fetchers[0]!;
+    expect(fake.sink.onRecords(await fetched(5, 10, 1000))).toEqual({ nextOffset: 15, error: null });
     expect(fake.calls).not.toContain('pause');
-    await fake.eachBatch!(batch(15, 1100, 1000));
+    expect(fake.sink.onRecords(await fetched(15, 1100, 1000))).toEqual({ nextOffset: 1115, error: null });
     expect(fake.calls).toContain('pause');
     expect(t.counters.get(2, Field.paused)).toBe(1);
+    expect(t.counters.get(2, Field.records)).toBe(1110);
     await until(() => t.flushed.length > 0);
     expect(t.flushed).toEqual(['5-1115']);
     await t.consumer.stop('shutdown');
+  });
+
+  it('skips records below the claimed offset, counts bad ones, and steps over a retention gap', async () => {
+    const t = setup();
+    const started = t.consumer.start();
+    await until(() => t.fetchers.length > 0);
+    t.fetchers[0]!.boundsGate.resolve();
+    await started;
+    const sink = t.fetchers[0]!.sink;
+    // a batch that starts below the claimed offset 5: records 0…4 are not counted
+    const batch = await fetched(0, 10, 10);
+    expect(sink.onRecords({ ...batch, fetchOffset: 5 })).toEqual({ nextOffset: 10, error: null });
+    expect(t.counters.get(2, Field.records)).toBe(5);
+    // retention deleted 10…49 before they were fetched: counted, and fetching goes on at 50
+    expect(await sink.onOutOfRange(10, { low: 50, high: 100 })).toBe(50);
+    expect(t.counters.get(2, Field.skippedByRetention)).toBe(40);
+    expect(t.counters.get(2, Field.position)).toBe(50);
+    await t.consumer.flush();
+    expect(t.flushed).toEqual(['5-50']);
+    await t.consumer.stop('shutdown');
+  });
+
+  it('reports retryable fetch failures as decisions with the backoff the policy gives, and stops on one that will not pass', async () => {
+    const t = setup();
+    const started = t.consumer.start();
+    await until(() => t.fetchers.length > 0);
+    t.fetchers[0]!.boundsGate.resolve();
+    await started;
+    const sink = t.fetchers[0]!.sink;
+    const delay = sink.onRetry(new RoutemeterError('RM_ERR_KAFKA_RETRIABLE', 'NOT_LEADER_OR_FOLLOWER'), 1);
+    expect(delay).toBeGreaterThan(0);
+    expect(t.posted.filter((m) => m.code === 'decision')).toMatchObject([
+      {
+        failure: { kind: 'fetch-unavailable', attempt: 1, code: 'RM_ERR_KAFKA_RETRIABLE' },
+        directive: { action: 'retry' },
+      },
+    ]);
+    sink.onFatal(new RoutemeterError('RM_ERR_KAFKA_REJECTED', 'TOPIC_AUTHORIZATION_FAILED'));
+    await until(() => t.posted.some((m) => m.code === 'partition-stopped'));
+    expect(t.posted.at(-1)).toMatchObject({ code: 'partition-stopped', reason: 'failed' });
   });
 });

@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import type { FlushBatch } from '../../src/actors/flush-batch.js';
+import type { FlushBatch, PartitionDrain } from '../../src/actors/flush-batch.js';
 import { RoutemeterError } from '../../src/errors/routemeter-error.js';
+import { sampleDynos } from '../../src/runtime/dyno-samples.js';
 import { PartitionFlusher } from '../../src/runtime/partition-flusher.js';
-import type { PartitionAggregatorPort, PartitionStorePort } from '../../src/runtime/partition-ports.js';
+import type {
+  BatchPosition,
+  PartitionAggregatorPort,
+  PartitionStorePort,
+} from '../../src/runtime/partition-ports.js';
 import { PendingBytes } from '../../src/runtime/pending-bytes.js';
+import {
+  PlatformPartitionAggregator,
+  type PlatformPartitionDrain,
+} from '../../src/runtime/platform-records.js';
 import type { WorkerToMain } from '../../src/runtime/protocol.js';
 import { Field, PartitionCounters } from '../../src/runtime/worker-metrics.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { memory, platformEvent } from '../actors/platform-events.js';
 import { testPolicy } from '../support/supervision-policy.js';
 import { windowDelta } from '../support/window-delta.js';
 
@@ -64,7 +74,7 @@ function setup() {
   const pending = new PendingBytes(1024 * 1024);
   let now = 0;
   let paused = 0;
-  const flusher = new PartitionFlusher(
+  const flusher = new PartitionFlusher<PartitionDrain>(
     { topic: 't', partition: 3, routeSampleLimit: 0, policy },
     {
       store,
@@ -210,5 +220,61 @@ describe('PartitionFlusher (fake store and aggregator)', () => {
     expect(t.timers).toEqual([]);
     expect(await t.flusher.flush(5, true)).toBe(true);
     expect(t.flusher.isCaughtUp(5)).toBe(true);
+  });
+});
+
+describe('PartitionFlusher with the platform record kind (same lifecycle, other drain)', () => {
+  it('stores platform batches, publishes their counts per partition and sends the dyno samples to main', async () => {
+    const agg = new PlatformPartitionAggregator({
+      windowSeconds: 10,
+      rollupSeconds: 60,
+      allowedLatenessSeconds: 3600,
+      dynoCapPerApp: 10,
+      watermarkMs: 0,
+    });
+    const applied: Array<PlatformPartitionDrain & BatchPosition> = [];
+    const store: PartitionStorePort<PlatformPartitionDrain & BatchPosition> = {
+      claim: async () => ({ epoch: 1, nextOffset: null, watermarkMs: null }),
+      flush: async (b) => {
+        applied.push(b);
+      },
+      advance: async () => {},
+    };
+    const counters = new PartitionCounters(PartitionCounters.allocate(8), 8);
+    const posted: WorkerToMain[] = [];
+    const flusher = new PartitionFlusher<PlatformPartitionDrain>(
+      { topic: 'platform', partition: 1, routeSampleLimit: 0, policy },
+      {
+        store,
+        counters,
+        post: (m) => posted.push(m),
+        logger: createLogger('silent'),
+        pending: new PendingBytes(1024 * 1024),
+        summarize: (b) => ({ routes: [], dynos: sampleDynos(b) }),
+        pauseFetching: () => {},
+        stopPartition: () => {},
+      },
+    );
+    flusher.begin(1, agg, 0);
+    const t = Date.UTC(2026, 0, 1);
+    agg.record({ app: 'a.herokuapp.com', event: memory('web.1', t, 300) });
+    agg.record({ app: '', event: memory('web.1', t + 1000, 200) });
+    agg.record({ app: 'a.herokuapp.com', event: platformEvent({ dyno: 'web.1', timestampMs: t }) }); // nothing kept
+    flusher.noteConsumed(300);
+    expect(await flusher.flush(3)).toBe(true);
+    expect(
+      applied.map((b) => [b.topic, b.fromOffset, b.nextOffset, b.records, b.ignored, b.unknownApp]),
+    ).toEqual([['platform', '0', '3', 2, 1, 1]]);
+    expect(counters.get(1, Field.aggregated)).toBe(2);
+    expect(counters.get(1, Field.ignored)).toBe(1);
+    expect(counters.get(1, Field.unknownApp)).toBe(1);
+    expect(counters.get(1, Field.flushed)).toBe(3);
+    const flushed = posted.find((m) => m.code === 'flushed');
+    expect(
+      flushed?.code === 'flushed' && flushed.dynos?.map((d) => [d.app, d.dyno, d.memoryTotalMb]),
+    ).toEqual([
+      ['a.herokuapp.com', 'web.1', 300],
+      ['-', 'web.1', 200],
+    ]);
   });
 });

@@ -1,6 +1,8 @@
 import { CompressionTypes } from 'kafkajs';
 import { expect, onTestFinished } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/config.js';
+import { appDrainToken } from '../../src/gen/app-drain-tokens.js';
+import { RECORD_HEADERS } from '../../src/kafka/record-slab.js';
 import { type RunningRuntime, runRuntime } from '../../src/runtime/run-runtime.js';
 import { unpackStats } from '../../src/sinks/redis/packed-values.js';
 import { readOffsets } from '../../src/sinks/redis/read-offsets.js';
@@ -52,6 +54,9 @@ export function runtimeConfig(topic: string, overrides: Record<string, string> =
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     // the test data has event times in the past: accept all of it
     ALLOWED_LATENESS_SECONDS: String(365 * 24 * 3600),
+    // no platform topic unless a test brings its own (the default one is shared by every test)
+    PLATFORM_TOPIC: '',
+    DYNO_SUMMARY_TOPIC: '',
     ...overrides,
   });
 }
@@ -79,6 +84,41 @@ export async function seed(
   }
 }
 
+/**
+ * Produces platform lines as the drain does (key and `logplex-drain-token` = the app's
+ * drain token, the `app` header when `stamp` says so), in chunks.
+ */
+export async function seedPlatform(
+  topic: string,
+  lines: ReadonlyArray<{ line: string; app: string }>,
+  stamp: (app: string) => boolean,
+  chunk = 5000,
+): Promise<void> {
+  const producer = testKafka().producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let i = 0; i < lines.length; i += chunk) {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: lines.slice(i, i + chunk).map((l) => {
+          const token = appDrainToken(l.app);
+          return {
+            key: token,
+            value: l.line,
+            headers: {
+              [RECORD_HEADERS.drainToken]: token,
+              ...(stamp(l.app) ? { [RECORD_HEADERS.app]: l.app } : {}),
+            },
+          };
+        }),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
 export async function highWatermarks(topic: string): Promise<Map<number, string>> {
   return withAdmin(async (admin) => {
     const offsets = await admin.fetchTopicOffsets(topic);
@@ -86,16 +126,18 @@ export async function highWatermarks(topic: string): Promise<Map<number, string>
   });
 }
 
-/** Waits until Redis's stored next offset equals the high watermark on every partition. */
-export async function waitFlushed(redis: RedisClient, config: Config, timeoutMs = 120_000): Promise<void> {
-  const highs = await highWatermarks(config.topics.router);
+/** Waits until Redis's stored next offset equals the high watermark on every partition (of `topic`: the router topic by default). */
+export async function waitFlushed(
+  redis: RedisClient,
+  config: Config,
+  timeoutMs = 120_000,
+  topic = config.topics.router,
+): Promise<void> {
+  const highs = await highWatermarks(topic);
   await waitFor(
     async () => {
       const stored = new Map(
-        (await readOffsets(redis, config.redis.prefix, config.topics.router)).map((o) => [
-          o.partition,
-          o.nextOffset,
-        ]),
+        (await readOffsets(redis, config.redis.prefix, topic)).map((o) => [o.partition, o.nextOffset]),
       );
       for (const [p, high] of highs) {
         if (high === '0') continue;
@@ -178,6 +220,8 @@ export function childEnv(config: Config, extra: Record<string, string> = {}): No
     KAFKA_URL: process.env.KAFKA_URL,
     REDIS_URL: process.env.REDIS_URL,
     ROUTER_TOPIC: config.topics.router,
+    PLATFORM_TOPIC: config.topics.platform ?? '',
+    DYNO_SUMMARY_TOPIC: config.topics.dynoSummary ?? '',
     CONSUMER_GROUP: config.consumerGroup,
     REDIS_PREFIX: config.redis.prefix,
     WORKER_THREADS: String(config.runtime.workerThreads),

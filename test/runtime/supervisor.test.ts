@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { RoutemeterError } from '../../src/errors/routemeter-error.js';
 import { serializeError } from '../../src/errors/serialize-error.js';
-import type { ClusterPort, MembershipPort } from '../../src/runtime/kafka-cluster.js';
+import type { Assignment, ClusterPort, MembershipPort } from '../../src/runtime/kafka-cluster.js';
 import type { PartitionWorkerData } from '../../src/runtime/partition-worker-data.js';
 import type { MainToWorker, WorkerToMain } from '../../src/runtime/protocol.js';
 import type { RuntimeEvents } from '../../src/runtime/runtime-events.js';
@@ -18,7 +18,7 @@ import { createLogger } from '../../src/telemetry/logger.js';
 
 /** A worker thread that only records what it is sent; the test plays its part. */
 class FakeWorker implements WorkerHandle {
-  readonly partitions = new Set<number>();
+  readonly partitions = new Set<string>();
   readonly sent: MainToWorker[] = [];
   alive = false;
   constructor(
@@ -66,7 +66,7 @@ function setup(workerThreads = 2) {
     spawned.push(w);
     return w;
   };
-  let assign: (partitions: number[]) => void = () => {};
+  let assign: (assignment: Assignment) => void = () => {};
   const membership: MembershipPort = { start: async () => {}, stop: async () => {}, commitLater: vi.fn() };
   const cluster: ClusterPort = {
     prepare: async () => 6,
@@ -116,7 +116,7 @@ function setup(workerThreads = 2) {
     supervisor,
     spawned,
     worker,
-    assign: (p: number[]) => assign(p),
+    assign: (p: number[], platform: number[] = []) => assign({ router: p, platform }),
     decisions,
     escalations,
     stopped,
@@ -154,6 +154,44 @@ describe('Supervisor (fake worker threads and cluster)', () => {
         .map((m) => m.code === 'revoke' && m.partition),
     ).toEqual([4]);
     expect(t.supervisor.ownedPartitions).toEqual([0, 1, 2]);
+  });
+
+  it('places platform partitions like router ones, by weight, and revokes them by topic', async () => {
+    const t = setup(2);
+    await t.supervisor.start();
+    const platform = t.supervisor.platformTopic!;
+    expect(platform).toBe('platform-logs');
+    t.assign([0, 1, 2], [0, 1, 2, 3]);
+    const placed = (w: number) =>
+      t
+        .worker(w)
+        .sent.flatMap((m) =>
+          m.code === 'assign' ? [`${m.topic === platform ? 'p' : 'r'}${m.partition}`] : [],
+        );
+    // router first (w0 gets 2, w1 gets 1); each platform partition weighs a quarter, so w1
+    // takes platform partitions until it weighs as much as w0 (a tie goes to the lower id)
+    expect(placed(0)).toEqual(['r0', 'r2']);
+    expect(placed(1)).toEqual(['r1', 'p0', 'p1', 'p2', 'p3']);
+    t.assign([0, 1, 2], [0, 1, 2, 3, 4]);
+    expect(placed(0)).toEqual(['r0', 'r2', 'p4']);
+    expect(t.supervisor.ownedPlatformPartitions).toEqual([0, 1, 2, 3, 4]);
+    expect(t.supervisor.ownedPartitions).toEqual([0, 1, 2]);
+    // the group takes platform partition 1 away: only it is revoked, on its own topic
+    t.assign([0, 1, 2], [0, 2, 3, 4]);
+    expect(t.worker(1).sent.flatMap((m) => (m.code === 'revoke' ? [[m.topic, m.partition]] : []))).toEqual([
+      [platform, 1],
+    ]);
+    // a flushed platform partition commits its own topic's offset
+    t.worker(1).post({
+      code: 'flushed',
+      topic: platform,
+      partition: 0,
+      nextOffset: '7',
+      records: 7,
+      durationSeconds: 0.001,
+      routes: [],
+    });
+    expect(t.membership.commitLater).toHaveBeenCalledWith(platform, 0, '7');
   });
 
   it('restarts a crashed worker after the policy backoff and places its partitions on the fresh thread', async () => {
@@ -222,7 +260,7 @@ describe('Supervisor (fake worker threads and cluster)', () => {
     expect(t.worker(0).assigned()).toEqual([5]);
     vi.advanceTimersByTime(1);
     expect(t.worker(0).assigned()).toEqual([5, 5]);
-    expect(t.membership.commitLater).toHaveBeenCalledWith(5, '10');
+    expect(t.membership.commitLater).toHaveBeenCalledWith('router-logs', 5, '10');
   });
 
   it('re-claims a failed partition with backoff, spending the budget, and escalates a partition that keeps failing', async () => {
@@ -255,6 +293,7 @@ describe('Supervisor (fake worker threads and cluster)', () => {
     t.assign([1]);
     t.worker(0).post({
       code: 'decision',
+      topic: 'router-logs',
       partition: 1,
       failure: { kind: 'store-unavailable', attempt: 1 },
       directive: { action: 'retry', delayMs: 100 },

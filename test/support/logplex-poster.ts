@@ -30,6 +30,8 @@ export interface Poster {
   stats: PosterStats;
   /** stops starting new batches; resolves when every loop has finished its current batch or gave up */
   stop(opts?: { finishInFlight?: boolean; giveUpAfterMs?: number }): Promise<PosterStats>;
+  /** resolves once `batches` has run out and every batch was acknowledged */
+  finished(): Promise<PosterStats>;
 }
 
 export function startLogplexPoster(opts: {
@@ -40,6 +42,11 @@ export function startLogplexPoster(opts: {
   retryDelayMs?: number;
   drainToken?: string;
   seed?: number;
+  /**
+   * the batches to post (each under its own drain token), taken in turn by the
+   * connections; a loop ends when it returns null. Default: 20 generated lines, forever.
+   */
+  batches?: () => { lines: string[]; drainToken: string } | null;
 }): Poster {
   const stats: PosterStats = {
     acknowledged: [],
@@ -57,8 +64,12 @@ export function startLogplexPoster(opts: {
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const loop = async () => {
     while (running) {
-      const lines = Array.from({ length: 20 }, () => gen().line);
-      const batch = buildLogplexBatch(lines, opts.drainToken ?? 'd.poster');
+      const next = opts.batches
+        ? opts.batches()
+        : { lines: Array.from({ length: 20 }, () => gen().line), drainToken: opts.drainToken ?? 'd.poster' };
+      if (next === null) return;
+      const { lines } = next;
+      const batch = buildLogplexBatch(lines, next.drainToken);
       stats.batches++;
       let acked = false;
       let attempts = 0;
@@ -98,6 +109,10 @@ export function startLogplexPoster(opts: {
   const loops = Array.from({ length: opts.connections ?? 4 }, () => loop());
   return {
     stats,
+    async finished() {
+      await Promise.all(loops);
+      return stats;
+    },
     async stop(o = {}) {
       running = false;
       giveUpAt = Date.now() + (o.giveUpAfterMs ?? 30_000);

@@ -2,10 +2,11 @@ import { AssignerProtocol, type PartitionAssigner } from 'kafkajs';
 
 /**
  * kafkajs offers no manual `assign()`: a consumer only gets partitions from a
- * group's assigner. Each partition consumer therefore joins a private group of
- * its own with this assigner, which hands exactly one partition to the group's
- * first member (there is only ever one). Ownership itself is decided elsewhere:
- * by the supervisor's membership in the real consumer group, and fenced in Redis.
+ * group's assigner. Measurement (c') of bench/consume.ts lays kafkajs out the way
+ * routemeter did before its partition fetchers: one consumer per partition in a
+ * private group of its own with this assigner, which hands exactly one partition
+ * to the group's first member (there is only ever one). routemeter itself no longer
+ * uses it (src/kafka/partition-fetcher.ts fetches without a group).
  */
 export function pinnedPartitionAssigner(topic: string, partition: number): PartitionAssigner {
   return () => ({

@@ -12,7 +12,7 @@ import { murmur2 } from '../kafka/key-partitioner.js';
  * order. The k suffixes are not simply 0..k−1: `host#0`…`host#k−1` would land on k
  * partitions only by luck (murmur2 mod P collides: with k = 3 of P = 6, 4 times in 9);
  * instead the first k suffixes whose keys land on k *distinct* partitions of a topic of
- * `partitions` partitions are taken (for P = 6: usually within the first 5 or 6). A key is
+ * `partitions` partitions are taken (a fixed function of host, k and P). A key is
  * still `host#<decimal>`; the runtime never reads keys (the app is the line's `host=`).
  */
 export interface HotAppKeyTable {

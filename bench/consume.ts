@@ -14,7 +14,10 @@
  *     clock: a 1,000 lines/s drain), so reading the backlog at full speed is a
  *     catch-up: a 1 s flush covers tens of seconds of event time. The topic is kept
  *     and reused while it holds exactly --records (Kafka's retention is 24 h here);
- *     --drop-topic deletes it at the end.
+ *     --drop-topic deletes it at the end. --hot-app-shards k writes the busiest app's
+ *     records as a drain with DRAIN_HOT_APPS=<that app>=k would (keys `host#s` from a
+ *     hash of the path, on k partitions; topic suffix `-hot<k>`): keyed by app, it holds
+ *     about half of all records on one partition, which bounds the two-thread scaling.
  *   - every measurement reads the whole topic from the earliest offset with a fresh
  *     consumer group (and a fresh Redis prefix where it writes); all of it is
  *     deleted afterwards:
@@ -126,6 +129,12 @@ const program = new Command()
     positiveInt('--lines-per-second'),
     1000,
   )
+  .option(
+    '--hot-app-shards <n>',
+    'spread the busiest app over n partitions (keys host#s, as DRAIN_HOT_APPS does); 0 = keyed by app',
+    (v: string) => (v === '0' ? 0 : positiveInt('--hot-app-shards')(v)),
+    0,
+  )
   .option('--in-flight <n>', 'produce requests in flight while preloading', positiveInt('--in-flight'), 4)
   .option('--builtin-routes', 'no ROUTE_PATTERNS: only the built-in placeholders', false)
   .option('--flush-interval-ms <n>', 'FLUSH_INTERVAL_MS for (a)', positiveInt('--flush-interval-ms'), 1000)
@@ -162,6 +171,7 @@ const o = program.opts<{
   routes: number;
   linesPerSecond: number;
   inFlight: number;
+  hotAppShards: number;
   builtinRoutes: boolean;
   flushIntervalMs: number;
   seedRecords: number;
@@ -183,6 +193,7 @@ const variant = [
   o.genSeed !== 1 ? `s${o.genSeed}` : '',
   o.apps !== 50 || o.routes !== 24 ? `${o.apps}x${o.routes}` : '',
   o.linesPerSecond !== 1000 ? `${o.linesPerSecond}lps` : '',
+  o.hotAppShards > 0 ? `hot${o.hotAppShards}` : '',
 ]
   .filter(Boolean)
   .join('-');
@@ -197,7 +208,10 @@ const mb = (bytes: number, seconds: number) => bytes / 2 ** 20 / seconds;
 console.log(
   `setup: topic ${topic}: ${fmtInt(o.records)} router records, ${o.partitions} partitions, codec ${o.codec}, ` +
     `${o.apps} apps × ${o.routes} routes (seed ${o.genSeed}), ${o.linesPerSecond} lines/s of event time; ` +
-    `Kafka ${stack.kafkaVersion}, ${cores} cores; route patterns: ${routePatterns ? 'generator :slug/:date' : 'built-in only'}`,
+    `Kafka ${stack.kafkaVersion}, ${cores} cores; route patterns: ${routePatterns ? 'generator :slug/:date' : 'built-in only'}` +
+    (o.hotAppShards > 0
+      ? `; busiest app spread over ${o.hotAppShards} partitions (DRAIN_HOT_APPS keys host#s)`
+      : ''),
 );
 
 const pre = await ensurePreloaded({
@@ -211,6 +225,7 @@ const pre = await ensurePreloaded({
   routes: o.routes,
   linesPerSecond: o.linesPerSecond,
   inFlight: o.inFlight,
+  hotAppShards: o.hotAppShards,
 });
 const perPartition = pre.perPartition.map((n) => `${((100 * n) / o.records).toFixed(0)}%`).join(' ');
 console.log(

@@ -16,9 +16,11 @@ import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { SingleBar } from 'cli-progress';
 import type { CompressionTypes, Message, Producer } from 'kafkajs';
+import { HotAppKeys, pathShard } from '../../src/ingest/hot-app-keys.js';
 import { type CompressionName, registerCodec } from '../../src/kafka/kafka-codecs.js';
 import { installFastRecordEncoder } from '../../src/kafka/kafkajs-record-encoder.js';
 import { murmur2 } from '../../src/kafka/key-partitioner.js';
+import { findRouterPath } from '../../src/logplex/router-line.js';
 import type { PreloadWorkerData, PreloadWorkerMessage } from './consume-preload-worker.js';
 import { benchKafka, fmtInt, type Stack, sleep, withAdmin } from './consume-stack.js';
 
@@ -35,6 +37,8 @@ export interface PreloadOptions {
   linesPerSecond: number;
   /** produce requests in flight at once */
   inFlight: number;
+  /** spread the busiest app (the catalog's first) over this many partitions, as DRAIN_HOT_APPS does (0 = keyed by app) */
+  hotAppShards?: number;
 }
 
 export interface PreloadResult {
@@ -140,6 +144,9 @@ async function produceAll(opts: PreloadOptions): Promise<PreloadResult> {
   };
 
   let keys: Array<{ key: Buffer; partition: number }> = [];
+  // DRAIN_HOT_APPS for the busiest app: its k keys `host#s` (the drain's own choice of keys)
+  let hotKeys: Array<{ key: Buffer; partition: number }> = [];
+  const pathRange = new Int32Array(2);
   const token = Buffer.from('d.bench000-0000-4000-8000-000000000000');
   const perPartition = new Array<number>(partitions).fill(0);
   let pending: Message[][] = Array.from({ length: partitions }, () => []);
@@ -188,6 +195,16 @@ async function produceAll(opts: PreloadOptions): Promise<PreloadResult> {
           const key = Buffer.from(app);
           return { key, partition: (murmur2(key) & 0x7fffffff) % partitions };
         });
+        const shards = opts.hotAppShards ?? 0;
+        if (shards > 0) {
+          const table = new HotAppKeys(new Map([[chunk.appNames[0]!, shards]]), partitions).lookup(
+            chunk.appNames[0]!,
+          )!;
+          hotKeys = Array.from({ length: shards }, (_, i) => {
+            const key = table.bytes.subarray(table.offsets[i], table.offsets[i + 1]);
+            return { key, partition: (murmur2(key) & 0x7fffffff) % partitions };
+          });
+        }
       }
       const body = Buffer.from(chunk.body.buffer, chunk.body.byteOffset, chunk.body.byteLength);
       let start = 0;
@@ -199,9 +216,14 @@ async function produceAll(opts: PreloadOptions): Promise<PreloadResult> {
             'received-at-ms': Buffer.from(String(Date.now())),
           };
         }
-        const k = keys[chunk.apps[i]!]!;
         const end = chunk.ends[i]!;
         const value = body.subarray(start, end);
+        let k = keys[chunk.apps[i]!]!;
+        if (chunk.apps[i] === 0 && hotKeys.length > 0) {
+          // the header has no `path=`: scanning the whole line finds the router's
+          const found = findRouterPath(body, start, end, pathRange);
+          k = hotKeys[found ? pathShard(body, pathRange[0]!, pathRange[1]!, hotKeys.length) : 0]!;
+        }
         start = end;
         pending[k.partition]!.push({ key: k.key, value, headers, partition: k.partition });
         pendingBytes[k.partition]! += value.length + k.key.length + 120;

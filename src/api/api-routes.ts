@@ -37,6 +37,8 @@ export interface ApiDeps {
   /** where the runtime reads platform lines (R14, memory samples); null = PLATFORM_TOPIC='' (none) */
   platformTopic: string | null;
   allowedLatenessSeconds: number;
+  /** ROUTE_CAP_PER_APP: the routes table shows at most this many routes besides `OTHER /:overflow` */
+  routeCapPerApp: number;
   stepCache: StepCache;
   resolutions: QueryResolutions;
   merge: MergeFn;
@@ -108,7 +110,11 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
     if (!(await visibleApp(req, name))) return notFound(reply, name);
     return send(req, reply, `routes|${name}|${plan.fromMs}|${plan.toMs}`, plan.toMs, async () => {
       const windows = await readRouteWindows(redis, prefix, { app: name, ...plan });
-      const routes = await merge(windows.hashes, { app: name, spanMs: windows.coveredMs });
+      const routes = await merge(windows.hashes, {
+        app: name,
+        spanMs: windows.coveredMs,
+        routeCap: deps.routeCapPerApp,
+      });
       return {
         app: name,
         start_time: iso(plan.fromMs),

@@ -158,6 +158,7 @@ export async function startApi(
     routerTopic: config.topics.router,
     platformTopic: config.topics.platform,
     allowedLatenessSeconds: config.runtime.allowedLatenessSeconds,
+    routeCapPerApp: config.runtime.routeCapPerApp,
     stepCache: new StepCache(),
     resolutions: resolutionsFromConfig(config.runtime),
     merge,

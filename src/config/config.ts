@@ -152,6 +152,7 @@ const schema = z.object({
   DRAIN_APPS: z.string().optional(),
   DRAIN_TOKEN_APPS: z.string().optional(),
   DRAIN_MAX_APPS_PER_DRAIN: int(0).default(DEFAULTS.DRAIN_MAX_APPS_PER_DRAIN),
+  DRAIN_HOT_APPS: z.string().optional(),
   DRAIN_PRODUCER_THREADS: int(1, 16).default(DEFAULTS.DRAIN_PRODUCER_THREADS),
   PRODUCER_COMPRESSION: z
     .enum(['none', 'gzip', 'snappy', 'lz4', 'zstd'])
@@ -253,6 +254,8 @@ export interface Config {
     apps: Map<string, Set<string>>;
     /** distinct app hosts one drain identity may write (0 = no cap) */
     maxAppsPerDrain: number;
+    /** DRAIN_HOT_APPS: app host (lower case) → k, the partitions its router records are spread over (`host#s` keys) */
+    hotApps: Map<string, number>;
     /** producer threads, each with its own idempotent producer and one produce call in flight; a request goes whole to one of them */
     producerThreads: number;
     /**
@@ -490,6 +493,38 @@ function parseDrainApps(raw: string | undefined): Map<string, Set<string>> {
 }
 
 /**
+ * `DRAIN_HOT_APPS` spreads named apps over several partitions (ingest/hot-app-keys.ts):
+ * `big.herokuapp.com=4,www.example.com=2` (host as in the router line's `host=`, k from 2
+ * to TOPIC_PARTITIONS).
+ */
+export function parseHotApps(raw: string | undefined, partitions: number): Map<string, number> {
+  const out = new Map<string, number>();
+  if (raw === undefined || raw.trim() === '') return out;
+  const fail = (why: string) =>
+    new RoutemeterError('RM_ERR_CONFIG', `DRAIN_HOT_APPS: ${why}`, {
+      details: { variable: 'DRAIN_HOT_APPS' },
+    });
+  for (const entry of raw.split(',')) {
+    const e = entry.trim();
+    if (e === '') continue;
+    const eq = e.lastIndexOf('=');
+    const host = eq < 0 ? '' : e.slice(0, eq).trim().toLowerCase();
+    const kText = eq < 0 ? '' : e.slice(eq + 1).trim();
+    if (host === '' || !/^\d+$/.test(kText)) throw fail(`each entry must be <host>=<partitions>, got "${e}"`);
+    if (/[\s#=]/.test(host)) throw fail(`"${host}" is not an app host (no spaces, '#' or '=')`);
+    const k = Number(kText);
+    if (k < 2 || k > partitions) {
+      throw fail(
+        `${host}=${kText}: the number of partitions must be from 2 to TOPIC_PARTITIONS (${partitions})`,
+      );
+    }
+    if (out.has(host)) throw fail(`${host} is listed twice`);
+    out.set(host, k);
+  }
+  return out;
+}
+
+/**
  * `DRAIN_TOKEN_APPS` names the app of each drain token, for platform lines (which do
  * not name their app): `d.6b1f0e2a-…=quiet-reef-12345.herokuapp.com,d.0c5d…=www.example.com`
  * (the app as the router line's `host=` writes it, in lower case).
@@ -640,6 +675,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       trustProxy: e.DRAIN_TRUST_PROXY,
       apps: parseDrainApps(e.DRAIN_APPS),
       maxAppsPerDrain: e.DRAIN_MAX_APPS_PER_DRAIN,
+      hotApps: parseHotApps(e.DRAIN_HOT_APPS, e.TOPIC_PARTITIONS),
       producerThreads: e.DRAIN_PRODUCER_THREADS,
       tokenApps: parseTokenApps(e.DRAIN_TOKEN_APPS),
     },

@@ -1,5 +1,6 @@
 import {
   KEY_DRAIN_TOKEN,
+  keyInKeys,
   RECORD_HEADERS,
   RECORD_INTS,
   type RecordSlab,
@@ -9,9 +10,10 @@ import {
 import { parseL10Dropped } from '../logplex/l10-overflow.js';
 import { classifyLine, LineKind } from '../logplex/line-kind.js';
 import { createFramingStats, type FramingStats, scanFrames } from '../logplex/logplex-framing.js';
-import { findRouterHost } from '../logplex/router-line.js';
+import { findRouterHost, findRouterPath } from '../logplex/router-line.js';
 import { createSyslogHeader, parseSyslogHeader } from '../logplex/syslog-header.js';
 import type { AppCheck, AppRefusal } from './drain-apps.js';
+import { type HotAppKeys, type HotAppKeyTable, pathShard } from './hot-app-keys.js';
 
 export { RECORD_HEADERS };
 
@@ -19,6 +21,7 @@ export { RECORD_HEADERS };
  * One drain request body → the Kafka records it becomes (docs/kafka-records.md):
  *
  *   body ──scanFrames──▶ line ──parseSyslogHeader──▶ kind ─┬─ router   → router topic, key = host= value
+ *                                                         │            (a DRAIN_HOT_APPS app: `host#s`)
  *                                                         ├─ platform → platform topic (if on), key = drain token
  *                                                         └─ app      → dropped, or platform (DRAIN_APP_OUTPUT)
  *
@@ -36,6 +39,8 @@ export interface BatchContext {
   platformTopic: boolean;
   /** which app hosts this drain may write (drain-apps.ts); absent = any */
   appCheck?: AppCheck | null;
+  /** DRAIN_HOT_APPS: apps whose router records are spread over several partitions; absent = none */
+  hotApps?: HotAppKeys | null;
 }
 
 /** Why a line was not produced; a bounded set, used as a metric label. */
@@ -49,6 +54,8 @@ export type RejectReason =
 export interface BatchRecords {
   slab: RecordSlab;
   routerCount: number;
+  /** router records keyed `host#s` (DRAIN_HOT_APPS) */
+  hotCount: number;
   platformCount: number;
   /** rough size of the records on the wire (values, keys, headers), for the producer's byte budgets */
   recordBytes: number;
@@ -70,6 +77,13 @@ const MIN_FRAME_BYTES = 8;
 
 const header = createSyslogHeader();
 const hostRange = new Int32Array(2);
+const pathRange = new Int32Array(2);
+
+/** same bytes at buf[a, a+n) and buf[b, b+n) */
+function rangesEqual(buf: Uint8Array, a: number, b: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
+}
 
 export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords {
   const headerBytes =
@@ -97,6 +111,17 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
   let lastVerdict: AppRefusal | null = null;
   let upstreamDropped = 0;
   let bytes = 0;
+  // Hot apps: the last host seen (as a range of the body, so that comparing costs no string)
+  // and its key table; the tables used by this request are copied into `keys` once each.
+  const hotApps = ctx.hotApps != null && ctx.hotApps.size > 0 ? ctx.hotApps : null;
+  let hotStart = -1;
+  let hotLen = 0;
+  let hotTable: HotAppKeyTable | null = null;
+  let hotBase = 0;
+  let keys: Buffer | null = null;
+  let keysUsed = 0;
+  let keyBases: Map<HotAppKeyTable, number> | null = null;
+  let hotCount = 0;
   let routerHost: string | null = null;
   const push = (topic: number, start: number, end: number, keyStart: number, keyEnd: number) => {
     if ((count + 1) * RECORD_INTS > records.length) {
@@ -134,10 +159,49 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
           return;
         }
       }
-      push(TOPIC_ROUTER, start, end, hostRange[0]!, hostRange[1]!);
-      if (routerCount === 0) routerHost = body.toString('latin1', hostRange[0]!, hostRange[1]!).toLowerCase();
+      const h0 = hostRange[0]!;
+      const h1 = hostRange[1]!;
+      if (routerCount === 0) routerHost = body.toString('latin1', h0, h1).toLowerCase();
+      if (hotApps !== null) {
+        if (hotStart < 0 || h1 - h0 !== hotLen || !rangesEqual(body, h0, hotStart, hotLen)) {
+          hotStart = h0;
+          hotLen = h1 - h0;
+          hotTable = hotApps.lookup(body.toString('latin1', h0, h1));
+          if (hotTable !== null) {
+            keyBases ??= new Map();
+            const base = keyBases.get(hotTable);
+            if (base === undefined) {
+              const n = hotTable.bytes.length;
+              if (keys === null || keysUsed + n > keys.length) {
+                const grown = Buffer.allocUnsafeSlow(Math.max(256, 2 * (keysUsed + n))); // not pooled: cloned to the producer thread
+                if (keys !== null) keys.copy(grown, 0, 0, keysUsed);
+                keys = grown;
+              }
+              hotTable.bytes.copy(keys, keysUsed);
+              hotBase = keysUsed;
+              keyBases.set(hotTable, keysUsed);
+              keysUsed += n;
+            } else {
+              hotBase = base;
+            }
+          }
+        }
+        if (hotTable !== null) {
+          // No path= (the runtime rejects such a line anyway): shard of the empty path.
+          const found = findRouterPath(body, header.msgStart, end, pathRange);
+          const shard = found ? pathShard(body, pathRange[0]!, pathRange[1]!, hotTable.shards) : 0;
+          const k0 = hotBase + hotTable.offsets[shard]!;
+          const k1 = hotBase + hotTable.offsets[shard + 1]!;
+          push(TOPIC_ROUTER, start, end, keyInKeys(k0), k1);
+          routerCount++;
+          hotCount++;
+          bytes += end - start + (k1 - k0) + headerBytes + RECORD_OVERHEAD;
+          return;
+        }
+      }
+      push(TOPIC_ROUTER, start, end, h0, h1);
       routerCount++;
-      bytes += end - start + (hostRange[1]! - hostRange[0]!) + headerBytes + RECORD_OVERHEAD;
+      bytes += end - start + (h1 - h0) + headerBytes + RECORD_OVERHEAD;
       return;
     }
     if (kind === LineKind.Platform) {
@@ -161,11 +225,13 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
       body,
       records,
       count,
+      keys: keys === null ? null : (keys as Buffer).subarray(0, keysUsed),
       drainToken: ctx.drainToken,
       frameId: ctx.frameId,
       receivedAtMs: ctx.receivedAtMs,
     },
     routerCount,
+    hotCount,
     platformCount,
     recordBytes: bytes,
     framing,

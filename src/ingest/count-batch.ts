@@ -18,6 +18,7 @@ export function countBatch(
       rejected += n;
     }
   }
+  if (records.hotCount > 0) metrics.hotAppLines.inc(records.hotCount);
   const f = records.framing;
   if (f.repaired > 0) metrics.framesRepaired.inc(f.repaired);
   if (f.garbageBytes > 0) metrics.garbageBytes.inc(f.garbageBytes);

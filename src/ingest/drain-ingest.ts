@@ -15,6 +15,7 @@ import { clientAddress, preflight } from './drain-preflight.js';
 import { answerRefusal, header, reply } from './drain-reply.js';
 import type { DrainTokenApps } from './drain-token-apps.js';
 import type { Claim, FrameDedupe } from './frame-dedupe.js';
+import type { HotAppKeys } from './hot-app-keys.js';
 
 /**
  * One logplex POST, from headers to answer:
@@ -41,6 +42,8 @@ export interface IngestDeps {
   throttle: AuthThrottle;
   admission: Admission;
   apps: DrainApps;
+  /** DRAIN_HOT_APPS (absent = none) */
+  hotApps?: HotAppKeys;
   batcher: BatcherPool<RecordSlab>;
   dedupe: FrameDedupe | null;
   /** the app of each drain token's platform lines (the `app` header); null: no header */
@@ -188,6 +191,7 @@ export function createIngestHandler(deps: IngestDeps) {
         appOutput: deps.appOutput,
         platformTopic: deps.platformTopic !== null,
         appCheck: deps.apps.forRequest(ctx.user, log.drain),
+        hotApps: deps.hotApps ?? null,
       });
     } catch (err) {
       // The parsers never throw; reaching this is a bug, logged with the body size to reproduce it.

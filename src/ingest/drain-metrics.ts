@@ -26,6 +26,7 @@ export interface DrainMetrics {
   dedupeHits: Counter;
   dedupeErrors: Counter;
   upstreamDropped: Counter<'drain'>;
+  hotAppLines: Counter;
   msgCountMismatch: Counter;
   framesRepaired: Counter;
   garbageBytes: Counter;
@@ -120,6 +121,11 @@ export function createDrainMetrics(
       name: 'routemeter_drain_upstream_dropped_total',
       help: 'Messages logplex reports it dropped before this drain (L10 lines), by drain token (capped)',
       labelNames: ['drain'],
+      registers,
+    }),
+    hotAppLines: new Counter({
+      name: 'routemeter_drain_hot_app_lines_total',
+      help: 'Router lines of DRAIN_HOT_APPS apps, keyed host#s to spread them over partitions',
       registers,
     }),
     msgCountMismatch: new Counter({

@@ -17,6 +17,7 @@ import { createDrainMetrics } from './drain-metrics.js';
 import { drainReadiness } from './drain-readiness.js';
 import { DrainTokenApps } from './drain-token-apps.js';
 import { FrameDedupe } from './frame-dedupe.js';
+import { HotAppKeys } from './hot-app-keys.js';
 
 /**
  * `routemeter drain`: the HTTPS log drain endpoint logplex posts to (node:http, keep-alive).
@@ -103,6 +104,7 @@ export async function startDrain(
     throttle,
     admission,
     apps: new DrainApps(config.drain.apps, config.drain.maxAppsPerDrain),
+    hotApps: new HotAppKeys(config.drain.hotApps, config.topics.partitions),
     batcher,
     dedupe,
     tokenApps: new DrainTokenApps({
@@ -225,6 +227,7 @@ export async function startDrain(
       tokenAllowlist: config.drain.tokens.length,
       appMappings: config.drain.apps.size,
       maxAppsPerDrain: config.drain.maxAppsPerDrain,
+      hotApps: Object.fromEntries(config.drain.hotApps),
     },
     'drain listening',
   );

@@ -8,12 +8,21 @@ import type { IHeaders, Message, TopicMessages } from 'kafkajs';
  *     [topic, start, end, keyStart, keyEnd]
  *     topic      TOPIC_ROUTER | TOPIC_PLATFORM
  *     start,end  the syslog line in `body` (no octet count, no trailing \n)
- *     keyStart   offset of the key in `body`, or KEY_DRAIN_TOKEN (the key is the drain token)
+ *     keyStart   offset of the key in `body`,
+ *                or KEY_DRAIN_TOKEN (the key is the drain token),
+ *                or ≤ KEY_IN_KEYS: the key is `keys[KEY_IN_KEYS − keyStart, keyEnd)` (a hot app's
+ *                `host#s` key, written by the drain: ingest/hot-app-keys.ts)
  */
 export const RECORD_INTS = 5;
 export const TOPIC_ROUTER = 0;
 export const TOPIC_PLATFORM = 1;
 export const KEY_DRAIN_TOKEN = -2;
+export const KEY_IN_KEYS = -3;
+
+/** keyStart of a key at `offset` in the slab's `keys` */
+export function keyInKeys(offset: number): number {
+  return KEY_IN_KEYS - offset;
+}
 
 /** Header names of every record (docs/kafka-records.md). */
 export const RECORD_HEADERS = {
@@ -32,6 +41,8 @@ export interface RecordSlab {
   body: Uint8Array;
   records: Int32Array;
   count: number;
+  /** keys that are not in the body (hot apps' `host#s`), null when there are none */
+  keys: Uint8Array | null;
   drainToken: string;
   frameId: string;
   receivedAtMs: number;
@@ -78,11 +89,19 @@ export function slabsToTopicMessages(
         ? { ...headers, [RECORD_HEADERS.app]: Buffer.from(slab.app) }
         : headers;
     const r = slab.records;
+    const keys =
+      slab.keys === null ? null : Buffer.from(slab.keys.buffer, slab.keys.byteOffset, slab.keys.byteLength);
     for (let i = 0; i < slab.count; i++) {
       const o = i * RECORD_INTS;
       const keyStart = r[o + 3]!;
       const key =
-        keyStart === KEY_DRAIN_TOKEN ? (token.length > 0 ? token : null) : body.subarray(keyStart, r[o + 4]);
+        keyStart >= 0
+          ? body.subarray(keyStart, r[o + 4])
+          : keyStart === KEY_DRAIN_TOKEN
+            ? token.length > 0
+              ? token
+              : null
+            : keys!.subarray(KEY_IN_KEYS - keyStart, r[o + 4]);
       const value = body.subarray(r[o + 1], r[o + 2]);
       if (r[o] === TOPIC_ROUTER) router.push({ key, value, headers });
       else platform.push({ key, value, headers: platformHeaders });

@@ -161,3 +161,28 @@ export function findRouterHost(buf: Uint8Array, msgStart: number, end: number, o
   }
   return false;
 }
+
+const QUESTION_MARK = 0x3f;
+
+/**
+ * Offsets of the `path=` value in the router message `buf[msgStart, end)` up to its
+ * first `?` (the query string is not part of the path), written to `out[0..1]`; false
+ * when there is none. `path="/cart_link?x=1"` → `/cart_link`. The drain hashes it to
+ * spread a hot app over partitions (ingest/hot-app-keys.ts).
+ */
+export function findRouterPath(buf: Uint8Array, msgStart: number, end: number, out: Int32Array): boolean {
+  let pos = msgStart;
+  while (nextPair(buf, pos, end, cursor)) {
+    pos = cursor.next;
+    const k = cursor.keyStart;
+    if (cursor.hasValue && bytesEqual(buf, k, cursor.keyEnd, K_PATH)) {
+      const vs = cursor.valueStart;
+      let ve = vs;
+      while (ve < cursor.valueEnd && buf[ve] !== QUESTION_MARK) ve++;
+      out[0] = vs;
+      out[1] = ve;
+      return true;
+    }
+  }
+  return false;
+}

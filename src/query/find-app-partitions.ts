@@ -18,8 +18,8 @@ export interface AppIndex {
  * SMEMBERS {p}parts, then one ZSCORE {p}apps:{t:P} (or {p}dapps:{t:P}) per partition,
  * issued together. Cost: one round trip per Redis node, whatever the number of keys (no
  * SCAN). With the drain's key = app, an app normally lives on one partition; after a
- * change of partition count or during a key migration it can be on several, and the
- * reader merges them.
+ * change of partition count, during a key migration, or when DRAIN_HOT_APPS spreads it
+ * (keys `host#s`, docs/kafka-records.md) it is on several, and the reader merges them.
  */
 export async function findAppPartitions(
   redis: RedisClient,

@@ -1,5 +1,6 @@
 import type { JsHistogram } from 'hdr-histogram-js';
 import { createLatencyHistogram } from '../actors/latency-histogram.js';
+import { OVERFLOW_ROUTE } from '../actors/partition-aggregator.js';
 import { unpackCodes, unpackHistogramInto, unpackStats } from '../sinks/redis/packed-values.js';
 import { FIELD, STATS, STATS_MAX_INDEX } from '../sinks/redis/redis-keys.js';
 import { errorRate } from './error-rate.js';
@@ -24,6 +25,13 @@ export interface MergeOptions {
   route?: string;
   /** merge every (selected) route into one entry with this name: the whole app's numbers */
   mergeAs?: string;
+  /**
+   * ROUTE_CAP_PER_APP: at most this many routes besides `OTHER /:overflow`; the least busy
+   * beyond it are folded into that route. Each partition caps an app's routes on its own,
+   * so an app spread over k partitions (DRAIN_HOT_APPS) could otherwise show up to k × cap
+   * routes (docs/kafka-records.md, "Hot apps"). Absent = no cap.
+   */
+  routeCap?: number;
 }
 
 interface Accumulator {
@@ -79,6 +87,8 @@ export function mergeRouteFields(hashes: readonly WindowHash[], options: MergeOp
       }
     }
   }
+  if (options.routeCap !== undefined && options.mergeAs === undefined && options.route === undefined)
+    foldBeyondCap(routes, options.routeCap);
   const minutes = Math.max(options.spanMs, 1) / 60_000;
   const out: RouteStats[] = [];
   for (const [route, acc] of routes) {
@@ -126,4 +136,37 @@ export function mergeRouteFields(hashes: readonly WindowHash[], options: MergeOp
     });
   }
   return out.sort((a, b) => b.count - a.count || a.route.localeCompare(b.route));
+}
+
+/**
+ * Keeps the `cap` busiest routes (by count, then by name: the same routes for the same
+ * data) and merges the others into OVERFLOW_ROUTE: counts, sums, codes and histograms
+ * add up, the maximum is the maximum, so the app's totals do not change.
+ */
+function foldBeyondCap(routes: Map<string, Accumulator>, cap: number): void {
+  const named = [...routes].filter(([route, acc]) => route !== OVERFLOW_ROUTE && acc.stats[0]! > 0);
+  if (named.length <= cap) return;
+  named.sort(([ra, a], [rb, b]) => b.stats[0]! - a.stats[0]! || (ra < rb ? -1 : ra > rb ? 1 : 0));
+  let into = routes.get(OVERFLOW_ROUTE);
+  if (into === undefined) {
+    into = { stats: new Array<number>(STATS.length).fill(0), codes: new Map(), service: null, connect: null };
+    routes.set(OVERFLOW_ROUTE, into);
+  }
+  for (let i = cap; i < named.length; i++) {
+    const [route, acc] = named[i]!;
+    for (let j = 0; j < into.stats.length; j++) {
+      into.stats[j] =
+        j === STATS_MAX_INDEX ? Math.max(into.stats[j]!, acc.stats[j]!) : into.stats[j]! + acc.stats[j]!;
+    }
+    for (const [code, n] of acc.codes) into.codes.set(code, (into.codes.get(code) ?? 0) + n);
+    if (acc.service !== null) {
+      into.service ??= createLatencyHistogram();
+      into.service.add(acc.service);
+    }
+    if (acc.connect !== null) {
+      into.connect ??= createLatencyHistogram();
+      into.connect.add(acc.connect);
+    }
+    routes.delete(route);
+  }
 }

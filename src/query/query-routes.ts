@@ -19,6 +19,8 @@ export interface RouteQuery {
   resolutions?: QueryResolutions;
   /** for tests: the clock used to choose a resolution */
   nowMs?: number;
+  /** ROUTE_CAP_PER_APP, applied to the merged routes of all the app's partitions (MergeOptions.routeCap) */
+  routeCap?: number;
 }
 
 /** What a query read, before merging: hand `hashes` to mergeRouteFields, here or in a worker pool. */
@@ -123,5 +125,5 @@ export async function queryRoutes(
   merge: MergeFn = mergeRouteFields,
 ): Promise<RouteStats[]> {
   const windows = await readRouteWindows(redis, prefix, query);
-  return merge(windows.hashes, { app: windows.app, spanMs: windows.coveredMs });
+  return merge(windows.hashes, { app: windows.app, spanMs: windows.coveredMs, routeCap: query.routeCap });
 }

@@ -159,4 +159,33 @@ describe('loadConfig', () => {
   it('turns the platform topic off with an empty PLATFORM_TOPIC', () => {
     expect(loadConfig({ PLATFORM_TOPIC: '' }).topics.platform).toBeNull();
   });
+
+  it('reads DRAIN_HOT_APPS as host → partitions, and names the mistake when it is wrong', () => {
+    expect(loadConfig({}).drain.hotApps.size).toBe(0);
+    const c = loadConfig({
+      DRAIN_HOT_APPS: ' Big.herokuapp.com=4, www.example.com=2 ,',
+      TOPIC_PARTITIONS: '6',
+    });
+    expect([...c.drain.hotApps]).toEqual([
+      ['big.herokuapp.com', 4],
+      ['www.example.com', 2],
+    ]);
+    const cases: Array<[string, RegExp]> = [
+      ['big.herokuapp.com', /each entry must be <host>=<partitions>, got "big.herokuapp.com"/],
+      ['big.herokuapp.com=x', /got "big.herokuapp.com=x"/],
+      ['=3', /got "=3"/],
+      [
+        'big.herokuapp.com=1',
+        /big.herokuapp.com=1: the number of partitions must be from 2 to TOPIC_PARTITIONS \(6\)/,
+      ],
+      ['big.herokuapp.com=7', /must be from 2 to TOPIC_PARTITIONS \(6\)/],
+      ['a#b=2', /"a#b" is not an app host/],
+      ['a.com=2,A.com=3', /a.com is listed twice/],
+    ];
+    for (const [value, message] of cases) {
+      const m = configError({ DRAIN_HOT_APPS: value, TOPIC_PARTITIONS: '6' });
+      expect(m).toMatch(/^DRAIN_HOT_APPS: /);
+      expect(m).toMatch(message);
+    }
+  });
 });

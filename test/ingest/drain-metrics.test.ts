@@ -15,6 +15,7 @@ describe('drain metrics', () => {
       'routemeter_drain_dedupe_hits_total',
       'routemeter_drain_frames_repaired_total',
       'routemeter_drain_garbage_bytes_total',
+      'routemeter_drain_hot_app_lines_total',
       'routemeter_drain_inflight_requests',
       'routemeter_drain_late_outcomes_total',
       'routemeter_drain_lines_total',

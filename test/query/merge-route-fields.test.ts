@@ -105,4 +105,44 @@ describe('mergeRouteFieldsTask (piscina entry)', () => {
       mergeRouteFields([h], { app: 'a', spanMs: 60_000 }),
     );
   });
+
+  it('applies the route cap to the merged partitions: the least busy routes fold into OTHER /:overflow', () => {
+    // a hot app spread over two partitions: each capped its routes (2) on its own
+    const route = (name: string, count: number, serviceMs: number) =>
+      delta({
+        route: name,
+        count,
+        serviceSumMs: count * serviceMs,
+        serviceCount: count,
+        serviceMaxMs: serviceMs,
+        statusClasses: [0, count - 1, 0, 0, 1, 0],
+        codes: { '503': 1 },
+        serviceHistogram: [serviceMs, count],
+      });
+    const p0 = hash(route('GET /a', 9, 5), route('GET /b', 4, 50), route('OTHER /:overflow', 2, 7));
+    const p1 = hash(route('GET /a', 1, 5), route('GET /c', 6, 80), route('GET /d', 3, 900));
+    const uncapped = mergeRouteFields([p0, p1], { app: 'a', spanMs: 60_000 });
+    const capped = mergeRouteFields([p0, p1], { app: 'a', spanMs: 60_000, routeCap: 2 });
+    expect(capped.map((s) => [s.route, s.count])).toEqual([
+      ['GET /a', 10],
+      ['OTHER /:overflow', 9], // 2 + GET /b 4 + GET /d 3
+      ['GET /c', 6],
+    ]);
+    const total = (xs: typeof capped, f: (s: (typeof capped)[number]) => number) =>
+      xs.reduce((n, s) => n + f(s), 0);
+    expect(total(capped, (s) => s.count)).toBe(total(uncapped, (s) => s.count));
+    expect(total(capped, (s) => s.statusClasses['5xx'])).toBe(total(uncapped, (s) => s.statusClasses['5xx']));
+    const overflow = capped.find((s) => s.route === 'OTHER /:overflow')!;
+    expect(overflow.maxMs).toBe(900);
+    expect(overflow.avgMs).toBeCloseTo((2 * 7 + 4 * 50 + 3 * 900) / 9, 6);
+    expect(overflow.errorStatuses).toEqual([{ code: '503', count: 3 }]);
+    expect(overflow.p99Ms).toBeGreaterThanOrEqual(890);
+    // at or under the cap, and for one route or the whole app, nothing is folded
+    expect(mergeRouteFields([p0, p1], { app: 'a', spanMs: 60_000, routeCap: 4 })).toEqual(uncapped);
+    expect(
+      mergeRouteFields([p0, p1], { app: 'a', spanMs: 60_000, routeCap: 1, route: 'GET /d' }).map(
+        (s) => s.count,
+      ),
+    ).toEqual([3]);
+  });
 });

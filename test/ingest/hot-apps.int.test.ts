@@ -1,0 +1,104 @@
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { buildLogplexBatch } from '../../src/gen/logplex-batch.js';
+import { findAppPartitions } from '../../src/query/find-app-partitions.js';
+import { queryRoutes } from '../../src/query/query-routes.js';
+import { runRuntime } from '../../src/runtime/run-runtime.js';
+import { deleteKeys, runtimeConfig, testLogger, testRedis, waitFlushed } from '../runtime/runtime-harness.js';
+import { makeRouterLines, oracle } from '../support/router-lines.js';
+import { AUTH, post, readTopic, useDrain } from './drain-fixture.js';
+
+/**
+ * DRAIN_HOT_APPS end to end: a hot app's lines go through the real drain to several
+ * partitions (keys `host#s`), the runtime aggregates each partition on its own, and
+ * the query module's merge gives back exactly the oracle's per-route numbers.
+ */
+const HOT = 'app-0.herokuapp.com';
+const PARTITIONS = '4';
+const SHARDS = 3;
+
+describe('hot apps spread over partitions (real drain, Kafka, runtime and Redis)', () => {
+  it('puts a hot app on k partitions keyed host#s, and reads its routes back exactly', async () => {
+    const drain = await useDrain({ TOPIC_PARTITIONS: PARTITIONS, DRAIN_HOT_APPS: `${HOT}=${SHARDS}` });
+    const lines = makeRouterLines(3000, { seed: 9, apps: 3, stepMs: 2 });
+    for (let i = 0; i < lines.length; i += 200) {
+      const batch = buildLogplexBatch(
+        lines.slice(i, i + 200).map((l) => l.line),
+        'd.hot-apps',
+      );
+      const res = await post(drain.url, batch.body, { ...batch.headers, authorization: AUTH });
+      expect(res.status).toBe(204);
+    }
+
+    expect(await drain.metric('routemeter_drain_hot_app_lines_total')).toBe(
+      lines.filter((l) => l.app === HOT).length,
+    );
+
+    // Kafka: the hot app's records on SHARDS partitions, each key host#s on one partition;
+    // the other apps keyed by their host, one partition each.
+    const records = await readTopic(drain.routerTopic, lines.length);
+    expect(records).toHaveLength(lines.length);
+    const partitionsOf = new Map<string, Set<number>>();
+    for (const r of records) {
+      const key = r.key!.toString();
+      const host = /host=(\S+)/.exec(r.value.toString())![1]!;
+      if (host === HOT) expect(key).toMatch(/^app-0\.herokuapp\.com#\d+$/);
+      else expect(key).toBe(host);
+      const set = partitionsOf.get(key) ?? new Set<number>();
+      set.add(r.partition);
+      partitionsOf.set(key, set);
+    }
+    for (const ps of partitionsOf.values()) expect(ps.size).toBe(1);
+    const hotKeys = [...partitionsOf.keys()].filter((k) => k.startsWith(`${HOT}#`));
+    expect(hotKeys).toHaveLength(SHARDS);
+    const hotPartitions = new Set(hotKeys.map((k) => [...partitionsOf.get(k)!][0]));
+    expect(hotPartitions.size).toBe(SHARDS);
+    // one path → one key (its requests stay in order on one partition)
+    const keyOfPath = new Map<string, string>();
+    for (const r of records) {
+      const path = /path="?([^"?\s]*)/.exec(r.value.toString())![1]!;
+      const host = /host=(\S+)/.exec(r.value.toString())![1]!;
+      if (host !== HOT) continue;
+      expect(keyOfPath.get(path) ?? r.key!.toString()).toBe(r.key!.toString());
+      keyOfPath.set(path, r.key!.toString());
+    }
+
+    // Runtime → Redis → query module: per-route numbers merged across the partitions.
+    const config = runtimeConfig(drain.routerTopic, { TOPIC_PARTITIONS: PARTITIONS });
+    const redis = testRedis(config);
+    const runtime = await runRuntime(config, testLogger, { metricsPort: 0 });
+    onTestFinished(async () => {
+      await runtime.stop();
+      await deleteKeys(redis, config.redis.prefix);
+      redis.disconnect();
+    });
+    await waitFlushed(redis, config);
+
+    const tags = await findAppPartitions(redis, config.redis.prefix, HOT);
+    expect(tags.length).toBe(SHARDS);
+    const want = oracle(lines);
+    const fromMs = Math.min(...lines.map((l) => l.timestampMs));
+    const toMs = Math.max(...lines.map((l) => l.timestampMs)) + 60_000;
+    for (const app of new Set(lines.map((l) => l.app))) {
+      const routes = await queryRoutes(redis, config.redis.prefix, {
+        app,
+        fromMs,
+        toMs,
+        resolution: config.runtime.windowSeconds,
+        routeCap: config.runtime.routeCapPerApp,
+      });
+      const got = new Map(
+        routes.map((s) => [`${app} ${s.route}`, [s.count, s.maxMs, s.statusClasses['5xx']]]),
+      );
+      const expected = new Map(
+        [...want]
+          .filter(([k]) => k.startsWith(`${app} `))
+          .map(([k, v]) => [k, [v.count, v.maxMs, v.status5xx]]),
+      );
+      expect(got).toEqual(expected);
+      for (const s of routes) {
+        const o = want.get(`${app} ${s.route}`)!;
+        expect(s.avgMs! * s.count).toBeCloseTo(o.serviceSumMs, 6);
+      }
+    }
+  });
+});

@@ -1,13 +1,7 @@
 import { type DynoWindowDelta, emptyDynoDelta } from '../actors/dyno-flush-batch.js';
+import { advanceDynoState, type DynoState, emptyDynoState } from '../actors/dyno-state.js';
 import { RoutemeterError } from '../errors/routemeter-error.js';
-import {
-  advanceDynoState,
-  type DynoState,
-  emptyDynoState,
-  processTypeOf,
-  unpackDynoDelta,
-  unpackDynoState,
-} from '../sinks/redis/packed-dyno-values.js';
+import { processTypeOf, unpackDynoDelta, unpackDynoState } from '../sinks/redis/packed-dyno-values.js';
 import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { toRedisError } from '../sinks/redis/redis-errors.js';
 import {

@@ -1,4 +1,5 @@
 import type { DynoWindowDelta } from '../actors/dyno-flush-batch.js';
+import { advanceDynoState, emptyDynoState } from '../actors/dyno-state.js';
 import type { DynoSample } from './protocol.js';
 
 /**
@@ -24,34 +25,12 @@ export function sampleDynos(batch: { deltas: readonly DynoWindowDelta[] }): Dyno
       s = emptyDynoSample(d.app, d.processType, d.dyno);
       byDyno.set(key, s);
     }
-    if (d.memorySamples > 0 && d.memoryLastMs >= s.memoryLastMs) {
-      s.memoryLastMs = d.memoryLastMs;
-      s.memoryTotalMb = d.memoryTotalLastMb;
-      s.memoryRssMb = d.memoryRssLastMb;
-      s.memorySwapMb = d.memorySwapLastMb;
-      if (d.memoryQuotaMb > 0) s.memoryQuotaMb = d.memoryQuotaMb;
-    }
-    if (d.loadSamples > 0 && d.loadLastMs >= s.loadLastMs) {
-      s.loadLastMs = d.loadLastMs;
-      s.load1m = d.load1mLast;
-    }
+    advanceDynoState(s, d);
     for (const code in d.events) s.events[code] = (s.events[code] ?? 0) + d.events[code]!;
   }
   return [...byDyno.values()];
 }
 
 export function emptyDynoSample(app: string, processType: string, dyno: string): DynoSample {
-  return {
-    app,
-    processType,
-    dyno,
-    memoryLastMs: -1,
-    memoryTotalMb: 0,
-    memoryRssMb: 0,
-    memorySwapMb: 0,
-    memoryQuotaMb: 0,
-    loadLastMs: -1,
-    load1m: 0,
-    events: {},
-  };
+  return { app, processType, dyno, ...emptyDynoState(), events: {} };
 }

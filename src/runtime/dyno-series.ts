@@ -1,3 +1,4 @@
+import { advanceDynoState, type DynoState, emptyDynoState } from '../actors/dyno-state.js';
 import type { DynoSample } from './protocol.js';
 
 /**
@@ -36,20 +37,13 @@ export const OTHER_CODE = 'other';
 export const PROCESS_TYPE_LIMIT = 20;
 export const OTHER_PROCESS_TYPE = 'other';
 
-interface DynoState {
-  memoryLastMs: number;
-  totalMb: number;
-  rssMb: number;
-  swapMb: number;
-  quotaMb: number;
-  loadLastMs: number;
-  load1m: number;
+interface DynoSeen extends DynoState {
   /** wall clock of the last sample (forgotten after forgetMs) */
   seenMs: number;
 }
 
 interface TypeState {
-  dynos: Map<string, DynoState>;
+  dynos: Map<string, DynoSeen>;
   events: Map<string, number>;
 }
 
@@ -80,30 +74,11 @@ export class DynoSeries {
     const key = `${s.app}\u0000${s.dyno}`;
     let d = type.dynos.get(key);
     if (d === undefined) {
-      d = {
-        memoryLastMs: -1,
-        totalMb: 0,
-        rssMb: 0,
-        swapMb: 0,
-        quotaMb: 0,
-        loadLastMs: -1,
-        load1m: 0,
-        seenMs: nowMs,
-      };
+      d = { ...emptyDynoState(), seenMs: nowMs };
       type.dynos.set(key, d);
     }
     d.seenMs = nowMs;
-    if (s.memoryLastMs >= 0 && s.memoryLastMs >= d.memoryLastMs) {
-      d.memoryLastMs = s.memoryLastMs;
-      d.totalMb = s.memoryTotalMb;
-      d.rssMb = s.memoryRssMb;
-      d.swapMb = s.memorySwapMb;
-      if (s.memoryQuotaMb > 0) d.quotaMb = s.memoryQuotaMb;
-    }
-    if (s.loadLastMs >= 0 && s.loadLastMs >= d.loadLastMs) {
-      d.loadLastMs = s.loadLastMs;
-      d.load1m = s.load1m;
-    }
+    advanceDynoState(d, s);
     for (const code in s.events) {
       const label = DYNO_EVENT_CODES.has(code) ? code : OTHER_CODE;
       type.events.set(label, (type.events.get(label) ?? 0) + s.events[code]!);
@@ -126,11 +101,11 @@ export class DynoSeries {
           }
           if (d.memoryLastMs >= 0) {
             memory ??= { totalBytes: 0, rssBytes: 0, swapBytes: 0 };
-            memory.totalBytes = Math.max(memory.totalBytes, d.totalMb * MB);
-            memory.rssBytes = Math.max(memory.rssBytes, d.rssMb * MB);
-            memory.swapBytes = Math.max(memory.swapBytes, d.swapMb * MB);
+            memory.totalBytes = Math.max(memory.totalBytes, d.memoryTotalMb * MB);
+            memory.rssBytes = Math.max(memory.rssBytes, d.memoryRssMb * MB);
+            memory.swapBytes = Math.max(memory.swapBytes, d.memorySwapMb * MB);
           }
-          if (d.quotaMb > quota) quota = d.quotaMb;
+          if (d.memoryQuotaMb > quota) quota = d.memoryQuotaMb;
           if (d.loadLastMs >= 0) {
             loadSum += d.load1m;
             loads++;

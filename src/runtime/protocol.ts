@@ -1,3 +1,4 @@
+import type { DynoState } from '../actors/dyno-state.js';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import type { SerializedError } from '../errors/serialize-error.js';
 import type { Directive, Failure } from './supervision-decider.js';
@@ -42,20 +43,10 @@ export interface RouteSample {
  * gauges and event counters (dyno-series.ts). The dyno name never becomes a label:
  * main keeps it only to take the max or mean over a process type's dynos.
  */
-export interface DynoSample {
+export interface DynoSample extends DynoState {
   app: string;
   processType: string;
   dyno: string;
-  /** event time (ms) of the latest memory sample; -1 without one */
-  memoryLastMs: number;
-  memoryTotalMb: number;
-  memoryRssMb: number;
-  memorySwapMb: number;
-  /** 0 when no sample carried a quota */
-  memoryQuotaMb: number;
-  /** event time (ms) of the latest load sample; -1 without one */
-  loadLastMs: number;
-  load1m: number;
   /** events in this flush: `R14`, `L10`, `restart`, `crash` … → count */
   events: Record<string, number>;
 }

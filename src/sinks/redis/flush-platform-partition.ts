@@ -1,15 +1,9 @@
 import type { DynoWindowDelta, PlatformFlushBatch } from '../../actors/dyno-flush-batch.js';
+import { advanceDynoState, type DynoState, emptyDynoState } from '../../actors/dyno-state.js';
 import { encodeGroupedFlush, type FlushEncoding, type FlushLayout } from './flush-encoding.js';
 import { type FlushResult, runFlush } from './flush-outcome.js';
 import type { FlushOptions } from './flush-partition.js';
-import {
-  advanceDynoState,
-  type DynoState,
-  emptyDynoState,
-  packDynoLoad,
-  packDynoMemory,
-  packDynoState,
-} from './packed-dyno-values.js';
+import { packDynoLoad, packDynoMemory, packDynoState } from './packed-dyno-values.js';
 import { packCodes } from './packed-values.js';
 import type { RedisClient } from './redis-client.js';
 import { routemeterCommands } from './redis-commands.js';

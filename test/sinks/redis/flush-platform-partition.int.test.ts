@@ -4,14 +4,12 @@ import {
   emptyDynoDelta,
   type PlatformFlushBatch,
 } from '../../../src/actors/dyno-flush-batch.js';
+import { advanceDynoState, type DynoState, emptyDynoState } from '../../../src/actors/dyno-state.js';
 import { PlatformAggregator } from '../../../src/actors/platform-aggregator.js';
 import { claimPartition } from '../../../src/sinks/redis/claim-partition.js';
 import { flushPlatformPartition } from '../../../src/sinks/redis/flush-platform-partition.js';
 import { decodeMsgpack } from '../../../src/sinks/redis/msgpack.js';
 import {
-  advanceDynoState,
-  type DynoState,
-  emptyDynoState,
   processTypeOf,
   unpackDynoDelta,
   unpackDynoState,

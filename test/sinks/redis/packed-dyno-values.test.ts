@@ -4,10 +4,9 @@ import {
   emptyDynoDelta,
   mergeDynoDelta,
 } from '../../../src/actors/dyno-flush-batch.js';
+import { advanceDynoState, emptyDynoState } from '../../../src/actors/dyno-state.js';
 import { decodeMsgpack } from '../../../src/sinks/redis/msgpack.js';
 import {
-  advanceDynoState,
-  emptyDynoState,
   packDynoLoad,
   packDynoMemory,
   packDynoState,

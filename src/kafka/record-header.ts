@@ -22,6 +22,45 @@ export function createByteRange(): ByteRange {
 
 const reader = new VarintReader();
 
+/** Where one header's key and value are (reused between headers: nothing allocated per header). */
+interface HeaderRanges {
+  keyStart: number;
+  keyEnd: number;
+  valueStart: number;
+  valueEnd: number;
+  isNull: boolean;
+}
+
+const newHeaderRanges = (): HeaderRanges => ({
+  keyStart: 0,
+  keyEnd: 0,
+  valueStart: 0,
+  valueEnd: 0,
+  isNull: false,
+});
+const found = newHeaderRanges();
+
+/**
+ * Reads the header at `r.pos` (key length, key, value length (-1 = null), value) into
+ * `into` and moves past it; false when it is malformed or runs past `headersEnd`.
+ */
+function readHeader(r: VarintReader, headersEnd: number, into: HeaderRanges): boolean {
+  const keyLength = r.varint();
+  const keyStart = r.pos;
+  if (!r.ok || keyLength < 0 || keyStart + keyLength > headersEnd) return false;
+  r.pos = keyStart + keyLength;
+  const valueLength = r.varint();
+  const valueStart = r.pos;
+  if (!r.ok || valueLength < -1 || valueStart + Math.max(0, valueLength) > headersEnd) return false;
+  r.pos = valueStart + Math.max(0, valueLength);
+  into.keyStart = keyStart;
+  into.keyEnd = keyStart + keyLength;
+  into.valueStart = valueStart;
+  into.valueEnd = r.pos;
+  into.isNull = valueLength === -1;
+  return true;
+}
+
 /**
  * Finds the first header called `name` (its UTF-8 bytes) in `buf[headersStart, headersEnd)`
  * and writes its value's range into `out`. False when there is none or the section is
@@ -38,18 +77,11 @@ export function findRecordHeader(
   r.reset(buf, headersStart, headersEnd);
   const count = r.varint();
   for (let i = 0; i < count && r.ok; i++) {
-    const keyLength = r.varint();
-    const keyStart = r.pos;
-    if (!r.ok || keyLength < 0 || keyStart + keyLength > headersEnd) return false;
-    r.pos = keyStart + keyLength;
-    const valueLength = r.varint();
-    const valueStart = r.pos;
-    if (!r.ok || valueLength < -1 || valueStart + Math.max(0, valueLength) > headersEnd) return false;
-    r.pos = valueStart + Math.max(0, valueLength);
-    if (keyLength === name.length && sameBytes(buf, keyStart, name)) {
-      out.start = valueStart;
-      out.end = valueStart + Math.max(0, valueLength);
-      out.isNull = valueLength === -1;
+    if (!readHeader(r, headersEnd, found)) return false;
+    if (found.keyEnd - found.keyStart === name.length && sameBytes(buf, found.keyStart, name)) {
+      out.start = found.valueStart;
+      out.end = found.valueEnd;
+      out.isNull = found.isNull;
       return true;
     }
   }
@@ -63,20 +95,15 @@ export function forEachRecordHeader(
   headersEnd: number,
   visit: (keyStart: number, keyEnd: number, valueStart: number, valueEnd: number, isNull: boolean) => void,
 ): boolean {
+  // Its own reader and ranges: `visit` may call findRecordHeader.
   const r = new VarintReader();
+  const h = newHeaderRanges();
   r.reset(buf, headersStart, headersEnd);
   const count = r.varint();
   if (!r.ok || count < 0) return false;
   for (let i = 0; i < count; i++) {
-    const keyLength = r.varint();
-    const keyStart = r.pos;
-    if (!r.ok || keyLength < 0 || keyStart + keyLength > headersEnd) return false;
-    r.pos = keyStart + keyLength;
-    const valueLength = r.varint();
-    const valueStart = r.pos;
-    if (!r.ok || valueLength < -1 || valueStart + Math.max(0, valueLength) > headersEnd) return false;
-    r.pos = valueStart + Math.max(0, valueLength);
-    visit(keyStart, keyStart + keyLength, valueStart, r.pos, valueLength === -1);
+    if (!readHeader(r, headersEnd, h)) return false;
+    visit(h.keyStart, h.keyEnd, h.valueStart, h.valueEnd, h.isNull);
   }
   return true;
 }

@@ -52,7 +52,6 @@ import { Field, type PartitionCounters } from './worker-metrics.js';
 export interface PartitionConsumerOptions {
   topic: string;
   partition: number;
-  instanceId: string;
   flushIntervalMs: number;
   maxPendingRecords: number;
   shutdownTimeoutMs: number;

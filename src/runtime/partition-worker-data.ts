@@ -9,7 +9,6 @@ export interface PartitionWorkerData {
   platformMetricsBuffer: SharedArrayBuffer;
   maxPartitions: number;
   workerId: number;
-  instanceId: string;
   /**
    * Share (0 < s ≤ 1) of FETCH_MAX_BYTES and MAX_PENDING_BYTES this thread uses:
    * 1 normally, halved by the supervision decider after each out-of-memory exit.

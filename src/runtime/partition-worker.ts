@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { isMainThread, parentPort, threadId, workerData } from 'node:worker_threads';
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { serializeError } from '../errors/serialize-error.js';
@@ -73,7 +72,6 @@ async function assign(topic: string, partition: number): Promise<void> {
   const options = {
     topic,
     partition,
-    instanceId: `${data.instanceId}-${randomUUID().slice(0, 8)}`,
     flushIntervalMs: config.runtime.flushIntervalMs,
     maxPendingRecords: config.runtime.maxPendingRecords,
     shutdownTimeoutMs: Math.max(1000, config.runtime.shutdownTimeoutMs - supervision.shutdownReserveMs),

@@ -198,7 +198,6 @@ export class Supervisor {
       platformMetricsBuffer: this.platformMetricsBuffer!,
       maxPartitions: this.maxPartitions,
       workerId: id,
-      instanceId: this.instanceId,
       fetchScale: this.fetchScale[id] ?? 1,
     };
     const host = this.spawnWorker(

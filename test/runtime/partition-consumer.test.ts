@@ -71,7 +71,6 @@ function setup(overrides: { claim?: PartitionStorePort['claim']; maxPendingBytes
     {
       topic: 't',
       partition: 2,
-      instanceId: 'i',
       flushIntervalMs: config.runtime.flushIntervalMs,
       maxPendingRecords: 1_000_000,
       shutdownTimeoutMs: 2000,

@@ -1,4 +1,4 @@
-import { CompressionTypes } from 'kafkajs';
+import { CompressionTypes, type Message } from 'kafkajs';
 import { expect, onTestFinished } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { appDrainToken } from '../../src/gen/app-drain-tokens.js';
@@ -61,22 +61,23 @@ export function runtimeConfig(topic: string, overrides: Record<string, string> =
   });
 }
 
-/** Produces the lines keyed by app, as the drain does; in chunks so memory stays flat. */
-export async function seed(
+/** Produces `items` as `toMessage` makes them (acks=all), in chunks so memory stays flat. */
+async function produceInChunks<T>(
   topic: string,
-  lines: OracleLine[],
-  chunk = 5000,
+  items: readonly T[],
+  toMessage: (item: T) => Message,
+  chunk: number,
   compression = CompressionTypes.None,
 ): Promise<void> {
   const producer = testKafka().producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    for (let i = 0; i < lines.length; i += chunk) {
+    for (let i = 0; i < items.length; i += chunk) {
       await producer.send({
         topic,
         acks: -1,
         compression,
-        messages: lines.slice(i, i + chunk).map((l) => ({ key: l.app, value: l.line })),
+        messages: items.slice(i, i + chunk).map(toMessage),
       });
     }
   } finally {
@@ -84,9 +85,19 @@ export async function seed(
   }
 }
 
+/** Produces the lines keyed by app, as the drain does. */
+export async function seed(
+  topic: string,
+  lines: OracleLine[],
+  chunk = 5000,
+  compression = CompressionTypes.None,
+): Promise<void> {
+  await produceInChunks(topic, lines, (l) => ({ key: l.app, value: l.line }), chunk, compression);
+}
+
 /**
  * Produces platform lines as the drain does (key and `logplex-drain-token` = the app's
- * drain token, the `app` header when `stamp` says so), in chunks.
+ * drain token, the `app` header when `stamp` says so).
  */
 export async function seedPlatform(
   topic: string,
@@ -94,29 +105,22 @@ export async function seedPlatform(
   stamp: (app: string) => boolean,
   chunk = 5000,
 ): Promise<void> {
-  const producer = testKafka().producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    for (let i = 0; i < lines.length; i += chunk) {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: lines.slice(i, i + chunk).map((l) => {
-          const token = appDrainToken(l.app);
-          return {
-            key: token,
-            value: l.line,
-            headers: {
-              [RECORD_HEADERS.drainToken]: token,
-              ...(stamp(l.app) ? { [RECORD_HEADERS.app]: l.app } : {}),
-            },
-          };
-        }),
-      });
-    }
-  } finally {
-    await producer.disconnect();
-  }
+  await produceInChunks(
+    topic,
+    lines,
+    (l) => {
+      const token = appDrainToken(l.app);
+      return {
+        key: token,
+        value: l.line,
+        headers: {
+          [RECORD_HEADERS.drainToken]: token,
+          ...(stamp(l.app) ? { [RECORD_HEADERS.app]: l.app } : {}),
+        },
+      };
+    },
+    chunk,
+  );
 }
 
 export async function highWatermarks(topic: string): Promise<Map<number, string>> {

@@ -8,7 +8,7 @@
  * the biggest app), as record values. They go through what a PartitionConsumer does,
  * flush interval by flush interval (`perFlush` records each), timed phase by phase:
  *
- *   parse    parseRouterEvent into a reused event                (per record)
+ *   parse    scanRouterEvent into a reused event                 (per record)
  *   record   PartitionAggregator.record (templating, windows, HDR) (per record;
  *            timed as parse+record minus parse over the same values)
  *   drain    aggregator.drain(): deltas for both resolutions      (per flush)
@@ -32,7 +32,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { createLineGenerator } from '../../src/gen/line-generator.js';
 import { murmur2 } from '../../src/kafka/key-partitioner.js';
 import { createRouterEvent } from '../../src/logplex/router-event.js';
-import { parseRouterEvent } from '../../src/logplex/router-line.js';
+import { scanRouterEvent } from '../../src/logplex/router-line.js';
 import { sampleRoutes } from '../../src/runtime/route-samples.js';
 import { encodeFlush } from '../../src/sinks/redis/flush-partition.js';
 import { RedisPartitionStore } from '../../src/sinks/redis/redis-partition-store.js';
@@ -117,13 +117,13 @@ export async function breakdown(opts: BreakdownOptions): Promise<BreakdownResult
       let t0 = cpuNow();
       for (let i = from; i < to; i++) {
         const v = values[i]!;
-        if (parseRouterEvent(v, 0, v.length, ev)) sink += ev.status;
+        if (scanRouterEvent(v, 0, v.length, ev)) sink += ev.status;
       }
       const parse = cpuNow() - t0;
       t0 = cpuNow();
       for (let i = from; i < to; i++) {
         const v = values[i]!;
-        if (parseRouterEvent(v, 0, v.length, ev)) agg.record(ev);
+        if (scanRouterEvent(v, 0, v.length, ev)) agg.record(ev);
       }
       const both = cpuNow() - t0;
       active = agg.activeRoutes;

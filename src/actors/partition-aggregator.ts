@@ -1,4 +1,5 @@
 import type { RouterEvent } from '../logplex/router-event.js';
+import { ByteKeyCache, hashBytes } from './byte-key-table.js';
 import { EventTimeGate, GateVerdict } from './event-time-gate.js';
 import type { PartitionDrain, WindowDelta } from './flush-batch.js';
 import { RouteActor } from './route-actor.js';
@@ -70,6 +71,7 @@ export const OVERFLOW_ROUTE = 'OTHER /:overflow';
 export const UNKNOWN_APP = '-';
 /** heap bytes of a RouteActor and its map entries, without windows (bench/actors.ts) */
 const ACTOR_OVERHEAD_BYTES = 300;
+const APPS_BY_HOST_GENERATION = 4_096;
 /** heap bytes of one cached raw path → template entry, roughly */
 const TEMPLATE_CACHE_ENTRY_BYTES = 150;
 
@@ -97,6 +99,8 @@ export class PartitionAggregator {
   private readonly templater: RouteTemplater;
   private readonly ownsTemplater: boolean;
   private readonly apps = new Map<string, AppState>();
+  /** `host=` bytes → the app (a partition holds few apps; bounded all the same) */
+  private readonly appsByHost = new ByteKeyCache<AppState>(APPS_BY_HOST_GENERATION);
   private readonly pool = new WindowPool();
   private readonly scratch = new WindowState();
 
@@ -159,11 +163,21 @@ export class PartitionAggregator {
     }
     const gen = this.gate.gen;
 
-    const appName = ev.app === '' ? UNKNOWN_APP : ev.app;
-    let app = this.apps.get(appName);
-    if (app === undefined) {
-      app = new AppState(detach(appName));
-      this.apps.set(app.name, app);
+    const src = ev.src;
+    let app: AppState;
+    if (src !== null) {
+      // From the record's bytes: no string per record (see RouterEvent.src).
+      const h = hashBytes(src, ev.appStart, ev.appEnd);
+      const known = this.appsByHost.get(src, ev.appStart, ev.appEnd, h);
+      if (known !== undefined) app = known;
+      else {
+        app = this.appNamed(
+          ev.appEnd > ev.appStart ? src.toString('utf8', ev.appStart, ev.appEnd) : UNKNOWN_APP,
+        );
+        this.appsByHost.set(src, ev.appStart, ev.appEnd, h, app);
+      }
+    } else {
+      app = this.appNamed(ev.app === '' ? UNKNOWN_APP : ev.app);
     }
     if (app.gen !== gen) {
       app.gen = gen;
@@ -175,7 +189,10 @@ export class PartitionAggregator {
       routes = new Map();
       app.methods.set(detach(method), routes);
     }
-    const template = this.templater.template(ev.path);
+    const template =
+      src !== null
+        ? this.templater.templateBytes(src, ev.pathStart, ev.pathEnd)
+        : this.templater.template(ev.path);
     let actor = routes.get(template);
     if (actor === undefined || actor.admittedGen !== gen) {
       if (app.admitted >= this.routeCapPerApp) {
@@ -201,6 +218,15 @@ export class PartitionAggregator {
     this.records++;
   }
 
+  private appNamed(name: string): AppState {
+    let app = this.apps.get(name);
+    if (app === undefined) {
+      app = new AppState(detach(name));
+      this.apps.set(app.name, app);
+    }
+    return app;
+  }
+
   /**
    * Everything recorded since the previous drain, as deltas for both resolutions;
    * then the windows go back to the pool and routes idle since an earlier roll-up
@@ -210,6 +236,7 @@ export class PartitionAggregator {
     const deltas: WindowDelta[] = [];
     const released = this.open;
     const gen = this.gate.gen;
+    let forgotApps = false;
     for (const [appName, app] of this.apps) {
       for (const [method, routes] of app.methods) {
         for (const [template, actor] of routes) {
@@ -225,8 +252,13 @@ export class PartitionAggregator {
         if (app.overflow.windows.length > 0) this.drainActor(app, app.overflow, deltas);
         else app.overflow = null;
       }
-      if (app.routes === 0 && app.overflow === null && app.gen !== gen) this.apps.delete(appName);
+      if (app.routes === 0 && app.overflow === null && app.gen !== gen) {
+        this.apps.delete(appName);
+        forgotApps = true;
+      }
     }
+    // The byte lookup must not hand out a forgotten AppState (rare: an app idle for a roll-up).
+    if (forgotApps) this.appsByHost.clear();
     this.pool.trim(released);
     const drained: PartitionDrain = {
       deltas,

@@ -1,5 +1,6 @@
 import { RoutemeterError } from '../errors/routemeter-error.js';
-import { builtinPlaceholder } from './segment-placeholder.js';
+import { ByteKeyCache, hashBytes } from './byte-key-table.js';
+import { builtinPlaceholder, builtinPlaceholderBytes } from './segment-placeholder.js';
 import { TemplateCache } from './template-cache.js';
 
 /**
@@ -29,6 +30,21 @@ import { TemplateCache } from './template-cache.js';
  * are cached from their second sighting on: on an id-heavy stream that halves the
  * templating cost compared with caching every path (measured), because one-off
  * paths no longer evict the ones that repeat.
+ *
+ * The stream runtime templates from the record's bytes (`templateBytes`), in three
+ * cached steps, so that a steady stream allocates nothing per record, even when
+ * every path carries a fresh id:
+ *
+ *   raw path bytes ──hit──► template                    (paths seen twice)
+ *        │ miss
+ *        ▼ per segment: bytes ──► segment id            (segments seen twice; a
+ *          fresh `12345` is classified from its bytes without a cache entry)
+ *        ▼ the segment ids ──► template                 (one string per distinct route)
+ *
+ * Templates come out interned (the same string object for the same route), so the
+ * aggregator's Map lookups hash each route string once, not once per record.
+ * Same rules and same results as `templatePath`; a path with non-ASCII bytes, `%`
+ * or `|` goes through `templatePath` itself.
  */
 export interface RoutePattern {
   /** a regular expression for one path segment (implicitly anchored at both ends) */
@@ -89,10 +105,24 @@ export class RouteTemplater {
   private readonly patterns: CompiledRoutePattern[];
   private readonly cache: TemplateCache;
   private readonly doorkeeper = new Int32Array(DOORKEEPER_MASK + 1);
+  private readonly segmentDoorkeeper = new Int32Array(DOORKEEPER_MASK + 1);
+  // templateBytes: raw path → template, segment bytes → segment id, segment ids → template
+  private readonly pathCache: ByteKeyCache<string>;
+  private readonly segmentCache = new ByteKeyCache<number>(SEGMENT_CACHE_GENERATION, MAX_SEGMENT_LENGTH + 1);
+  private readonly templateCache = new ByteKeyCache<string>(
+    TEMPLATE_TABLE_GENERATION,
+    4 * (MAX_SEGMENTS + 1),
+  );
+  private readonly segmentIds = new Map<string, number>();
+  private segmentStrings: string[] = [];
+  private readonly ids = new Int32Array(MAX_SEGMENTS + 1);
+  private readonly idBytes = new Uint8Array(this.ids.buffer);
 
   constructor(options: RouteTemplaterOptions = {}) {
     this.patterns = compileRoutePatterns(options.patterns ?? []);
-    this.cache = new TemplateCache(options.cacheSize ?? DEFAULT_TEMPLATE_CACHE_SIZE);
+    const size = options.cacheSize ?? DEFAULT_TEMPLATE_CACHE_SIZE;
+    this.cache = new TemplateCache(size);
+    this.pathCache = new ByteKeyCache<string>(Math.max(1, Math.floor(size / 2)), MAX_CACHED_PATH_BYTES);
   }
 
   template(rawPath: string): string {
@@ -116,9 +146,173 @@ export class RouteTemplater {
     return template;
   }
 
-  get cachedPaths(): number {
-    return this.cache.size;
+  /**
+   * The template of the raw path `buf[start, end)` (the `path=` value's bytes, query
+   * string included or not): `templatePath(buf.toString('utf8', start, end))`,
+   * without decoding the path. The hot path of the stream runtime.
+   */
+  templateBytes(buf: Buffer, start: number, end: number): string {
+    let stop = start;
+    let ascii = true;
+    while (stop < end) {
+      const c = buf[stop]!;
+      if (c === 63 /* ? */ || c === 35 /* # */) break;
+      if (c >= 0x80 || c === 37 /* % */ || c === 124 /* | */) ascii = false;
+      stop++;
+    }
+    const h = hashBytes(buf, start, stop);
+    const hit = this.pathCache.get(buf, start, stop, h);
+    if (hit !== undefined) return hit;
+    const template = ascii
+      ? this.templateAscii(buf, start, stop)
+      : this.intern(templatePath(buf.toString('utf8', start, stop), this.patterns));
+    const slot = h & DOORKEEPER_MASK;
+    if (this.doorkeeper[slot] !== h) this.doorkeeper[slot] = h;
+    else this.pathCache.set(buf, start, stop, h, template);
+    return template;
   }
+
+  get cachedPaths(): number {
+    return this.cache.size + this.pathCache.size;
+  }
+
+  /** `templatePath` of an ASCII path without `%`, `|`, `?` or `#`, segment by segment from the bytes. */
+  private templateAscii(buf: Buffer, start: number, end: number): string {
+    // A runaway variety of segments (a scan for random URLs) must not grow the
+    // tables without bound: start over, before any id of this path is taken.
+    if (this.segmentStrings.length >= MAX_SEGMENT_STRINGS) this.forgetSegments();
+    let from = start;
+    if (buf[start] !== 47 /* / */) {
+      if (buf[start] === 42 /* * */ && end - start === 1) return '*';
+      const scheme = indexOfScheme(buf, start, end);
+      if (scheme > start && scheme - start < 8) {
+        from = end;
+        for (let i = scheme + 3; i < end; i++) {
+          if (buf[i] === 47) {
+            from = i;
+            break;
+          }
+        }
+      }
+    }
+    const ids = this.ids;
+    let n = 0;
+    let segStart = from;
+    for (let i = from; i <= end; i++) {
+      if (i < end && buf[i] !== 47) continue;
+      if (i > segStart) {
+        if (n === MAX_SEGMENTS) {
+          ids[n++] = this.segmentId(PLACEHOLDER_REST);
+          break;
+        }
+        ids[n++] = this.segmentOf(buf, segStart, i);
+      }
+      segStart = i + 1;
+    }
+    if (n === 0) return '/';
+    const key = this.idBytes;
+    const h = hashBytes(key, 0, 4 * n);
+    const hit = this.templateCache.get(key, 0, 4 * n, h);
+    if (hit !== undefined) return hit;
+    let out = '';
+    for (let k = 0; k < n; k++) out += '/' + this.segmentStrings[ids[k]!]!;
+    out = this.intern(out);
+    this.templateCache.set(key, 0, 4 * n, h, out);
+    return out;
+  }
+
+  /** The id of what the ASCII segment `buf[start, end)` templates to. */
+  private segmentOf(buf: Buffer, start: number, end: number): number {
+    const long = end - start > MAX_SEGMENT_LENGTH;
+    const h = long ? 0 : hashBytes(buf, start, end);
+    if (!long) {
+      const hit = this.segmentCache.get(buf, start, end, h);
+      if (hit !== undefined) return hit;
+    }
+    let result: string;
+    if (this.patterns.length > 0) {
+      // User patterns are regular expressions: they need the segment as a string.
+      result = templateSegment(latin1(buf, start, end), this.patterns);
+    } else {
+      result = builtinPlaceholderBytes(buf, start, end) ?? this.withExtension(buf, start, end);
+    }
+    const id = this.segmentId(result);
+    // A segment is cached from its second sighting on (one-off ids would churn it).
+    if (!long) {
+      const slot = h & DOORKEEPER_MASK;
+      if (this.segmentDoorkeeper[slot] !== h) this.segmentDoorkeeper[slot] = h;
+      else this.segmentCache.set(buf, start, end, h, id);
+    }
+    return id;
+  }
+
+  /** `templateSegment` without user patterns, for a segment that is no placeholder as a whole. */
+  private withExtension(buf: Buffer, start: number, end: number): string {
+    let dot = end - 1;
+    while (dot > start && buf[dot] !== 46 /* . */) dot--;
+    if (dot > start && end - dot - 1 <= MAX_EXTENSION_LENGTH && isAlnumBytes(buf, dot + 1, end)) {
+      const stem = builtinPlaceholderBytes(buf, start, dot);
+      if (stem !== null) return stem + latin1(buf, dot, end);
+    }
+    return end - start > MAX_SEGMENT_LENGTH ? PLACEHOLDER_LONG : latin1(buf, start, end);
+  }
+
+  private segmentId(segment: string): number {
+    let id = this.segmentIds.get(segment);
+    if (id === undefined) {
+      id = this.segmentStrings.length;
+      const kept = (' ' + segment).slice(1);
+      this.segmentStrings.push(kept);
+      this.segmentIds.set(kept, id);
+    }
+    return id;
+  }
+
+  private readonly interned = new Map<string, string>();
+
+  /** One string object per distinct template (bounded like the segments). */
+  private intern(template: string): string {
+    const hit = this.interned.get(template);
+    if (hit !== undefined) return hit;
+    if (this.interned.size >= MAX_SEGMENT_STRINGS) this.interned.clear();
+    const kept = (' ' + template).slice(1);
+    this.interned.set(kept, kept);
+    return kept;
+  }
+
+  private forgetSegments(): void {
+    this.segmentIds.clear();
+    this.segmentStrings = [];
+    this.segmentCache.clear();
+    this.templateCache.clear();
+  }
+}
+
+/** Segment strings (and interned templates) kept before the byte tables start over. */
+const MAX_SEGMENT_STRINGS = 50_000;
+const SEGMENT_CACHE_GENERATION = 8_192;
+const TEMPLATE_TABLE_GENERATION = 8_192;
+/** raw paths longer than this are templated every time instead of cached */
+const MAX_CACHED_PATH_BYTES = 512;
+
+function latin1(buf: Buffer, start: number, end: number): string {
+  return buf.toString('latin1', start, end);
+}
+
+function indexOfScheme(buf: Uint8Array, start: number, end: number): number {
+  for (let i = start; i + 2 < end; i++) {
+    if (buf[i] === 58 /* : */ && buf[i + 1] === 47 && buf[i + 2] === 47) return i;
+  }
+  return -1;
+}
+
+function isAlnumBytes(buf: Uint8Array, from: number, end: number): boolean {
+  if (from >= end) return false;
+  for (let i = from; i < end; i++) {
+    const c = buf[i]!;
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return false;
+  }
+  return true;
 }
 
 export function templatePath(rawPath: string, patterns: readonly CompiledRoutePattern[] = []): string {

@@ -30,15 +30,34 @@ const MIN_HEX_LENGTH = 8;
 const MIN_TOKEN_LENGTH = 20;
 const MIN_MIXED_RUN = 8;
 
+/** `builtinPlaceholder` of a string: every rule needs ASCII, so a non-ASCII segment is never a placeholder. */
 export function builtinPlaceholder(segment: string): string | null {
   const n = segment.length;
-  if (n === 0) return null;
-  if (isDigits(segment)) return PLACEHOLDER_ID;
-  if (n === 36 && isUuid(segment)) return PLACEHOLDER_UUID;
-  if (n === 10 && isIsoDate(segment)) return PLACEHOLDER_DATE;
-  if (n >= MIN_HEX_LENGTH && isHexWithDigit(segment)) return PLACEHOLDER_HEX;
-  if (n >= MIN_TOKEN_LENGTH && isToken(segment)) return PLACEHOLDER_TOKEN;
-  if (isNumberedSlug(segment)) return PLACEHOLDER_SLUG;
+  if (scratch.length < n) scratch = Buffer.allocUnsafe(Math.max(n, 2 * scratch.length));
+  for (let i = 0; i < n; i++) {
+    const c = segment.charCodeAt(i);
+    if (c >= 0x80) return null;
+    scratch[i] = c;
+  }
+  return builtinPlaceholderBytes(scratch, 0, n);
+}
+
+let scratch = Buffer.allocUnsafe(256);
+
+/**
+ * The placeholder of the segment `buf[start, end)` (ASCII bytes, as the runtime's
+ * templater reads them from a record), or null. The rules read bytes so that the hot
+ * path never decodes a segment to a string to classify it.
+ */
+export function builtinPlaceholderBytes(buf: Uint8Array, start: number, end: number): string | null {
+  const n = end - start;
+  if (n <= 0) return null;
+  if (isDigits(buf, start, end)) return PLACEHOLDER_ID;
+  if (n === 36 && isUuid(buf, start)) return PLACEHOLDER_UUID;
+  if (n === 10 && isIsoDate(buf, start)) return PLACEHOLDER_DATE;
+  if (n >= MIN_HEX_LENGTH && isHexWithDigit(buf, start, end)) return PLACEHOLDER_HEX;
+  if (n >= MIN_TOKEN_LENGTH && isToken(buf, start, end)) return PLACEHOLDER_TOKEN;
+  if (isNumberedSlug(buf, start, end)) return PLACEHOLDER_SLUG;
   return null;
 }
 
@@ -54,14 +73,14 @@ function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 }
 
-function isDigits(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (!isDigit(s.charCodeAt(i))) return false;
+function isDigits(b: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (!isDigit(b[i]!)) return false;
   return true;
 }
 
-function isUuid(s: string): boolean {
+function isUuid(b: Uint8Array, start: number): boolean {
   for (let i = 0; i < 36; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[start + i]!;
     if (i === 8 || i === 13 || i === 18 || i === 23) {
       if (c !== 45 /* - */) return false;
     } else if (!isDigit(c) && !isHexLetter(c)) {
@@ -72,36 +91,35 @@ function isUuid(s: string): boolean {
 }
 
 /** YYYY-MM-DD with a plausible month and day. */
-function isIsoDate(s: string): boolean {
+function isIsoDate(b: Uint8Array, start: number): boolean {
   for (let i = 0; i < 10; i++) {
-    const c = s.charCodeAt(i);
+    const c = b[start + i]!;
     if (i === 4 || i === 7) {
       if (c !== 45 /* - */) return false;
     } else if (!isDigit(c)) {
       return false;
     }
   }
-  const month = (s.charCodeAt(5) - 48) * 10 + (s.charCodeAt(6) - 48);
-  const day = (s.charCodeAt(8) - 48) * 10 + (s.charCodeAt(9) - 48);
+  const month = (b[start + 5]! - 48) * 10 + (b[start + 6]! - 48);
+  const day = (b[start + 8]! - 48) * 10 + (b[start + 9]! - 48);
   return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
 /** `word(-word)*-digits`: lowercase letters and digits, starting with a letter, last part all digits. */
-function isNumberedSlug(s: string): boolean {
-  const n = s.length;
-  if (n < 3 || !isLowerLetter(s.charCodeAt(0))) return false;
-  let lastDash = -1;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
+function isNumberedSlug(b: Uint8Array, start: number, end: number): boolean {
+  if (end - start < 3 || !isLowerLetter(b[start]!)) return false;
+  let lastDash = start - 1;
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
     if (c === 45 /* - */) {
-      if (i === lastDash + 1 || i === n - 1) return false; // empty part
+      if (i === lastDash + 1 || i === end - 1) return false; // empty part
       lastDash = i;
     } else if (!isLowerLetter(c) && !isDigit(c)) {
       return false;
     }
   }
-  if (lastDash < 0) return false;
-  for (let i = lastDash + 1; i < n; i++) if (!isDigit(s.charCodeAt(i))) return false;
+  if (lastDash < start) return false;
+  for (let i = lastDash + 1; i < end; i++) if (!isDigit(b[i]!)) return false;
   return true;
 }
 
@@ -109,23 +127,23 @@ function isLowerLetter(c: number): boolean {
   return c >= 97 && c <= 122;
 }
 
-function isHexWithDigit(s: string): boolean {
+function isHexWithDigit(b: Uint8Array, start: number, end: number): boolean {
   let digit = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
     if (isDigit(c)) digit = true;
     else if (!isHexLetter(c)) return false;
   }
   return digit;
 }
 
-function isToken(s: string): boolean {
+function isToken(b: Uint8Array, start: number, end: number): boolean {
   let mixed = false;
   let run = 0;
   let runLetters = false;
   let runDigits = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+  for (let i = start; i < end; i++) {
+    const c = b[i]!;
     if (isDigit(c)) {
       run++;
       runDigits = true;

@@ -7,7 +7,11 @@
  *     dyno=web.1 connect=1ms service=22ms status=304 bytes=656 protocol=http
  *
  * The hot path reuses one `RouterEvent` object per consumer (see `createRouterEvent`),
- * so the parser fills fields instead of allocating an object per line.
+ * so the parser fills fields instead of allocating an object per line. The runtime's
+ * parser (`scanRouterEvent`) does not even decode `host=` and `path=`: it leaves their
+ * offsets into `src`, the record's bytes, and the route actors look them up from
+ * there (`app` and `path` are then ''). An event built by hand has `src` null and
+ * its `app` and `path` set.
  * Missing or empty numeric fields (`connect= service= bytes=` on H10) are -1.
  */
 export interface RouterEvent {
@@ -28,6 +32,14 @@ export interface RouterEvent {
   bytes: number;
   /** `code=H12` on `at=error` lines, else '' */
   code: string;
+  /** the bytes `appStart…pathEnd` index into, or null when `app` and `path` are the strings to use */
+  src: Buffer | null;
+  /** `host=` value: src[appStart, appEnd) */
+  appStart: number;
+  appEnd: number;
+  /** `path=` value (unquoted, query string included): src[pathStart, pathEnd) */
+  pathStart: number;
+  pathEnd: number;
 }
 
 export function createRouterEvent(): RouterEvent {
@@ -41,5 +53,10 @@ export function createRouterEvent(): RouterEvent {
     connectMs: -1,
     bytes: -1,
     code: '',
+    src: null,
+    appStart: 0,
+    appEnd: 0,
+    pathStart: 0,
+    pathEnd: 0,
   };
 }

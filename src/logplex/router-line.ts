@@ -81,11 +81,31 @@ const cursor = createKeyValueCursor();
 
 /**
  * Parses the syslog router line `buf[start, end)` (a Kafka record value: header and
- * message, no octet count, no trailing `\n`) into `out`. Returns false, leaving `out`
- * in an unspecified state, when the line is not a router line or lacks what an event
- * needs: a valid timestamp, `host=`, `method=` and `path=`. Never throws.
+ * message, no octet count, no trailing `\n`) into `out`, with `app`, `path` and
+ * `code` as strings. Returns false, leaving `out` in an unspecified state, when the
+ * line is not a router line or lacks what an event needs: a valid timestamp,
+ * `host=`, `method=` and `path=`. Never throws.
  */
 export function parseRouterEvent(buf: Buffer, start: number, end: number, out: RouterEvent): boolean {
+  if (!scanRouterEvent(buf, start, end, out)) return false;
+  out.app = buf.toString('utf8', out.appStart, out.appEnd);
+  out.path = buf.toString('utf8', out.pathStart, out.pathEnd);
+  out.code = codeStart === codeEnd ? '' : buf.toString('latin1', codeStart, codeEnd);
+  out.src = null;
+  return true;
+}
+
+// `code=` of the last scan, for parseRouterEvent's exact string
+let codeStart = 0;
+let codeEnd = 0;
+
+/**
+ * The stream runtime's parser: `parseRouterEvent` without a string per record.
+ * `host=` and `path=` are left as offsets into `buf` (`out.src`), the method is an
+ * interned string, and `code` is interned: `H12`-shaped codes map to one string
+ * each, anything else to `?` (what the route actors record for a malformed code).
+ */
+export function scanRouterEvent(buf: Buffer, start: number, end: number, out: RouterEvent): boolean {
   const stop = Math.min(end, buf.length);
   if (!parseSyslogHeader(buf, start, stop, header)) return false;
   if (Number.isNaN(header.timestampMs)) return false;
@@ -93,6 +113,7 @@ export function parseRouterEvent(buf: Buffer, start: number, end: number, out: R
   if (!bytesEqual(buf, header.appStart, header.appEnd, HEROKU)) return false;
 
   out.timestampMs = header.timestampMs;
+  out.src = buf;
   out.app = '';
   out.method = '';
   out.path = '';
@@ -101,6 +122,8 @@ export function parseRouterEvent(buf: Buffer, start: number, end: number, out: R
   out.connectMs = -1;
   out.bytes = -1;
   out.code = '';
+  codeStart = 0;
+  codeEnd = 0;
   let seen = 0;
   let pos = header.msgStart;
   while (nextPair(buf, pos, stop, cursor)) {
@@ -113,13 +136,17 @@ export function parseRouterEvent(buf: Buffer, start: number, end: number, out: R
     switch (cursor.keyEnd - k) {
       case 4:
         if (bytesEqual(buf, k, k + 4, K_PATH)) {
-          out.path = buf.toString('utf8', vs, ve);
+          out.pathStart = vs;
+          out.pathEnd = ve;
           seen |= 1;
         } else if (bytesEqual(buf, k, k + 4, K_HOST)) {
-          out.app = buf.toString('utf8', vs, ve);
+          out.appStart = vs;
+          out.appEnd = ve;
           if (ve > vs) seen |= 2;
         } else if (bytesEqual(buf, k, k + 4, K_CODE)) {
-          out.code = buf.toString('latin1', vs, ve);
+          codeStart = vs;
+          codeEnd = ve;
+          out.code = internCode(buf, vs, ve);
         }
         break;
       case 5:
@@ -140,6 +167,30 @@ export function parseRouterEvent(buf: Buffer, start: number, end: number, out: R
     }
   }
   return seen === 7;
+}
+
+/** Interned `H12`, `R14`, `L10`… (one capital, 1–3 digits); '' when empty; `?` for anything else. */
+const CODES = new Map<number, string>();
+
+function internCode(buf: Buffer, start: number, end: number): string {
+  const n = end - start;
+  if (n === 0) return '';
+  if (n < 2 || n > 4) return '?';
+  const letter = buf[start]!;
+  if (letter < 65 || letter > 90) return '?';
+  // letter, digit count and digits: distinct keys for H1, H01 and H001
+  let key = letter * 10 + n;
+  for (let i = start + 1; i < end; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) return '?';
+    key = key * 10 + d;
+  }
+  let code = CODES.get(key);
+  if (code === undefined) {
+    code = buf.toString('latin1', start, end);
+    CODES.set(key, code);
+  }
+  return code;
 }
 
 /**

@@ -14,7 +14,7 @@ import type { FlushSummary } from './protocol.js';
  * wires two kinds (worker-ports.ts):
  *
  *   kind      topic             parse                    aggregator            store
- *   router    ROUTER_TOPIC      parseRouterEvent         PartitionAggregator   flush
+ *   router    ROUTER_TOPIC      scanRouterEvent          PartitionAggregator   flush
  *   platform  PLATFORM_TOPIC    parsePlatformEvent       PlatformAggregator    flushPlatform
  *                               + the app (platform-app.ts)
  *

@@ -3,7 +3,7 @@ import { PartitionAggregator } from '../actors/partition-aggregator.js';
 import { RouteTemplater } from '../actors/route-template.js';
 import type { Config } from '../config/config.js';
 import { createRouterEvent, type RouterEvent } from '../logplex/router-event.js';
-import { parseRouterEvent } from '../logplex/router-line.js';
+import { scanRouterEvent } from '../logplex/router-line.js';
 import { createRedis } from '../sinks/redis/redis-client.js';
 import { RedisPartitionStore } from '../sinks/redis/redis-partition-store.js';
 import { retentionFromConfig } from '../sinks/redis/retention.js';
@@ -22,7 +22,7 @@ import { sampleRoutes } from './route-samples.js';
 /**
  * Wires the concrete edges of one worker thread, one record kind per topic:
  *
- *   router    parseRouterEvent → route actors (one templater and its cache shared by
+ *   router    scanRouterEvent → route actors (one templater and its cache shared by
  *             the thread's partitions) → store.flush
  *   platform  parsePlatformEvent + app (platform-records.ts) → dyno actors → store.flushPlatform
  *
@@ -51,7 +51,7 @@ export function createWorkerPorts(config: Config, logger: Logger): WorkerPorts {
     router: {
       name: 'router',
       createEvent: createRouterEvent,
-      parse: (buf, start, end, _view, out) => parseRouterEvent(buf, start, end, out),
+      parse: (buf, start, end, _view, out) => scanRouterEvent(buf, start, end, out),
       createAggregator: (claim) =>
         PartitionAggregator.fromConfig(runtime, { templater, watermarkMs: claim.watermarkMs ?? 0 }),
       store: {

@@ -4,7 +4,9 @@ import { createLatencyHistogram } from '../../src/actors/latency-histogram.js';
 import { OVERFLOW_ROUTE, PartitionAggregator } from '../../src/actors/partition-aggregator.js';
 import { RouteTemplater } from '../../src/actors/route-template.js';
 import { decodeSparseHistogramInto, mergeSparseHistograms } from '../../src/actors/sparse-histogram.js';
-import type { RouterEvent } from '../../src/logplex/router-event.js';
+import { createLineGenerator } from '../../src/gen/line-generator.js';
+import { createRouterEvent, type RouterEvent } from '../../src/logplex/router-event.js';
+import { parseRouterEvent, scanRouterEvent } from '../../src/logplex/router-line.js';
 import { event, generateEvents } from './router-events.js';
 
 const T0 = Date.UTC(2024, 4, 1, 12, 0, 0); // a roll-up boundary
@@ -390,3 +392,42 @@ describe('PartitionAggregator', () => {
 function hit50(agg: PartitionAggregator, i: number, t: number): void {
   agg.record(event({ timestampMs: t, path: `/r${i}`, serviceMs: 100 + i }));
 }
+
+describe('PartitionAggregator from record bytes (scanRouterEvent)', () => {
+  it('drains exactly what the same lines parsed to strings drain: routes, cap, overflow, idle apps', () => {
+    // 40 apps × 30 routes, a route cap that bites, and time gaps that make apps go idle
+    // and be forgotten, so the byte lookup of apps must forget them too.
+    let clock = T0;
+    const gen = createLineGenerator({ seed: 7, apps: 40, routes: 30, clock: () => clock });
+    const byBytes = aggregator({ routeCapPerApp: 12, clock: () => clock + 1000 });
+    const byStrings = aggregator({ routeCapPerApp: 12, clock: () => clock + 1000 });
+    const scanned = createRouterEvent();
+    const parsed = createRouterEvent();
+    const drains: Array<[unknown, unknown]> = [];
+    let recorded = 0;
+    for (let round = 0; round < 12; round++) {
+      for (let i = 0; i < 3000; i++) {
+        clock += round % 4 === 3 ? 200 : 7; // every 4th round jumps ahead (apps idle a roll-up)
+        const g = gen();
+        if (g.kind !== 'router') continue;
+        // inside a bigger buffer, like a fetched record value
+        const buf = Buffer.from(`xx${g.line}yy`);
+        const end = 2 + Buffer.byteLength(g.line);
+        expect(scanRouterEvent(buf, 2, end, scanned)).toBe(true);
+        expect(parseRouterEvent(buf, 2, end, parsed)).toBe(true);
+        byBytes.record(scanned);
+        byStrings.record(parsed);
+        buf.fill(0); // the fetcher reuses its buffers: nothing may keep pointing into them
+        recorded++;
+      }
+      drains.push([byBytes.drain(), byStrings.drain()]);
+    }
+    expect(recorded).toBeGreaterThan(30_000);
+    let overflowed = 0;
+    for (const [a, b] of drains) {
+      expect(a).toEqual(b);
+      overflowed += (a as { overflowed: number }).overflowed;
+    }
+    expect(overflowed).toBeGreaterThan(0);
+  });
+});

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileRoutePatterns, RouteTemplater, templatePath } from '../../src/actors/route-template.js';
 
@@ -91,5 +92,80 @@ describe('RouteTemplater', () => {
   it('applies configured patterns', () => {
     const t = new RouteTemplater({ patterns: [{ pattern: 'v\\d+', placeholder: ':version' }] });
     expect(t.template('/api/v3/users/3')).toBe('/api/:version/users/:id');
+  });
+});
+
+describe('RouteTemplater.templateBytes', () => {
+  // Segments the rules care about, glued into paths: ids, uuids, dates, hex, tokens, slugs,
+  // extensions, escapes, `|`, non-ASCII, long segments, empty segments, schemes, queries.
+  const segment = fc.oneof(
+    fc.constantFrom('users', 'api', 'v2', 'orders', 'about-us', 'x', 'index.html', 'a.b.c', '.png'),
+    fc.nat().map(String),
+    fc.uuid(),
+    fc.constantFrom(
+      '2025-03-12',
+      '2025-13-40',
+      'summer-sale-12',
+      'post-1',
+      'aZ3kQ9xY7wP2mN5bV8cX',
+      'deadbeef42',
+    ),
+    fc.nat().map((n) => `${n}.png`),
+    fc.constantFrom('%61bc', '%2f', '%zz', 'a|b', 'caf%C3%A9', 'café', '日本', ''),
+    fc.stringMatching(/^[a-z0-9]{60,70}$/),
+    fc.stringMatching(/^[A-Za-z0-9._~=-]{1,12}$/),
+  );
+  const rawPath = fc
+    .record({
+      prefix: fc.constantFrom('/', '/', '/', '', 'http://h.example', 'https://h/', '*', 'ftp://'),
+      segments: fc.array(segment, { maxLength: 30 }),
+      tail: fc.constantFrom('', '/', '?a=1', '?q=/x/1#f', '#frag', '//'),
+    })
+    .map((p) => p.prefix + p.segments.join('/') + p.tail);
+  const patterns = compileRoutePatterns([
+    { pattern: '\\d{4}-\\d{2}-\\d{2}', placeholder: ':day' },
+    { pattern: '[a-z]+-sale-\\d+', placeholder: ':sale' },
+  ]);
+
+  it('gives templatePath of the decoded path, with and without user patterns, cached or not', () => {
+    for (const withPatterns of [false, true]) {
+      const templater = new RouteTemplater({
+        patterns: withPatterns
+          ? [
+              { pattern: '\\d{4}-\\d{2}-\\d{2}', placeholder: ':day' },
+              { pattern: '[a-z]+-sale-\\d+', placeholder: ':sale' },
+            ]
+          : [],
+        cacheSize: 64,
+      });
+      fc.assert(
+        fc.property(rawPath, fc.nat(8), (path, pad) => {
+          const buf = Buffer.concat([Buffer.alloc(pad, 0x2f), Buffer.from(path), Buffer.from('" x')]);
+          const end = pad + Buffer.byteLength(path);
+          const want = templatePath(path, withPatterns ? patterns : []);
+          // three sightings: uncached, doorkeeper, cached
+          for (let i = 0; i < 3; i++) expect(templater.templateBytes(buf, pad, end)).toBe(want);
+        }),
+        { numRuns: 1500 },
+      );
+    }
+  });
+
+  it('hands out one string object per route, whatever the ids in the path', () => {
+    const templater = new RouteTemplater();
+    const a = templater.templateBytes(Buffer.from('/users/123/orders/9f8e1c2a'), 0, 26);
+    const b = templater.templateBytes(Buffer.from('/users/77/orders/0a1b2c3d?x'), 0, 27);
+    expect(a).toBe('/users/:id/orders/:hex');
+    expect(Object.is(a, b)).toBe(true);
+  });
+
+  it('stays bounded and correct under a flood of distinct literal segments', () => {
+    const templater = new RouteTemplater({ cacheSize: 100 });
+    for (let i = 0; i < 60_000; i++) {
+      const path = `/w${i.toString(36)}x/items/${i}`;
+      const buf = Buffer.from(path);
+      expect(templater.templateBytes(buf, 0, buf.length)).toBe(templatePath(path));
+    }
+    expect(templater.cachedPaths).toBeLessThanOrEqual(200);
   });
 });

@@ -38,7 +38,7 @@ describe('createLineGenerator', () => {
       }
       router++;
       expect(parseRouterEvent(buf, 0, buf.length, ev)).toBe(true);
-      expect(ev).toEqual({
+      expect(ev).toMatchObject({
         timestampMs: g.timestampMs,
         app: g.app,
         method: g.method,

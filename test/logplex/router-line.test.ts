@@ -1,16 +1,25 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRouterEvent } from '../../src/logplex/router-event.js';
-import { findRouterHost, parseMs, parseRouterEvent, parseRouterLine } from '../../src/logplex/router-line.js';
+import {
+  findRouterHost,
+  parseMs,
+  parseRouterEvent,
+  parseRouterLine,
+  scanRouterEvent,
+} from '../../src/logplex/router-line.js';
 import { formatRouterLine } from '../../src/logplex/router-line-format.js';
 import { formatSyslogLine } from '../../src/logplex/syslog-frame-format.js';
 import { L10_LINE, routerLine, SAMPLE_FRAMES, SAMPLE_MESSAGES } from './samples.js';
 
+/** parseRouterEvent's fields as strings and numbers (the offsets are scanRouterEvent's business) */
 function event(line: string) {
   const buf = Buffer.from(line);
   const out = createRouterEvent();
   const ok = parseRouterEvent(buf, 0, buf.length, out);
-  return { ok, out };
+  const { src, appStart, appEnd, pathStart, pathEnd, ...fields } = out;
+  if (ok) expect(src).toBeNull();
+  return { ok, out: fields };
 }
 
 describe('parseRouterLine', () => {
@@ -219,6 +228,53 @@ describe('formatRouterLine', () => {
         expect(got.out).toEqual(e);
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('scanRouterEvent', () => {
+  it('leaves host and path as offsets that decode to what parseRouterEvent gives, inside a bigger buffer', () => {
+    const word = fc.stringMatching(/^[a-z0-9./_é-]{1,20}$/);
+    fc.assert(
+      fc.property(
+        fc.record({
+          app: word,
+          path: word.map((w) => `/${w}`),
+          query: fc.constantFrom('', '?a=1', '?q=x y'),
+          code: fc.constantFrom('', 'H12', 'R14', 'L10', 'h12', 'H1234', 'X'),
+          pad: fc.nat(20),
+        }),
+        (e) => {
+          const msg = formatRouterLine({
+            at: e.code ? 'error' : 'info',
+            ...(e.code ? { code: e.code } : {}),
+            method: 'POST',
+            path: e.path + e.query,
+            host: e.app,
+            status: 503,
+          });
+          const line = formatSyslogLine({ timestampMs: 1000, app: 'heroku', procid: 'router', message: msg });
+          const buf = Buffer.concat([Buffer.alloc(e.pad, 0x78), Buffer.from(line), Buffer.from(' tail')]);
+          const end = e.pad + Buffer.byteLength(line);
+          const scanned = createRouterEvent();
+          expect(scanRouterEvent(buf, e.pad, end, scanned)).toBe(true);
+          const parsed = createRouterEvent();
+          expect(parseRouterEvent(buf, e.pad, end, parsed)).toBe(true);
+          expect(scanned.src).toBe(buf);
+          expect(scanned.app).toBe('');
+          expect(scanned.path).toBe('');
+          expect(buf.toString('utf8', scanned.appStart, scanned.appEnd)).toBe(parsed.app);
+          expect(buf.toString('utf8', scanned.pathStart, scanned.pathEnd)).toBe(parsed.path);
+          expect(parsed.path).toBe(e.path + e.query);
+          // codes: interned when H12-shaped, '?' otherwise (what a route records)
+          const shaped = /^[A-Z][0-9]{1,3}$/.test(e.code);
+          expect(scanned.code).toBe(e.code === '' ? '' : shaped ? e.code : '?');
+          expect(parsed.code).toBe(e.code);
+          expect(scanned.method).toBe(parsed.method);
+          expect(scanned.status).toBe(parsed.status);
+        },
+      ),
+      { numRuns: 500 },
     );
   });
 

@@ -1,0 +1,158 @@
+/**
+ * A bounded hash table keyed by a byte range of a record (`buf[start, end)`), so the
+ * hot path can look up "this host", "this raw path" or "this path segment" straight
+ * from the fetched bytes, without decoding a string per record and without the
+ * string hashing a `Map<string, …>` would do on every fresh string.
+ *
+ * Open addressing with linear probing over power-of-two arrays; the keys' bytes are
+ * copied into one slab (the record's buffer is reused by the fetcher, so a key must
+ * never point into it). The caller computes the hash once (`hashBytes`) and may use it
+ * for several tables or for a doorkeeper.
+ *
+ * Bounded: at `maxEntries` entries, or when the slab is full, `set` refuses (returns
+ * false) and the owner decides what to forget (ByteKeyCache below turns that into two
+ * generations). Keys longer than `maxKeyBytes` are never stored.
+ */
+export class ByteKeyTable<V> {
+  readonly maxEntries: number;
+  readonly maxKeyBytes: number;
+  private readonly mask: number;
+  /** hash per slot; 0 = empty (hashBytes never returns 0) */
+  private readonly hashes: Int32Array;
+  /** key offset in the slab and key length, per slot */
+  private readonly offsets: Int32Array;
+  private readonly lengths: Int32Array;
+  private readonly values: (V | undefined)[];
+  private readonly slab: Buffer;
+  private slabUsed = 0;
+  private count = 0;
+
+  constructor(maxEntries: number, maxKeyBytes = 256, slabBytes = maxEntries * 48) {
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+      throw new RangeError(`ByteKeyTable maxEntries must be a positive integer, got ${maxEntries}`);
+    }
+    this.maxEntries = maxEntries;
+    this.maxKeyBytes = maxKeyBytes;
+    let size = 8;
+    while (size < maxEntries * 2) size *= 2; // load factor ≤ 0.5: short probe runs
+    this.mask = size - 1;
+    this.hashes = new Int32Array(size);
+    this.offsets = new Int32Array(size);
+    this.lengths = new Int32Array(size);
+    this.values = new Array(size).fill(undefined);
+    this.slab = Buffer.allocUnsafe(Math.max(slabBytes, maxKeyBytes));
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(buf: Uint8Array, start: number, end: number, hash: number): V | undefined {
+    const len = end - start;
+    const hashes = this.hashes;
+    let slot = hash & this.mask;
+    for (;;) {
+      const h = hashes[slot]!;
+      if (h === 0) return undefined;
+      if (h === hash && this.lengths[slot] === len && this.keyEquals(slot, buf, start, len)) {
+        return this.values[slot];
+      }
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  /** Stores (or replaces) the value; false when the table or its slab is full, or the key too long. */
+  set(buf: Uint8Array, start: number, end: number, hash: number, value: V): boolean {
+    const len = end - start;
+    if (len > this.maxKeyBytes) return false;
+    const hashes = this.hashes;
+    let slot = hash & this.mask;
+    for (;;) {
+      const h = hashes[slot]!;
+      if (h === 0) break;
+      if (h === hash && this.lengths[slot] === len && this.keyEquals(slot, buf, start, len)) {
+        this.values[slot] = value;
+        return true;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    if (this.count >= this.maxEntries || this.slabUsed + len > this.slab.length) return false;
+    const at = this.slabUsed;
+    for (let i = 0; i < len; i++) this.slab[at + i] = buf[start + i]!;
+    this.slabUsed += len;
+    hashes[slot] = hash;
+    this.offsets[slot] = at;
+    this.lengths[slot] = len;
+    this.values[slot] = value;
+    this.count++;
+    return true;
+  }
+
+  clear(): void {
+    if (this.count === 0) return;
+    this.hashes.fill(0);
+    this.values.fill(undefined);
+    this.slabUsed = 0;
+    this.count = 0;
+  }
+
+  private keyEquals(slot: number, buf: Uint8Array, start: number, len: number): boolean {
+    const slab = this.slab;
+    const at = this.offsets[slot]!;
+    for (let i = 0; i < len; i++) if (slab[at + i] !== buf[start + i]) return false;
+    return true;
+  }
+}
+
+/** FNV-1a over the bytes: cheap, no allocation; never 0 (the empty slot). */
+export function hashBytes(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  return h | 1;
+}
+
+/**
+ * Two generations of ByteKeyTable, like TemplateCache: a hit in `young` is one probe;
+ * a hit in `old` copies the entry into `young`. When `young` is full it becomes `old`
+ * and the previous `old` is dropped, so keys not seen for a whole generation age out
+ * and memory stays bounded (2 × generationSize entries).
+ */
+export class ByteKeyCache<V> {
+  private young: ByteKeyTable<V>;
+  private old: ByteKeyTable<V>;
+
+  constructor(
+    readonly generationSize: number,
+    readonly maxKeyBytes = 256,
+  ) {
+    this.young = new ByteKeyTable<V>(generationSize, maxKeyBytes);
+    this.old = new ByteKeyTable<V>(generationSize, maxKeyBytes);
+  }
+
+  get(buf: Uint8Array, start: number, end: number, hash: number): V | undefined {
+    const hit = this.young.get(buf, start, end, hash);
+    if (hit !== undefined) return hit;
+    const aged = this.old.get(buf, start, end, hash);
+    if (aged !== undefined) this.set(buf, start, end, hash, aged);
+    return aged;
+  }
+
+  set(buf: Uint8Array, start: number, end: number, hash: number, value: V): void {
+    if (end - start > this.maxKeyBytes) return;
+    if (this.young.set(buf, start, end, hash, value)) return;
+    const dropped = this.old;
+    dropped.clear();
+    this.old = this.young;
+    this.young = dropped;
+    this.young.set(buf, start, end, hash, value);
+  }
+
+  get size(): number {
+    return this.young.size + this.old.size;
+  }
+
+  clear(): void {
+    this.young.clear();
+    this.old.clear();
+  }
+}

@@ -229,13 +229,10 @@ export class RouteTemplater {
       const hit = this.segmentCache.get(buf, start, end, h);
       if (hit !== undefined) return hit;
     }
-    let result: string;
-    if (this.patterns.length > 0) {
-      // User patterns are regular expressions: they need the segment as a string.
-      result = templateSegment(latin1(buf, start, end), this.patterns);
-    } else {
-      result = builtinPlaceholderBytes(buf, start, end) ?? this.withExtension(buf, start, end);
-    }
+    const result =
+      this.patterns.length > 0
+        ? this.withPatterns(buf, start, end)
+        : (builtinPlaceholderBytes(buf, start, end) ?? this.withExtension(buf, start, end));
     const id = this.segmentId(result);
     // A segment is cached from its second sighting on (one-off ids would churn it).
     if (!long) {
@@ -244,6 +241,22 @@ export class RouteTemplater {
       else this.segmentCache.set(buf, start, end, h, id);
     }
     return id;
+  }
+
+  /**
+   * `templateSegment` with user patterns: they are regular expressions, so they need the
+   * segment as a string; the built-ins still read the bytes, and only a segment with a
+   * dot (a possible `:id.png`) takes the string path in full.
+   */
+  private withPatterns(buf: Buffer, start: number, end: number): string {
+    const segment = latin1(buf, start, end);
+    for (const p of this.patterns) if (p.regex.test(segment)) return p.placeholder;
+    const builtin = builtinPlaceholderBytes(buf, start, end);
+    if (builtin !== null) return builtin;
+    for (let i = start + 1; i < end; i++) {
+      if (buf[i] === 46 /* . */) return templateSegment(segment, this.patterns);
+    }
+    return end - start > MAX_SEGMENT_LENGTH ? PLACEHOLDER_LONG : segment;
   }
 
   /** `templateSegment` without user patterns, for a segment that is no placeholder as a whole. */

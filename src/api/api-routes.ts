@@ -3,7 +3,7 @@ import { appLastSeen } from '../query/app-last-seen.js';
 import { appSummaries } from '../query/app-summaries.js';
 import type { QueryResolutions } from '../query/choose-resolution.js';
 import { ERROR_RATE_DEFINITION } from '../query/error-rate.js';
-import { type DynoSeriesResult, queryDynos } from '../query/query-dynos.js';
+import { type DynoSeriesResult, type DynoStep, queryDynos } from '../query/query-dynos.js';
 import { type MergeFn, readRouteWindows } from '../query/query-routes.js';
 import { formatStep, querySeries, SERIES_GROUPS, type SeriesGroup } from '../query/query-series.js';
 import type { RouteStats } from '../query/route-stats.js';
@@ -32,14 +32,16 @@ const CLOSED_AFTER_MS = 3_600_000;
 export interface ApiDeps {
   redis: RedisClient;
   prefix: string;
-  /** the router topic and the lateness the runtime uses: which windows are final (StepCache) */
+  /** the router (and platform) topic and the lateness the runtime uses: which windows are final (StepCache) */
   routerTopic: string;
   /** where the runtime reads platform lines (R14, memory samples); null = PLATFORM_TOPIC='' (none) */
   platformTopic: string | null;
   allowedLatenessSeconds: number;
   /** ROUTE_CAP_PER_APP: the routes table shows at most this many routes besides `OTHER /:overflow` */
   routeCapPerApp: number;
+  /** final steps of /series and of /dynos, kept between requests */
   stepCache: StepCache;
+  dynoStepCache: StepCache<DynoStep>;
   resolutions: QueryResolutions;
   merge: MergeFn;
   cache: ResponseCache;
@@ -183,6 +185,9 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiDeps): void {
               stepSeconds: plan.stepSeconds,
               resolutionSeconds: plan.resolution,
               nowMs: now,
+              // platform partitions store watermarks and drop late lines like router ones
+              stepCache: deps.dynoStepCache,
+              finalBeforeMs: await finalHorizonMs(redis, prefix, platformTopic, deps.allowedLatenessSeconds),
             });
       return { app: name, ...dynos };
     });

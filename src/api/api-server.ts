@@ -160,6 +160,7 @@ export async function startApi(
     allowedLatenessSeconds: config.runtime.allowedLatenessSeconds,
     routeCapPerApp: config.runtime.routeCapPerApp,
     stepCache: new StepCache(),
+    dynoStepCache: new StepCache(),
     resolutions: resolutionsFromConfig(config.runtime),
     merge,
     cache: new ResponseCache(FRESHNESS_MS),

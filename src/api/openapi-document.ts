@@ -219,7 +219,8 @@ export function openApiDocument() {
     paths: {
       '/api/v1/apps': {
         get: {
-          summary: 'apps with data: latest window, requests, rpm and error rate over a range',
+          summary:
+            'apps with data (router or dyno): latest window, requests, rpm and error rate over a range',
           parameters: [
             instant('since', 'range start, default -15m'),
             instant('until', 'range end, default now'),

@@ -4,7 +4,21 @@ import {
   partitionAppsKey,
   partitionsKey,
   partitionTag,
+  platformAppsKey,
 } from '../sinks/redis/redis-keys.js';
+
+/**
+ * Both apps indexes, for the readers that ask whether routemeter knows an app at all
+ * (appLastSeen, listApps): an app with only dyno data (a worker app, or one whose router
+ * lines go elsewhere) is as known as one with router data. A partition is a router or a
+ * platform one, so one of its two indexes does not exist; a ZSCORE or ZRANGE of a missing
+ * key costs Redis next to nothing and goes out with the others (still one round trip per
+ * node), which is cheaper than telling the readers which topic is which.
+ */
+export const APP_INDEXES: ReadonlyArray<(prefix: string, tag: string) => string> = [
+  partitionAppsKey,
+  platformAppsKey,
+];
 
 /** Which apps index to look in, and optionally only the partitions of one topic. */
 export interface AppIndex {

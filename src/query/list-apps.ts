@@ -1,23 +1,23 @@
 import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { toRedisError } from '../sinks/redis/redis-errors.js';
-import { partitionAppsKey } from '../sinks/redis/redis-keys.js';
-import { allPartitionTags } from './find-app-partitions.js';
+import { APP_INDEXES, allPartitionTags } from './find-app-partitions.js';
 
 export interface AppSummary {
   app: string;
-  /** start of the latest window flushed for the app (event time), ms */
+  /** start of the latest window flushed for the app, router or dyno (event time), ms */
   lastSeenMs: number;
 }
 
 /**
  * Apps with stored data, most recently seen first: the union of every partition's
- * apps index (one ZRANGE per partition, not a SCAN), keeping each app's latest window.
+ * apps indexes, router and dyno (one ZRANGE per partition and index, not a SCAN), keeping
+ * each app's latest window. An app with only dyno data is listed like any other.
  */
 export async function listApps(redis: RedisClient, prefix: string): Promise<AppSummary[]> {
   try {
     const tags = await allPartitionTags(redis, prefix);
     const lists = await Promise.all(
-      tags.map((tag) => redis.zrange(partitionAppsKey(prefix, tag), 0, -1, 'WITHSCORES')),
+      tags.flatMap((tag) => APP_INDEXES.map((key) => redis.zrange(key(prefix, tag), 0, -1, 'WITHSCORES'))),
     );
     const latest = new Map<string, number>();
     for (const flat of lists) {

@@ -14,6 +14,7 @@ import { chooseResolution, DEFAULT_RESOLUTIONS, type QueryResolutions } from './
 import { findAppPartitions } from './find-app-partitions.js';
 import { checkRange, checkResolution, readWindowHashes, type StoredWindow } from './read-window-hashes.js';
 import { round4, type StepLayout, stepHeader, stepLayout, stepOf } from './series-steps.js';
+import type { StepCache } from './step-cache.js';
 
 /**
  * Dyno memory, load and platform events of one app, at the steps of its response-time
@@ -36,6 +37,10 @@ import { round4, type StepLayout, stepHeader, stepLayout, stepOf } from './serie
  * window add up like windows of different starts. A series is null in a step without a
  * sample of its kind (no memory sample → the memory series are null; `dynos` counts the
  * dynos with a memory or load sample, null when none).
+ *
+ * With a `stepCache`, steps that end before `finalBeforeMs` (the platform topic's final
+ * horizon, step-cache.ts) are kept folded between calls, as querySeries keeps its steps:
+ * a wall screen showing 7 days then reads only the steps that can still change.
  */
 export interface DynoQuery {
   app: string;
@@ -53,6 +58,18 @@ export interface DynoQuery {
   nowMs?: number;
   /** the sink's resolutions, for choosing one (default: Config defaults) */
   resolutions?: QueryResolutions;
+  /** keeps steps that end before `finalBeforeMs` between calls (see StepCache) */
+  stepCache?: StepCache<DynoStep>;
+  finalBeforeMs?: number;
+}
+
+/**
+ * One step folded: per process type its totals, and its events (per window, dyno and
+ * code). What the step cache keeps; never changed once built.
+ */
+export interface DynoStep {
+  readonly totals: ReadonlyArray<readonly [processType: string, totals: StepTotals]>;
+  readonly events: readonly DynoEvent[];
 }
 
 export interface DynoEvent {
@@ -118,30 +135,59 @@ export async function queryDynos(
     );
   }
   const layout = stepLayout(fromMs, toMs, stepSeconds);
+  // Only the steps not already folded and final are read from Redis; cached steps are taken
+  // once, here (an entry expiring during the fold would leave a step that was not read).
+  const cache = q.stepCache;
+  const finalBeforeMs = Math.min(q.finalBeforeMs ?? Number.NEGATIVE_INFINITY, toMs);
+  const key = (stepStartMs: number) => `${app}\n${resolution}\n${stepSeconds}\n${stepStartMs}`;
+  const known = new Map<number, DynoStep>();
+  let readFromMs = layout.startMs;
+  if (cache !== undefined) {
+    while (readFromMs + layout.stepMs <= finalBeforeMs) {
+      const hit = cache.get(key(readFromMs));
+      if (hit === undefined) break;
+      known.set(readFromMs, hit);
+      readFromMs += layout.stepMs;
+    }
+  }
   try {
     const tags = await findAppPartitions(redis, prefix, app, {
       appsKey: platformAppsKey,
       topic: q.platformTopic,
     });
     const [windows, states] = await Promise.all([
-      readWindowHashes(
-        redis,
-        tags,
-        layout.startMs / 1000,
-        toMs,
-        (tag) => dynoWindowIndexKey(prefix, tag, resolution, app),
-        (tag, start) => dynoWindowKey(prefix, tag, resolution, app, start),
-      ),
+      readFromMs < toMs
+        ? readWindowHashes(
+            redis,
+            tags,
+            readFromMs / 1000,
+            toMs,
+            (tag) => dynoWindowIndexKey(prefix, tag, resolution, app),
+            (tag, start) => dynoWindowKey(prefix, tag, resolution, app, start),
+          )
+        : [],
       Promise.all(tags.map((tag) => redis.hgetallBuffer(dynoStateKey(prefix, tag, app)))),
     ]);
-    return foldDynos(app, windows, states, { layout, stepSeconds, resolutionSeconds: resolution });
+    return foldDynos(app, windows, states, {
+      layout,
+      stepSeconds,
+      resolutionSeconds: resolution,
+      knownSteps: known,
+      ...(cache === undefined
+        ? {}
+        : {
+            onStepFolded: (stepStartMs: number, step: DynoStep) => {
+              if (stepStartMs + layout.stepMs <= finalBeforeMs) cache.set(key(stepStartMs), step);
+            },
+          }),
+    });
   } catch (err) {
     throw toRedisError(err, `query dynos of ${app}`);
   }
 }
 
 /** One process type in one step: what its series are folded from. */
-interface StepTotals {
+export interface StepTotals {
   memorySamples: number;
   totalSum: number;
   totalMax: number;
@@ -223,23 +269,34 @@ export function foldDynos(
   app: string,
   windows: readonly StoredWindow[],
   states: ReadonlyArray<Record<string, Buffer>>,
-  o: { layout: StepLayout; stepSeconds: number; resolutionSeconds: number },
+  o: {
+    layout: StepLayout;
+    stepSeconds: number;
+    resolutionSeconds: number;
+    /** steps already folded (from the step cache), by step start (ms): used as they are */
+    knownSteps?: ReadonlyMap<number, DynoStep>;
+    /** called with every step folded here from windows (empty ones too): queryDynos caches the final ones */
+    onStepFolded?: (stepStartMs: number, step: DynoStep) => void;
+  },
 ): DynoSeriesResult {
   const { layout } = o;
-  const perType = new Map<string, Array<StepTotals | undefined>>();
-  const events = new Map<string, DynoEvent>();
+  // per step: process type → totals, and `start\ndyno\ncode` → event
+  const folded = Array.from({ length: layout.steps }, () => ({
+    totals: new Map<string, StepTotals>(),
+    events: new Map<string, DynoEvent>(),
+  }));
   for (const w of windows) {
     const step = stepOf(layout, w.start);
-    if (step < 0) continue;
+    if (step < 0 || o.knownSteps?.has(layout.startMs + step * layout.stepMs)) continue;
+    const { totals, events } = folded[step]!;
     for (const d of windowDeltas(app, o.resolutionSeconds, w)) {
       if (d.memorySamples > 0 || d.loadSamples > 0) {
-        let steps = perType.get(d.processType);
-        if (steps === undefined) {
-          steps = new Array(layout.steps);
-          perType.set(d.processType, steps);
+        let t = totals.get(d.processType);
+        if (t === undefined) {
+          t = emptyTotals();
+          totals.set(d.processType, t);
         }
-        steps[step] ??= emptyTotals();
-        addWindow(steps[step]!, d);
+        addWindow(t, d);
       }
       for (const code in d.events) {
         const key = `${w.start}\n${d.dyno}\n${code}`;
@@ -257,13 +314,32 @@ export function foldDynos(
       }
     }
   }
+  const steps: DynoStep[] = folded.map((f, s) => {
+    const startMs = layout.startMs + s * layout.stepMs;
+    const known = o.knownSteps?.get(startMs);
+    if (known !== undefined) return known;
+    const step: DynoStep = { totals: [...f.totals], events: [...f.events.values()] };
+    o.onStepFolded?.(startMs, step);
+    return step;
+  });
+  const perType = new Map<string, Array<StepTotals | undefined>>();
+  steps.forEach((step, s) => {
+    for (const [pt, t] of step.totals) {
+      let series = perType.get(pt);
+      if (series === undefined) {
+        series = new Array(layout.steps);
+        perType.set(pt, series);
+      }
+      series[s] = t;
+    }
+  });
   const processTypes = [...perType.keys()].sort(compareProcessTypes);
   const data: Record<string, Array<number | null>> = {};
   for (const pt of processTypes) {
-    const steps = perType.get(pt)!;
+    const perStep = perType.get(pt)!;
     for (const [name, value] of SERIES) {
       const series = new Array<number | null>(layout.steps);
-      for (let s = 0; s < layout.steps; s++) series[s] = steps[s] === undefined ? null : value(steps[s]!);
+      for (let s = 0; s < layout.steps; s++) series[s] = perStep[s] === undefined ? null : value(perStep[s]!);
       data[`${name}.${pt}`] = series;
     }
   }
@@ -272,9 +348,9 @@ export function foldDynos(
     resolution_seconds: o.resolutionSeconds,
     data,
     process_types: processTypes,
-    events: [...events.values()].sort(
-      (a, b) => a.time_ms - b.time_ms || compareDynos(a.dyno, b.dyno) || (a.code < b.code ? -1 : 1),
-    ),
+    events: steps
+      .flatMap((step) => step.events)
+      .sort((a, b) => a.time_ms - b.time_ms || compareDynos(a.dyno, b.dyno) || (a.code < b.code ? -1 : 1)),
     dynos: currentDynos(states),
   };
 }

@@ -14,9 +14,14 @@ import type { RouteStats } from './route-stats.js';
  * (docs/windows.md), so no flush can write into such a window again. Partitions
  * that never stored a watermark are skipped; entries also expire after `ttlMs`,
  * so a backlog arriving on a fresh partition is seen within that time.
+ *
+ * The same holds for dyno steps (queryDynos): platform partitions store a watermark and
+ * drop late lines by the same rule, so their horizon comes from the platform topic's
+ * watermarks. `V` is what one step folds to: RouteStats (or null: no window) for a
+ * series, DynoStep for dynos; one cache per kind, each with its own key space.
  */
-export class StepCache {
-  private readonly entries = new Map<string, { at: number; stats: RouteStats | null }>();
+export class StepCache<V = RouteStats | null> {
+  private readonly entries = new Map<string, { at: number; value: V }>();
 
   constructor(
     private readonly maxEntries = 50_000,
@@ -24,19 +29,20 @@ export class StepCache {
     private readonly now: () => number = Date.now,
   ) {}
 
-  get(key: string): RouteStats | null | undefined {
+  /** The step's folded value, or undefined when not cached (or expired). */
+  get(key: string): V | undefined {
     const hit = this.entries.get(key);
     if (hit === undefined) return undefined;
     if (this.now() - hit.at >= this.ttlMs) {
       this.entries.delete(key);
       return undefined;
     }
-    return hit.stats;
+    return hit.value;
   }
 
-  set(key: string, stats: RouteStats | null): void {
+  set(key: string, value: V): void {
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(key, { at: this.now(), stats });
+    this.entries.set(key, { at: this.now(), value });
   }
 
   get size(): number {
@@ -44,7 +50,7 @@ export class StepCache {
   }
 }
 
-/** ms before which windows are final (see StepCache), or -Infinity when nothing is known. */
+/** ms before which the windows of `topic` are final (see StepCache), or -Infinity when nothing is known. */
 export async function finalHorizonMs(
   redis: RedisClient,
   prefix: string,

@@ -18,32 +18,68 @@ import { Field, type PartitionCounters } from './worker-metrics.js';
  * the group's committed offset stands in for it (the supervisor commits every
  * flushed offset to the group), or the log start if the group never committed.
  *
- * Its last successful answer also tells readiness whether Kafka is reachable.
+ * One probe (one admin client, one timer) serves every topic the process consumes: the
+ * router topic and, with PLATFORM_TOPIC on, the platform topic, each with its own
+ * counters and assigned partitions. Each probe asks for the topics together; a topic that
+ * fails does not hide the other's answer.
+ *
+ * The first topic's last successful answer (the router topic's) also tells readiness
+ * whether Kafka is reachable.
  */
-export interface LagProbeOptions {
-  admin: Admin;
+/** One topic the probe measures: its partitions' counters and the ones assigned here. */
+export interface LagProbeTopic {
   topic: string;
-  groupId: string;
-  intervalMs: number;
   counters: () => PartitionCounters | null;
   /** partitions the group assigned to this process */
   assigned: () => number[];
+}
+
+export interface LagProbeOptions {
+  admin: Admin;
+  /** the first one (the router topic) is the one readiness follows (`lastSuccessMs`) */
+  topics: readonly LagProbeTopic[];
+  groupId: string;
+  intervalMs: number;
   logger: Logger;
   now?: () => number;
 }
 
+/** What the brokers last said about one topic. */
+interface TopicOffsets {
+  readonly spec: LagProbeTopic;
+  readonly logEnd: Map<number, number>;
+  readonly logStart: Map<number, number>;
+  readonly committed: Map<number, number>;
+  failures: number;
+  lastSuccessMs: number;
+}
+
 export class LagProbe {
-  private readonly logEnd = new Map<number, number>();
-  private readonly logStart = new Map<number, number>();
-  private readonly committed = new Map<number, number>();
+  private readonly topics = new Map<string, TopicOffsets>();
+  private readonly first: TopicOffsets;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private connected = false;
-  private failures = 0;
-  /** wall clock (ms) of the last successful ListOffsets; 0 = never */
-  lastSuccessMs = 0;
 
-  constructor(private readonly opts: LagProbeOptions) {}
+  constructor(private readonly opts: LagProbeOptions) {
+    if (opts.topics.length === 0) throw new TypeError('LagProbe: topics must name at least one topic');
+    for (const spec of opts.topics) {
+      this.topics.set(spec.topic, {
+        spec,
+        logEnd: new Map(),
+        logStart: new Map(),
+        committed: new Map(),
+        failures: 0,
+        lastSuccessMs: 0,
+      });
+    }
+    this.first = this.topics.get(opts.topics[0]!.topic)!;
+  }
+
+  /** wall clock (ms) of the last successful ListOffsets of the first topic; 0 = never */
+  get lastSuccessMs(): number {
+    return this.first.lastSuccessMs;
+  }
 
   start(): void {
     void this.probe();
@@ -58,7 +94,7 @@ export class LagProbe {
     if (this.connected) await this.opts.admin.disconnect().catch(() => {});
   }
 
-  /** One probe; overlapping calls share it. Never rejects. */
+  /** One probe of every topic; overlapping calls share it. Never rejects. */
   probe(): Promise<void> {
     if (!this.inFlight) {
       this.inFlight = this.probeOnce().finally(() => {
@@ -69,20 +105,30 @@ export class LagProbe {
   }
 
   private async probeOnce(): Promise<void> {
-    const { admin, topic, logger } = this.opts;
     // Bounded by the interval, so a broker outage shows as failed probes, not as one that hangs.
     const budget = Math.max(1000, this.opts.intervalMs);
     try {
       if (!this.connected) {
-        await withTimeout(admin.connect(), budget, 'lag probe connect');
+        await withTimeout(this.opts.admin.connect(), budget, 'lag probe connect');
         this.connected = true;
       }
+    } catch (err) {
+      for (const t of this.topics.values()) this.failed(t, err);
+      return;
+    }
+    await Promise.all([...this.topics.values()].map((t) => this.probeTopic(t, budget)));
+  }
+
+  private async probeTopic(t: TopicOffsets, budget: number): Promise<void> {
+    const { admin, logger } = this.opts;
+    const { topic } = t.spec;
+    try {
       const offsets = await withTimeout(admin.fetchTopicOffsets(topic), budget, 'ListOffsets');
       for (const o of offsets) {
-        this.logEnd.set(o.partition, Number(o.high));
-        this.logStart.set(o.partition, Number(o.low));
+        t.logEnd.set(o.partition, Number(o.high));
+        t.logStart.set(o.partition, Number(o.low));
       }
-      const unknown = this.opts.assigned().filter((p) => !this.startedHere(p));
+      const unknown = t.spec.assigned().filter((p) => !startedHere(t.spec, p));
       if (unknown.length > 0) {
         const groups = await withTimeout(
           admin.fetchOffsets({ groupId: this.opts.groupId, topics: [topic] }),
@@ -91,43 +137,51 @@ export class LagProbe {
         );
         for (const { partitions } of groups) {
           for (const { partition, offset } of partitions) {
-            if (Number(offset) >= 0) this.committed.set(partition, Number(offset));
+            if (Number(offset) >= 0) t.committed.set(partition, Number(offset));
           }
         }
       }
-      this.lastSuccessMs = (this.opts.now ?? Date.now)();
-      if (this.failures > 0) logger.info({ topic, failures: this.failures }, 'lag probe reaches Kafka again');
-      this.failures = 0;
+      t.lastSuccessMs = (this.opts.now ?? Date.now)();
+      if (t.failures > 0) logger.info({ topic, failures: t.failures }, 'lag probe reaches Kafka again');
+      t.failures = 0;
     } catch (err) {
-      // Logged on the first failure and then every 12th (once a minute at the default 5 s), not every probe.
-      if (this.failures++ % 12 === 0) {
-        logger.warn(
-          { topic, failures: this.failures, err: (err as Error).message },
-          'lag probe failed: Kafka unreachable?',
-        );
-      }
+      this.failed(t, err);
     }
   }
 
-  /** Records between the log end and the stored next offset; null when the partition is not assigned here or not known yet. */
-  lag(partition: number): number | null {
-    if (!this.opts.assigned().includes(partition)) return null;
-    const counters = this.opts.counters();
+  private failed(t: TopicOffsets, err: unknown): void {
+    // Logged on the first failure and then every 12th (once a minute at the default 5 s), not every probe.
+    if (t.failures++ % 12 === 0) {
+      this.opts.logger.warn(
+        { topic: t.spec.topic, failures: t.failures, err: (err as Error).message },
+        'lag probe failed: Kafka unreachable?',
+      );
+    }
+  }
+
+  /**
+   * Records between the log end and the stored next offset of one of the probe's topics;
+   * null when the partition is not assigned here or not known yet.
+   */
+  lag(topic: string, partition: number): number | null {
+    const t = this.topics.get(topic);
+    if (t === undefined || !t.spec.assigned().includes(partition)) return null;
+    const counters = t.spec.counters();
     const fetched = counters ? counters.get(partition, Field.highWatermark) : 0;
-    const end = Math.max(this.logEnd.get(partition) ?? -1, fetched);
+    const end = Math.max(t.logEnd.get(partition) ?? -1, fetched);
     if (end < 0) return null;
     let stored: number | undefined;
-    if (counters && this.startedHere(partition)) {
+    if (counters && startedHere(t.spec, partition)) {
       stored = counters.get(partition, Field.flushed);
     } else {
-      stored = this.committed.get(partition) ?? this.logStart.get(partition);
+      stored = t.committed.get(partition) ?? t.logStart.get(partition);
     }
     return stored === undefined ? null : Math.max(0, end - stored);
   }
+}
 
-  /** The partition was claimed and started in this process at least once (its stored offset is in the counters). */
-  private startedHere(partition: number): boolean {
-    const counters = this.opts.counters();
-    return counters !== null && counters.get(partition, Field.lastFlushMs) > 0;
-  }
+/** The partition was claimed and started in this process at least once (its stored offset is in the counters). */
+function startedHere(spec: LagProbeTopic, partition: number): boolean {
+  const counters = spec.counters();
+  return counters !== null && counters.get(partition, Field.lastFlushMs) > 0;
 }

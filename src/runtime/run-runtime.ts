@@ -36,45 +36,37 @@ export async function runRuntime(
   let supervisor: Supervisor | null = null;
   const counters = () => (supervisor ? supervisor.partitionCounters : null);
   const assigned = () => supervisor?.ownedPartitions ?? [];
-  const probe = new LagProbe({
-    admin: createKafka(config, `routemeter-lag-probe-${process.pid}`).admin(),
-    topic: config.topics.router,
-    groupId: config.consumerGroup,
-    intervalMs: config.runtime.lagProbeIntervalMs,
-    counters,
-    assigned,
-    logger,
-  });
   // The platform topic's partitions (PLATFORM_TOPIC on): same counters, lag and readiness.
   const platformTopic = config.topics.platform;
   const platformCounters = () => (supervisor ? supervisor.platformCounters : null);
   const platformAssigned = () => supervisor?.ownedPlatformPartitions ?? [];
-  const platformProbe =
-    platformTopic === null
-      ? null
-      : new LagProbe({
-          admin: createKafka(config, `routemeter-lag-probe-platform-${process.pid}`).admin(),
-          topic: platformTopic,
-          groupId: config.consumerGroup,
-          intervalMs: config.runtime.lagProbeIntervalMs,
-          counters: platformCounters,
-          assigned: platformAssigned,
-          logger,
-        });
+  // One probe and one admin client for both topics (the router topic first: readiness follows it).
+  const probe = new LagProbe({
+    admin: createKafka(config, `routemeter-lag-probe-${process.pid}`).admin(),
+    topics: [
+      { topic: config.topics.router, counters, assigned },
+      ...(platformTopic === null
+        ? []
+        : [{ topic: platformTopic, counters: platformCounters, assigned: platformAssigned }]),
+    ],
+    groupId: config.consumerGroup,
+    intervalMs: config.runtime.lagProbeIntervalMs,
+    logger,
+  });
   const metricsEvents = new RuntimeMetrics({
     registry,
     topic: config.topics.router,
     counters,
     partitions: assigned,
-    lag: (p) => probe.lag(p),
-    ...(platformTopic === null || platformProbe === null
+    lag: (p) => probe.lag(config.topics.router, p),
+    ...(platformTopic === null
       ? {}
       : {
           platform: {
             topic: platformTopic,
             counters: platformCounters,
             partitions: platformAssigned,
-            lag: (p: number) => platformProbe.lag(p),
+            lag: (p: number) => probe.lag(platformTopic, p),
           },
         }),
     workers: config.runtime.workerThreads,
@@ -137,10 +129,9 @@ export async function runRuntime(
   health.start();
   probe.start();
   summary?.publisher.start();
-  platformProbe?.start();
   const closeProbes = async () => {
     health.stop();
-    await Promise.all([probe.stop(), platformProbe?.stop(), summary?.close()]);
+    await Promise.all([probe.stop(), summary?.close()]);
     pingRedis.disconnect();
   };
   try {

@@ -24,7 +24,8 @@ export interface RuntimeHealthOptions {
   registry: Registry;
   /** a main-thread client used only for PING (offline queue off, so a down store fails fast) */
   redis: { ping(): Promise<string> };
-  probe: LagProbe;
+  /** the lag probe: its router topic's last ListOffsets answer says whether Kafka is reachable */
+  probe: Pick<LagProbe, 'lastSuccessMs'>;
   counters: () => PartitionCounters | null;
   /** partitions the group assigned to this process */
   assigned: () => number[];

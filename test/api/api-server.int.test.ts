@@ -24,6 +24,14 @@ const DYNO_LINES = makeDynoLines(APP, {
   restartAtMs: T0 + 390_500,
   r10AtMs: T0 + 192_250,
 });
+// A worker app: dyno lines only, no router line ever (it must still be a known app).
+const DYNO_ONLY_APP = 'jobs.example.com';
+const DYNO_ONLY_LINES = makeDynoLines(DYNO_ONLY_APP, {
+  startMs: T0,
+  minutes: 10,
+  seed: 31,
+  dynos: [{ dyno: 'worker.1', quotaMb: 1024, baseMb: 300, leakMbPerMin: 1 }],
+});
 
 interface DynoAnswer {
   start_time: string;
@@ -67,7 +75,7 @@ describe('routemeter serve: the JSON API', () => {
         onCleanup: (fn) => cleanups.unshift(fn),
         seed: async (redis, prefix) => {
           await ingest(redis, prefix, events, 3);
-          await flushDynoLines(redis, prefix, PLATFORM_TOPIC, DYNO_LINES);
+          await flushDynoLines(redis, prefix, PLATFORM_TOPIC, [...DYNO_LINES, ...DYNO_ONLY_LINES]);
         },
       },
     );
@@ -239,12 +247,41 @@ describe('routemeter serve: the JSON API', () => {
     expect(((await bad.json()) as { error: { parameter: string } }).error.parameter).toBe('step');
   });
 
-  it('apps: every app with its requests in the range', async () => {
+  it('an app with only dyno data is known: its dynos, empty routes and series, not a 404', async () => {
+    const query = `${range}&step=1m`;
+    const res = await fx.get(`/api/v1/apps/${DYNO_ONLY_APP}/dynos?${query}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as DynoAnswer;
+    const oracle = dynoOracle(DYNO_ONLY_LINES, {
+      fromMs: T0,
+      toMs: T1,
+      stepSeconds: 60,
+      resolutionSeconds: body.resolution_seconds,
+    });
+    expect(body.process_types).toEqual(['worker']);
+    expect(body.data['memory_total_max_mb.worker']).toEqual(oracle.data['memory_total_max_mb.worker']);
+    expect(body.dynos.map((d) => d.dyno)).toEqual(['worker.1']);
+    const routes = await fx.get(`/api/v1/apps/${DYNO_ONLY_APP}/routes?${range}`);
+    expect(routes.status).toBe(200);
+    expect(((await routes.json()) as { routes: unknown[] }).routes).toEqual([]);
+    const series = await fx.get(`/api/v1/apps/${DYNO_ONLY_APP}/series?${query}`);
+    expect(series.status).toBe(200);
+    const seriesBody = (await series.json()) as { data: Record<string, unknown[]> };
+    expect(seriesBody.data['rpm.2xx']!.every((v) => v === null)).toBe(true);
+    // a token limited to other apps still gets the same 404 as for an unknown app
+    expect((await fx.get(`/api/v1/apps/${DYNO_ONLY_APP}/dynos?${query}`, { token: SHOP_TOKEN })).status).toBe(
+      404,
+    );
+  });
+
+  it('apps: every app with its requests in the range, dyno-only apps with none', async () => {
     const body = (await (await fx.get(`/api/v1/apps?${range}`)).json()) as {
       apps: Array<{ app: string; requests: number; last_seen: string }>;
     };
     const byApp = new Map(body.apps.map((a) => [a.app, a]));
-    expect([...byApp.keys()].sort()).toEqual(['api.example.com', 'shop.example.com']);
+    expect([...byApp.keys()].sort()).toEqual(['api.example.com', DYNO_ONLY_APP, 'shop.example.com']);
+    // its last dyno window: the lines end at T1 (10-s windows)
+    expect(Date.parse(byApp.get(DYNO_ONLY_APP)!.last_seen)).toBeGreaterThanOrEqual(T1 - 20_000);
     for (const [app, a] of byApp)
       expect(a.requests).toBe(events.filter((e) => e.app === app && inRange(e)).length);
   });

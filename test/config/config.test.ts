@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS, loadConfig } from '../../src/config/config.js';
+import { CONFIG_VARIABLES, DEFAULTS, loadConfig } from '../../src/config/config.js';
 import { isRoutemeterError } from '../../src/errors/routemeter-error.js';
 
 function configError(env: Record<string, string>): string {
@@ -187,5 +188,18 @@ describe('loadConfig', () => {
       expect(m).toMatch(/^DRAIN_HOT_APPS: /);
       expect(m).toMatch(message);
     }
+  });
+});
+
+describe('the README’s configuration table', () => {
+  it('names every variable the config reads, and no other', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'));
+    const table = section.slice(0, section.indexOf('\n## '));
+    const named = new Set<string>();
+    for (const row of table.split('\n').filter((l) => l.startsWith('| `')))
+      for (const m of row.split('|')[1]!.matchAll(/`([A-Z][A-Z0-9_]*)`/g)) named.add(m[1]!);
+    expect(CONFIG_VARIABLES.filter((v) => !named.has(v))).toEqual([]);
+    expect([...named].filter((v) => !CONFIG_VARIABLES.includes(v))).toEqual([]);
   });
 });

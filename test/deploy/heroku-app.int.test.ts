@@ -42,6 +42,16 @@ const ADDON_VARS: Record<string, string[]> = {
   'heroku-redis': ['REDIS_URL'],
 };
 
+/** Config vars app.json does not declare, and why; every other one src/config reads must be there. */
+const NOT_IN_APP_JSON: Record<string, string> = {
+  PORT: 'Heroku sets it on the web dyno',
+  ...Object.fromEntries(
+    Object.values(ADDON_VARS)
+      .flat()
+      .map((name) => [name, 'set by its add-on']),
+  ),
+};
+
 describe('app.json and the Procfile', () => {
   it('start only subcommands the CLI has', () => {
     const commands = cliCommands();
@@ -72,6 +82,20 @@ describe('app.json and the Procfile', () => {
       expect(Object.keys(ADDON_VARS), `add-on ${addon.plan}`).toContain(service);
       for (const name of ADDON_VARS[service]!) expect(CONFIG_VARIABLES).toContain(name);
     }
+  });
+
+  it('declare every config var src/config reads, with a description, unless an add-on or Heroku sets it', () => {
+    const env = appJson.env ?? {};
+    const missing = CONFIG_VARIABLES.filter((name) => !(name in env) && NOT_IN_APP_JSON[name] === undefined);
+    expect(missing, 'config vars app.json lacks').toEqual([]);
+    for (const [name, why] of Object.entries(NOT_IN_APP_JSON)) {
+      expect(env, `${name}: ${why}`).not.toHaveProperty(name);
+      expect(CONFIG_VARIABLES).toContain(name);
+    }
+    for (const [name, spec] of Object.entries(env))
+      expect(spec.description?.length ?? 0, `${name} has a description`).toBeGreaterThan(10);
+    // '' means off for these two (loadConfig): a blank form field must not turn them off
+    for (const name of ['PLATFORM_TOPIC', 'DYNO_SUMMARY_TOPIC']) expect(env[name]?.value, name).toBeTruthy();
   });
 
   it('provide every variable the processes cannot start without', () => {

@@ -52,6 +52,30 @@ const STEADY_LAG_SECONDS = 7;
 /** records/s one runtime replica with 1 CPU sustains at 70 % (≈14 µs CPU per record) */
 const REPLICA_RECORDS_PER_SECOND = 25_000;
 
+/**
+ * The variables the ConfigMap does not hold, and why; every other variable src/config reads
+ * must be one of its keys (a new variable fails the test until it is added or listed here).
+ */
+const NOT_IN_CONFIG_MAP: Record<string, 'secret' | 'per-container' | string> = {
+  PORT: 'per-container',
+  METRICS_PORT: 'per-container',
+  KAFKA_URL: 'secret',
+  KAFKA_TRUSTED_CERT: 'secret',
+  KAFKA_CLIENT_CERT: 'secret',
+  KAFKA_CLIENT_CERT_KEY: 'secret',
+  KAFKA_PREFIX: 'secret',
+  REDIS_URL: 'secret',
+  DRAIN_USERS: 'secret',
+  API_TOKENS: 'secret',
+  API_USERS: 'secret',
+  ROUTEMETER_WEB: 'Heroku only: what the web dyno runs; each Deployment here names its subcommand',
+  REPLAY_TARGET_BASIC_AUTH: 'credentials of a one-off `routemeter replay`, given in its own environment',
+  REPLAY_TARGET_BEARER_TOKEN: 'credentials of a one-off `routemeter replay`, given in its own environment',
+};
+
+/** ConfigMap values of the base that are this deployment's choices, not the code's defaults. */
+const BASE_CHOICES = ['TOPIC_PARTITIONS'];
+
 const variants = [
   { name: 'base', dir: join(KUBERNETES_DIR, 'base') },
   ...readdirSync(join(KUBERNETES_DIR, 'overlays')).map((name) => ({
@@ -112,6 +136,32 @@ describe.each(variants)('deploy/kubernetes/$name', ({ dir }) => {
     // every value the ConfigMap holds is one the config accepts
     expect(() => loadConfig({ ...configMap.data })).not.toThrow();
     for (const key of Object.keys(configMap.data)) expect(CONFIG_VARIABLES).toContain(key);
+  });
+
+  it('names every variable src/config reads: in the ConfigMap, from the Secret, per container, or excluded with a reason', () => {
+    const all = containers(objects);
+    for (const c of all)
+      expect(c.envFrom, `${c.name} loads the whole ConfigMap`).toContainEqual({
+        configMapRef: { name: 'routemeter-config' },
+      });
+    const fromSecret = new Set(all.flatMap((c) => (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef)));
+    const secretNames = new Set([...fromSecret].map((e) => e.name));
+    const perContainer = new Set(all.flatMap((c) => (c.env ?? []).filter((e) => e.value !== undefined)));
+    const perContainerNames = new Set([...perContainer].map((e) => e.name));
+    const missing: string[] = [];
+    for (const name of CONFIG_VARIABLES) {
+      const why = NOT_IN_CONFIG_MAP[name];
+      if (why === undefined) {
+        if (!(name in configMap.data)) missing.push(name);
+        continue;
+      }
+      expect(configMap.data, `${name} is listed as ${why}, not a ConfigMap key`).not.toHaveProperty(name);
+      // the reason must be true of the manifests
+      if (why === 'secret') expect(secretNames, `${name}: from the Secret`).toContain(name);
+      if (why === 'per-container') expect(perContainerNames, `${name}: set on a container`).toContain(name);
+    }
+    expect(missing, 'variables src/config reads that deploy/kubernetes/base/config.yaml lacks').toEqual([]);
+    for (const name of Object.keys(NOT_IN_CONFIG_MAP)) expect(CONFIG_VARIABLES).toContain(name);
   });
 
   it('probes /healthz and /readyz on the port the process listens on', () => {
@@ -186,5 +236,19 @@ describe.each(variants)('deploy/kubernetes/$name', ({ dir }) => {
       (r) => r.parameter,
     );
     expect(params.sort()).toEqual(['ca', 'cert', 'key', 'tls']);
+  });
+});
+
+describe('deploy/kubernetes/base ConfigMap', () => {
+  const configMap = renderKustomization(join(KUBERNETES_DIR, 'base')).find(
+    (o) => o.kind === 'ConfigMap' && o.metadata.name === 'routemeter-config',
+  ) as unknown as { data: Record<string, string> };
+
+  it('holds the defaults in effect, apart from the deployment’s choices (a changed default is not pinned here)', () => {
+    const defaults = Object.fromEntries(
+      Object.entries(configMap.data).filter(([name]) => !BASE_CHOICES.includes(name)),
+    );
+    expect(loadConfig(defaults)).toEqual(loadConfig({}));
+    for (const name of BASE_CHOICES) expect(configMap.data).toHaveProperty(name);
   });
 });

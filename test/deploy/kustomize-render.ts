@@ -115,6 +115,7 @@ export interface Container {
       secretKeyRef?: { name: string; key: string; optional?: boolean };
     };
   }>;
+  envFrom?: Array<{ configMapRef?: { name: string }; secretRef?: { name: string } }>;
   [k: string]: unknown;
 }
 

@@ -10,11 +10,14 @@ import {
   DYNO_STALE_MS,
   type DynoQuery,
   type DynoSeriesResult,
+  type DynoStep,
   queryDynos,
 } from '../../src/query/query-dynos.js';
+import { StepCache } from '../../src/query/step-cache.js';
 import { claimPartition } from '../../src/sinks/redis/claim-partition.js';
 import { flushPlatformPartition } from '../../src/sinks/redis/flush-platform-partition.js';
 import type { RedisClient } from '../../src/sinks/redis/redis-client.js';
+import { dynoWindowIndexKey, dynoWindowKey, partitionTag } from '../../src/sinks/redis/redis-keys.js';
 import { retentionFromConfig } from '../../src/sinks/redis/retention.js';
 import { seededRandom } from '../actors/router-events.js';
 import { testRedis } from '../sinks/redis/test-redis.js';
@@ -363,5 +366,43 @@ describe('queryDynos', () => {
       (await queryDynos(redis, prefix, { ...q, resolutionSeconds: 0, nowMs: T0 + 3_600_000 }))
         .resolution_seconds,
     ).toBe(10);
+  });
+
+  it('keeps final steps folded between calls (step cache): only the steps that can still change are read', async () => {
+    const { redis, prefix, cleanup } = testRedis();
+    onTestFinished(cleanup);
+    await store(redis, prefix, lines);
+    const q: DynoQuery = {
+      app: APP,
+      platformTopic: TOPIC,
+      fromMs: T0 + 7.2 * 60_000,
+      toMs: T0 + 31 * 60_000,
+      stepSeconds: 60,
+      resolutionSeconds: 10,
+    };
+    const horizon = T0 + 20 * 60_000 + 30_000; // mid-step: the step of minute 20 is not final
+    const cache = new StepCache<DynoStep>();
+    const first = await queryDynos(redis, prefix, { ...q, stepCache: cache, finalBeforeMs: horizon });
+    expectMatches(first, oracle(lines, q), q);
+    expect(cache.size).toBe(13); // the steps of minutes 7 to 19
+    // Remove the stored windows of minutes 7 to 20: the cached steps are still answered, the
+    // step of minute 20 (not final) is read again and is now empty.
+    const gone = (T0 + 21 * 60_000) / 1000;
+    for (const tag of [0, 1].map((p) => partitionTag(TOPIC, p))) {
+      const index = dynoWindowIndexKey(prefix, tag, 10, APP);
+      for (const start of await redis.zrangebyscore(index, 0, `(${gone}`))
+        await redis.del(dynoWindowKey(prefix, tag, 10, APP, Number(start)));
+    }
+    const second = await queryDynos(redis, prefix, { ...q, stepCache: cache, finalBeforeMs: horizon });
+    const uncached = await queryDynos(redis, prefix, q);
+    const web = 'memory_total_max_mb.web';
+    expect(uncached.data[web]!.slice(0, 14).every((v) => v === null)).toBe(true);
+    expect(second.data[web]!.slice(0, 13)).toEqual(first.data[web]!.slice(0, 13));
+    expect(first.data[web]![13]).not.toBeNull();
+    expect(second.data[web]![13]).toBeNull();
+    expect(second.data[web]!.slice(14)).toEqual(first.data[web]!.slice(14));
+    expect(second.events).toEqual(
+      first.events.filter((e) => e.time_ms < T0 + 20 * 60_000 || e.time_ms >= gone * 1000),
+    );
   });
 });

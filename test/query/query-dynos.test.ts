@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { emptyDynoDelta } from '../../src/actors/dyno-flush-batch.js';
-import { compareDynos, compareProcessTypes, DYNO_STALE_MS, foldDynos } from '../../src/query/query-dynos.js';
+import {
+  compareDynos,
+  compareProcessTypes,
+  DYNO_STALE_MS,
+  type DynoStep,
+  foldDynos,
+} from '../../src/query/query-dynos.js';
 import { stepLayout } from '../../src/query/series-steps.js';
 import { packDynoLoad, packDynoMemory, packDynoState } from '../../src/sinks/redis/packed-dyno-values.js';
 import { packCodes } from '../../src/sinks/redis/packed-values.js';
@@ -137,5 +143,62 @@ describe('foldDynos', () => {
       'overflow',
       'worker.1',
     ]);
+  });
+
+  it('takes known steps as they are and hands every step it folded to onStepFolded (the step cache)', () => {
+    const layout = stepLayout(0, 180_000, 60);
+    const known: DynoStep = {
+      totals: [
+        [
+          'web',
+          {
+            memorySamples: 2,
+            totalSum: 300,
+            totalMax: 200,
+            rssMax: 190,
+            swapMax: 0,
+            quota: 512,
+            loadSamples: 0,
+            loadSum: 0,
+            loadMax: 0,
+            dynos: new Set(['web.1', 'web.2']),
+          },
+        ],
+      ],
+      events: [
+        {
+          time: new Date(0).toISOString(),
+          time_ms: 0,
+          dyno: 'web.1',
+          process_type: 'web',
+          code: 'R14',
+          count: 4,
+        },
+      ],
+    };
+    const folded: Array<[number, DynoStep]> = [];
+    const result = foldDynos(
+      'a',
+      [
+        // a window of the known step is not folded again (it would count twice)
+        { start: 0, hash: { 'web.1|m': memory('web.1', 0, 1, 999, 999) } },
+        { start: 60, hash: { 'web.1|m': memory('web.1', 60, 2, 100, 60) } },
+      ],
+      [],
+      {
+        layout,
+        stepSeconds: 60,
+        resolutionSeconds: 10,
+        knownSteps: new Map([[0, known]]),
+        onStepFolded: (startMs, step) => folded.push([startMs, step]),
+      },
+    );
+    expect(result.data['memory_total_mean_mb.web']).toEqual([150, 50, null]);
+    expect(result.data['memory_total_max_mb.web']).toEqual([200, 60, null]);
+    expect(result.data['dynos.web']).toEqual([2, 1, null]);
+    expect(result.events).toEqual(known.events);
+    // steps 1 and 2 were folded here (the empty one too: a final step without data is cached as such)
+    expect(folded.map(([startMs]) => startMs)).toEqual([60_000, 120_000]);
+    expect(folded[1]![1]).toEqual({ totals: [], events: [] });
   });
 });

@@ -120,6 +120,20 @@ describe('dyno metrics end to end (real drain, Kafka and Redis)', () => {
       expect(q.dynos.length, app).toBeGreaterThan(0);
     }
 
+    // The one lag probe (one admin client) measures the platform topic too: every platform
+    // partition has a lag from ListOffsets, 0 once everything is stored.
+    const platformLag = (text: string) =>
+      [...text.matchAll(/^routemeter_consumer_lag_records\{([^}]*)\} ([0-9.e+-]+)$/gm)]
+        .filter((m) => m[1]!.includes(`topic="${drain.platformTopic}"`))
+        .map((m) => Number(m[2]));
+    await waitFor(
+      async () => {
+        const lags = platformLag(await runtime.registry.metrics());
+        return lags.length === 3 && lags.every((v) => v === 0);
+      },
+      { timeoutMs: 30_000, message: 'platform lag of 0 on every platform partition' },
+    );
+
     const unknownLines = lines.filter((l) => l.app === unknown).length;
     const learnedLines = lines.filter((l) => learned.includes(l.app)).length;
     const text = await runtime.registry.metrics();

@@ -1,7 +1,6 @@
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import type { LagProbe } from '../../src/runtime/lag-probe.js';
 import { RuntimeHealth } from '../../src/runtime/runtime-health.js';
 import { Field, PartitionCounters, WorkerField } from '../../src/runtime/worker-metrics.js';
 
@@ -10,7 +9,7 @@ function setup(opts: { pingOk?: boolean; assigned?: number[]; storeOutageExitMs?
   let now = 1_000_000;
   let pingOk = opts.pingOk ?? true;
   const counters = new PartitionCounters(PartitionCounters.allocate(4), 4);
-  const probe = { lastSuccessMs: now } as LagProbe;
+  const probe: { lastSuccessMs: number } = { lastSuccessMs: now };
   const outages: string[] = [];
   const redis = {
     ping: () => (pingOk ? Promise.resolve('PONG') : Promise.reject(new Error('down'))),

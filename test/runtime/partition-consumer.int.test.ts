@@ -29,10 +29,14 @@ describe('PartitionConsumer (real Kafka and Redis)', () => {
       FLUSH_INTERVAL_MS: '100',
       MAX_PENDING_RECORDS: '2000',
     });
-    await waitFor(async () => (await storedProgress(redis, config)) > 4000, {
-      timeoutMs: 60_000,
-      intervalMs: 10,
-    });
+    // Both partitions claimed first (progress is a sum: one partition alone can pass 4000
+    // while the other is still claiming, and then the stale claim below is its first, epoch 1).
+    await waitFor(
+      async () =>
+        (await storedProgress(redis, config)) > 4000 &&
+        metric(await runtime.registry.metrics(), 'routemeter_partition_owned') === 2,
+      { timeoutMs: 60_000, intervalMs: 10, message: 'both partitions claimed, 4000 records stored' },
+    );
     // A stale owner elsewhere claims both partitions: the epoch moves past the live owner's.
     const stolen = await Promise.all([0, 1].map((p) => claimPartition(redis, config.redis.prefix, topic, p)));
     expect(stolen.every((c) => c.epoch >= 2)).toBe(true);

@@ -73,7 +73,10 @@ export async function createTopic(
   await withAdmin(async (admin) => {
     await admin.createTopics({
       topics: [{ topic: name, numPartitions: partitions, replicationFactor: 1, configEntries }],
-      waitForLeaders: true,
+      // Not kafkajs's waitForLeaders: it retries LEADER_NOT_AVAILABLE only, and a broker
+      // whose metadata cache has not seen the topic yet answers UNKNOWN_TOPIC_OR_PARTITION,
+      // which failed the create outright (seen on the shared stack). The wait below retries both.
+      waitForLeaders: false,
     });
     // CreateTopics can answer before every partition has a leader in the metadata cache.
     await waitFor(

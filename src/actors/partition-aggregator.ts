@@ -1,11 +1,11 @@
 import type { RouterEvent } from '../logplex/router-event.js';
 import { EventTimeGate, GateVerdict } from './event-time-gate.js';
 import type { PartitionDrain, WindowDelta } from './flush-batch.js';
+import { rollupDelta } from './rollup-delta.js';
 import { RouteActor } from './route-actor.js';
 import { type RoutePattern, RouteTemplater } from './route-template.js';
 import { checkWindowOptions, requireInt } from './window-options.js';
 import { WindowPool } from './window-pool.js';
-import { WindowState } from './window-state.js';
 
 /**
  * The route actors of one Kafka partition. Pure: no timers, no I/O; the runtime
@@ -98,7 +98,6 @@ export class PartitionAggregator {
   private readonly ownsTemplater: boolean;
   private readonly apps = new Map<string, AppState>();
   private readonly pool = new WindowPool();
-  private readonly scratch = new WindowState();
 
   private readonly gate: EventTimeGate;
 
@@ -260,10 +259,7 @@ export class PartitionAggregator {
           // One short window in this roll-up: same contents, same encoded histograms.
           out.push({ ...out[first + i]!, resolutionSeconds: this.rollupSeconds, windowStart: rollupStart });
         } else {
-          const sum = this.scratch;
-          sum.reset();
-          for (let k = i; k < j; k++) sum.addFrom(windows[k]!);
-          out.push(sum.toDelta(this.rollupSeconds, rollupStart, app.name, actor.route));
+          out.push(rollupDelta(out, first + i, first + j, this.rollupSeconds, rollupStart));
         }
         i = j;
       }
@@ -308,7 +304,7 @@ export class PartitionAggregator {
    * flush (e.g. to drain early when a catch-up opens many windows).
    */
   get memoryEstimateBytes(): number {
-    let bytes = this.pool.estimateBytes() + this.scratch.estimateBytes();
+    let bytes = this.pool.estimateBytes();
     for (const app of this.apps.values()) {
       for (const routes of app.methods.values()) {
         for (const actor of routes.values()) {

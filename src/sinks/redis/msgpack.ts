@@ -111,6 +111,18 @@ export class MsgpackWriter {
     return this;
   }
 
+  /** UTF-8 bytes of `s` with no MessagePack header (a name inside a flush slab, flush-slab.ts). */
+  raw(s: string): this {
+    this.ensure(3 * s.length);
+    this.pos += this.buf.write(s, this.pos);
+    return this;
+  }
+
+  /** bytes written since `reset()` */
+  get length(): number {
+    return this.pos;
+  }
+
   /** A copy of what was written since `reset()` (the internal buffer is reused). */
   finish(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.pos));

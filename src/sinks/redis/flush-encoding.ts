@@ -48,12 +48,31 @@ export function encodeGroupedFlush<D extends WindowedDelta>(
   layout: FlushLayout<D>,
 ): FlushEncoding {
   const tag = partitionTag(batch.topic, batch.partition);
+  // app → (resolution, windowStart) → deltas: the window's key string is built once
+  // per group, not per delta (windowStart < 2^32 s, so the number key is exact)
+  const byApp = new Map<string, Map<number, D[]>>();
   const groups = new Map<string, D[]>();
   for (const d of batch.deltas) {
-    const key = layout.windowKey(prefix, tag, d);
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, [d]);
-    else group.push(d);
+    let windows = byApp.get(d.app);
+    if (windows === undefined) {
+      windows = new Map();
+      byApp.set(d.app, windows);
+    }
+    const w = d.resolutionSeconds * 0x1_0000_0000 + d.windowStart;
+    const group = windows.get(w);
+    if (group !== undefined) group.push(d);
+    else {
+      const list = [d];
+      windows.set(w, list);
+      const key = layout.windowKey(prefix, tag, d);
+      // two windows of one key (not possible with integer starts): one group, as before
+      const same = groups.get(key);
+      if (same === undefined) groups.set(key, list);
+      else {
+        same.push(d);
+        windows.set(w, same);
+      }
+    }
   }
   const keys = [offsetKey(prefix, batch.topic, batch.partition), layout.appsKey(prefix, tag)];
   slab.reset(5 * groups.size + 2 * (1 + layout.width) * batch.deltas.length);

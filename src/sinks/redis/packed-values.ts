@@ -65,7 +65,7 @@ export function writeCodes(w: MsgpackWriter, codes: Record<string, number>): Msg
 /** packHistogram's bytes (non-empty pairs), appended to `w` */
 export function writeHistogram(w: MsgpackWriter, pairs: SparseHistogram): MsgpackWriter {
   w.arrayHeader(pairs.length);
-  for (let i = 0; i < pairs.length; i++) w.number(pairs[i]!);
+  w.uints(pairs);
   return w;
 }
 

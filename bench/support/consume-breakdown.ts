@@ -16,6 +16,8 @@
  *   encode   encodeFlush: KEYS/ARGV of the Lua flush              (per flush)
  *   flush    RedisPartitionStore.flush: encode + ioredis + the Lua script in Redis,
  *            wall time, awaited (the runtime overlaps it with consuming)
+ *   flushCpu the same flush in CPU time of this process: encode + ioredis (command
+ *            building, socket writes, reply), without Redis' own time
  *
  * The synchronous phases are timed in CPU time of this process (process.cpuUsage),
  * so that other work on a shared machine does not inflate them; the flush, which
@@ -58,6 +60,7 @@ export interface BreakdownResult {
   samples: number;
   encode: number;
   flush: number;
+  flushCpu: number;
   /** per flush interval */
   deltasPerFlush: number;
   flushMs: number;
@@ -105,7 +108,7 @@ export async function breakdown(opts: BreakdownOptions): Promise<BreakdownResult
   const templater = new RouteTemplater({ patterns: config.runtime.routePatterns });
   const agg = PartitionAggregator.fromConfig(config.runtime, { templater });
   const ev = createRouterEvent();
-  const t = { parse: 0n, both: 0n, drain: 0n, samples: 0n, encode: 0n, flush: 0n };
+  const t = { parse: 0n, both: 0n, drain: 0n, samples: 0n, encode: 0n, flush: 0n, flushCpu: 0n };
   let deltas = 0;
   let active = 0;
   let sink = 0;
@@ -145,7 +148,9 @@ export async function breakdown(opts: BreakdownOptions): Promise<BreakdownResult
       sink += encodeFlush(config.redis.prefix, batch, store.retention).keys.length;
       const encode = cpuNow() - t0;
       t0 = wallNow();
+      const c0 = cpuNow();
       await store.flush(batch);
+      const flushCpu = cpuNow() - c0;
       const flush = wallNow() - t0;
       if (f < 0) continue;
       t.parse += parse;
@@ -154,6 +159,7 @@ export async function breakdown(opts: BreakdownOptions): Promise<BreakdownResult
       t.samples += samples;
       t.encode += encode;
       t.flush += flush;
+      t.flushCpu += flushCpu;
       deltas += batch.deltas.length;
     }
   } finally {
@@ -173,6 +179,7 @@ export async function breakdown(opts: BreakdownOptions): Promise<BreakdownResult
     samples: us(t.samples) / total,
     encode: us(t.encode) / total,
     flush: us(t.flush) / total,
+    flushCpu: us(t.flushCpu) / total,
     deltasPerFlush: deltas / opts.flushes,
     flushMs: us(t.flush) / 1000 / opts.flushes,
     activeRoutes: active,

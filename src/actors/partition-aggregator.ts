@@ -2,11 +2,11 @@ import type { RouterEvent } from '../logplex/router-event.js';
 import { ByteKeyCache, hashBytes } from './byte-key-table.js';
 import { EventTimeGate, GateVerdict } from './event-time-gate.js';
 import type { PartitionDrain, WindowDelta } from './flush-batch.js';
+import { rollupDelta } from './rollup-delta.js';
 import { RouteActor } from './route-actor.js';
 import { type RoutePattern, RouteTemplater } from './route-template.js';
 import { checkWindowOptions, requireInt } from './window-options.js';
 import { WindowPool } from './window-pool.js';
-import { WindowState } from './window-state.js';
 
 /**
  * The route actors of one Kafka partition. Pure: no timers, no I/O; the runtime
@@ -102,7 +102,6 @@ export class PartitionAggregator {
   /** `host=` bytes → the app (a partition holds few apps; bounded all the same) */
   private readonly appsByHost = new ByteKeyCache<AppState>(APPS_BY_HOST_GENERATION);
   private readonly pool = new WindowPool();
-  private readonly scratch = new WindowState();
 
   private readonly gate: EventTimeGate;
 
@@ -292,10 +291,7 @@ export class PartitionAggregator {
           // One short window in this roll-up: same contents, same encoded histograms.
           out.push({ ...out[first + i]!, resolutionSeconds: this.rollupSeconds, windowStart: rollupStart });
         } else {
-          const sum = this.scratch;
-          sum.reset();
-          for (let k = i; k < j; k++) sum.addFrom(windows[k]!);
-          out.push(sum.toDelta(this.rollupSeconds, rollupStart, app.name, actor.route));
+          out.push(rollupDelta(out, first + i, first + j, this.rollupSeconds, rollupStart));
         }
         i = j;
       }
@@ -340,7 +336,7 @@ export class PartitionAggregator {
    * flush (e.g. to drain early when a catch-up opens many windows).
    */
   get memoryEstimateBytes(): number {
-    let bytes = this.pool.estimateBytes() + this.scratch.estimateBytes();
+    let bytes = this.pool.estimateBytes();
     for (const app of this.apps.values()) {
       for (const routes of app.methods.values()) {
         for (const actor of routes.values()) {

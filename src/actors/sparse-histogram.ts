@@ -25,12 +25,17 @@ export type SparseHistogram = number[];
 export function encodeSparseHistogram(h: JsHistogram): SparseHistogram {
   const out: number[] = [];
   if (h.totalCount === 0) return out;
-  // Stop at the bucket holding the max instead of scanning the whole counts array.
+  // Stop at the bucket holding the max instead of scanning the whole counts array...
   const last = Math.min(h.countsArrayLength - 1, countsIndexOf(h, h.maxValue));
   const half = h.subBucketHalfCount;
   const halfMagnitude = h.subBucketHalfCountMagnitude;
   const fast = h.unitMagnitude === 0;
-  for (let i = 0; i <= last; i++) {
+  // ...and start at the bucket holding the lowest non-zero value (0 ms has bucket 0 to itself)
+  const zeros = h.getCountAtIndex(0);
+  if (zeros > 0) out.push(h.valueFromIndex(0), zeros);
+  const min = h.minNonZeroValue;
+  const first = min > h.maxValue ? last + 1 : Math.max(1, countsIndexOf(h, min));
+  for (let i = first; i <= last; i++) {
     const count = h.getCountAtIndex(i);
     if (count === 0) continue;
     // valueFromIndex without Math.pow: bucket = i / half − 1, sub-bucket in its top half
@@ -89,6 +94,59 @@ export function mergeSparseHistograms(a: SparseHistogram, b: SparseHistogram): S
   }
   return out;
 }
+
+/**
+ * The sum of `n` deltas (`lists[0..n)`), as adding their histograms and encoding
+ * the result would give it: one pass over their pairs, picking the lowest head
+ * value each step (a roll-up has a handful of short windows, and a short window a
+ * handful of buckets, so scanning the heads beats a heap and a full counts array).
+ * Returns an input as it is when it is the only non-empty one (deltas are never
+ * mutated). `heads` is scratch of length ≥ n, reused across calls.
+ */
+export function sumSparseHistograms(
+  lists: readonly SparseHistogram[],
+  n: number = lists.length,
+  heads: number[] = new Array<number>(n),
+): SparseHistogram {
+  let nonEmpty = 0;
+  let only: SparseHistogram = EMPTY;
+  let pairs = 0;
+  for (let k = 0; k < n; k++) {
+    const list = lists[k]!;
+    heads[k] = 0;
+    if (list.length === 0) continue;
+    nonEmpty++;
+    only = list;
+    pairs += list.length;
+  }
+  if (nonEmpty === 0) return [];
+  if (nonEmpty === 1) return only;
+  if (n === 2) return mergeSparseHistograms(lists[0]!, lists[1]!);
+  const out: number[] = [];
+  for (;;) {
+    let min = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < n; k++) {
+      const list = lists[k]!;
+      const h = heads[k]!;
+      if (h < list.length && list[h]! < min) min = list[h]!;
+    }
+    if (min === Number.POSITIVE_INFINITY) break;
+    let count = 0;
+    for (let k = 0; k < n; k++) {
+      const list = lists[k]!;
+      const h = heads[k]!;
+      if (h < list.length && list[h] === min) {
+        count += list[h + 1]!;
+        heads[k] = h + 2;
+      }
+    }
+    out.push(min, count);
+    if (out.length === pairs) break; // every pair was distinct: nothing left
+  }
+  return out;
+}
+
+const EMPTY: SparseHistogram = [];
 
 /**
  * Quantiles (percent, ascending) of a delta: the lowest bucket value at which

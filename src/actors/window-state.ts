@@ -54,21 +54,6 @@ export class WindowState {
     }
   }
 
-  /** Adds another window's contents (used to build a roll-up from short windows). */
-  addFrom(other: WindowState): void {
-    this.count += other.count;
-    this.serviceSum += other.serviceSum;
-    this.serviceCount += other.serviceCount;
-    if (other.serviceMax > this.serviceMax) this.serviceMax = other.serviceMax;
-    this.connectSum += other.connectSum;
-    this.connectCount += other.connectCount;
-    this.bytes += other.bytes;
-    for (let i = 0; i < this.statusClasses.length; i++) this.statusClasses[i]! += other.statusClasses[i]!;
-    for (const [code, n] of other.codes) this.codes.set(code, (this.codes.get(code) ?? 0) + n);
-    if (other.service.totalCount > 0) this.service.add(other.service);
-    if (other.connect.totalCount > 0) this.connect.add(other.connect);
-  }
-
   reset(): void {
     this.start = 0;
     this.count = 0;

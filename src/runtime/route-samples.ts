@@ -37,14 +37,26 @@ export function sampleRoutes(batch: FlushBatch, limit: number): RouteSample[] {
   if (batch.deltas.length === 0) return [];
   let finest = Number.POSITIVE_INFINITY;
   for (const d of batch.deltas) if (d.resolutionSeconds < finest) finest = d.resolutionSeconds;
-  const byRoute = new Map<string, RouteSample>();
+  // app → route → sample: nested maps of the deltas' own strings, no key built per delta
+  const byApp = new Map<string, Map<string, RouteSample>>();
+  const all: RouteSample[] = [];
+  let lastApp = '';
+  let routes: Map<string, RouteSample> | undefined;
   for (const d of batch.deltas) {
     if (d.resolutionSeconds !== finest) continue;
-    const key = `${d.app}\u0000${d.route}`;
-    let sample = byRoute.get(key);
+    if (routes === undefined || d.app !== lastApp) {
+      lastApp = d.app;
+      routes = byApp.get(d.app);
+      if (routes === undefined) {
+        routes = new Map();
+        byApp.set(d.app, routes);
+      }
+    }
+    let sample = routes.get(d.route);
     if (!sample) {
       sample = emptySample(d.app, d.route);
-      byRoute.set(key, sample);
+      routes.set(d.route, sample);
+      all.push(sample);
     }
     sample.count += d.count;
     sample.serviceSumMs += d.serviceSumMs;
@@ -52,7 +64,6 @@ export function sampleRoutes(batch: FlushBatch, limit: number): RouteSample[] {
     for (let k = 0; k < STATUS_CLASSES.length; k++) sample.statusClasses[k]! += d.statusClasses[k]!;
     addToFixedBuckets(d.serviceHistogram, ROUTE_LATENCY_BUCKETS_MS, sample.buckets);
   }
-  const all = [...byRoute.values()];
   if (all.length <= limit) return all;
   all.sort((a, b) => b.count - a.count);
   const kept = all.slice(0, Math.max(0, limit));

@@ -8,6 +8,7 @@ import {
   mergeSparseHistograms,
   sparseQuantiles,
   sparseTotal,
+  sumSparseHistograms,
 } from '../../src/actors/sparse-histogram.js';
 
 describe('sparse histogram encoding', () => {
@@ -60,6 +61,54 @@ describe('sparse histogram encoding', () => {
           ha.add(hb);
           expect(merged).toEqual(encodeSparseHistogram(ha));
           expect(sparseTotal(merged)).toBe(a.length + b.length);
+        },
+      ),
+    );
+  });
+
+  it('starts at 0 ms and at the lowest non-zero bucket alike', () => {
+    const h = createLatencyHistogram();
+    h.recordValue(0);
+    expect(encodeSparseHistogram(h)).toEqual([0, 1]);
+    h.recordValue(40_000);
+    expect(encodeSparseHistogram(h)).toEqual([0, 1, 39936, 1]);
+    h.reset();
+    h.recordValue(299);
+    h.recordValue(298);
+    h.recordValue(300);
+    expect(encodeSparseHistogram(h)).toEqual([298, 2, 300, 1]);
+  });
+
+  it('summing k encodings equals adding the k histograms (random data)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.array(fc.oneof(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 200_000 })), {
+            maxLength: 120,
+          }),
+          { minLength: 0, maxLength: 9 },
+        ),
+        (lists) => {
+          const sum = createLatencyHistogram();
+          const encoded = lists.map((values) => {
+            const h = createLatencyHistogram();
+            for (const v of values) h.recordValue(v);
+            sum.add(h);
+            return encodeSparseHistogram(h);
+          });
+          const copies = encoded.map((e) => [...e]);
+          const got = sumSparseHistograms(encoded);
+          expect(got).toEqual(encodeSparseHistogram(sum));
+          expect(sparseTotal(got)).toBe(lists.reduce((n, l) => n + l.length, 0));
+          expect(encoded).toEqual(copies); // inputs untouched
+          // with a longer scratch and a prefix of the lists
+          if (encoded.length > 0) {
+            const prefix = createLatencyHistogram();
+            for (const v of lists.slice(0, -1).flat()) prefix.recordValue(v);
+            expect(sumSparseHistograms(encoded, encoded.length - 1, new Array(20))).toEqual(
+              encodeSparseHistogram(prefix),
+            );
+          }
         },
       ),
     );

@@ -1,12 +1,14 @@
 import type { FlushRange } from './flush-outcome.js';
+import { FlushSlab } from './flush-slab.js';
 import { offsetKey, partitionTag } from './redis-keys.js';
 import { longestTtl, type Retention, ttlFor } from './retention.js';
 
 /**
- * The flat KEYS/ARGV of a partition flush script (layout in flush-script-parts.ts),
+ * The KEYS/ARGV of a partition flush script (layout in flush-script-parts.ts),
  * shared by router and platform flushes: deltas are grouped by window hash so each
  * hash gets one EXPIRE and one index update; every key carries the partition's hash
- * tag, so on Redis Cluster the whole flush lives in one slot (redis-keys.ts).
+ * tag, so on Redis Cluster the whole flush lives in one slot (redis-keys.ts). The
+ * groups' names and values travel as one blob and its spans (flush-slab.ts).
  */
 export type FlushArg = string | number | Buffer;
 
@@ -24,13 +26,20 @@ export interface WindowedDelta {
   app: string;
 }
 
-/** How one kind of flush names its keys and writes one delta's values (its name, then one per field suffix). */
+/** How one kind of flush names its keys and writes one delta: its name, then `width` values (one per field suffix). */
 export interface FlushLayout<D extends WindowedDelta> {
   appsKey(prefix: string, tag: string): string;
   windowKey(prefix: string, tag: string, d: D): string;
   indexKey(prefix: string, tag: string, d: D): string;
-  pushDelta(args: FlushArg[], d: D): void;
+  /** values per delta after its name: the script's field suffixes */
+  width: number;
+  /** `slab.name(...)` once, then exactly `width` values (`begin()`…`end()`, `none()` or `reuse()`) */
+  writeDelta(slab: FlushSlab, d: D): void;
+  /** clears a layout's per-flush state (e.g. what `reuse` may point at): called before and after each encoding */
+  clear?(): void;
 }
+
+const slab = new FlushSlab();
 
 export function encodeGroupedFlush<D extends WindowedDelta>(
   prefix: string,
@@ -39,14 +48,49 @@ export function encodeGroupedFlush<D extends WindowedDelta>(
   layout: FlushLayout<D>,
 ): FlushEncoding {
   const tag = partitionTag(batch.topic, batch.partition);
+  // app → (resolution, windowStart) → deltas: the window's key string is built once
+  // per group, not per delta (windowStart < 2^32 s, so the number key is exact)
+  const byApp = new Map<string, Map<number, D[]>>();
   const groups = new Map<string, D[]>();
   for (const d of batch.deltas) {
-    const key = layout.windowKey(prefix, tag, d);
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, [d]);
-    else group.push(d);
+    let windows = byApp.get(d.app);
+    if (windows === undefined) {
+      windows = new Map();
+      byApp.set(d.app, windows);
+    }
+    const w = d.resolutionSeconds * 0x1_0000_0000 + d.windowStart;
+    const group = windows.get(w);
+    if (group !== undefined) group.push(d);
+    else {
+      const list = [d];
+      windows.set(w, list);
+      const key = layout.windowKey(prefix, tag, d);
+      // two windows of one key (not possible with integer starts): one group, as before
+      const same = groups.get(key);
+      if (same === undefined) groups.set(key, list);
+      else {
+        same.push(d);
+        windows.set(w, same);
+      }
+    }
   }
   const keys = [offsetKey(prefix, batch.topic, batch.partition), layout.appsKey(prefix, tag)];
+  slab.reset(5 * groups.size + 2 * (1 + layout.width) * batch.deltas.length);
+  layout.clear?.();
+  try {
+    for (const [key, deltas] of groups) {
+      const first = deltas[0]!;
+      keys.push(key, layout.indexKey(prefix, tag, first));
+      slab.name(first.app);
+      slab.int(first.windowStart);
+      slab.int(ttlFor(retention, first.resolutionSeconds));
+      slab.int(deltas.length);
+      for (const d of deltas) layout.writeDelta(slab, d);
+    }
+  } finally {
+    layout.clear?.();
+  }
+  const { blob, spans } = slab.finish();
   const args: FlushArg[] = [
     batch.epoch,
     batch.fromOffset,
@@ -54,12 +98,8 @@ export function encodeGroupedFlush<D extends WindowedDelta>(
     batch.watermarkMs === undefined ? '' : batch.watermarkMs,
     longestTtl(retention),
     groups.size,
+    blob,
+    spans,
   ];
-  for (const [key, deltas] of groups) {
-    const first = deltas[0]!;
-    keys.push(key, layout.indexKey(prefix, tag, first));
-    args.push(first.app, first.windowStart, ttlFor(retention, first.resolutionSeconds), deltas.length);
-    for (const d of deltas) layout.pushDelta(args, d);
-  }
   return { keys, args, windows: groups.size };
 }

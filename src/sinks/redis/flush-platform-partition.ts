@@ -3,8 +3,8 @@ import { advanceDynoState, type DynoState, emptyDynoState } from '../../actors/d
 import { encodeGroupedFlush, type FlushEncoding, type FlushLayout } from './flush-encoding.js';
 import { type FlushResult, runFlush } from './flush-outcome.js';
 import type { FlushOptions } from './flush-partition.js';
-import { packDynoLoad, packDynoMemory, packDynoState } from './packed-dyno-values.js';
-import { packCodes } from './packed-values.js';
+import { packDynoState, writeDynoLoad, writeDynoMemory } from './packed-dyno-values.js';
+import { hasCodes, writeCodes } from './packed-values.js';
 import type { RedisClient } from './redis-client.js';
 import { routemeterCommands } from './redis-commands.js';
 import {
@@ -49,8 +49,21 @@ const PLATFORM_LAYOUT: FlushLayout<DynoWindowDelta> = {
   appsKey: platformAppsKey,
   windowKey: (prefix, tag, d) => dynoWindowKey(prefix, tag, d.resolutionSeconds, d.app, d.windowStart),
   indexKey: (prefix, tag, d) => dynoWindowIndexKey(prefix, tag, d.resolutionSeconds, d.app),
-  pushDelta(args, d) {
-    args.push(d.dyno, packDynoMemory(d), packDynoLoad(d), packCodes(d.events));
+  width: 3,
+  writeDelta(slab, d) {
+    slab.name(d.dyno);
+    if (d.memorySamples > 0) {
+      writeDynoMemory(slab.begin(), d);
+      slab.end();
+    } else slab.none();
+    if (d.loadSamples > 0) {
+      writeDynoLoad(slab.begin(), d);
+      slab.end();
+    } else slab.none();
+    if (hasCodes(d.events)) {
+      writeCodes(slab.begin(), d.events);
+      slab.end();
+    } else slab.none();
   },
 };
 

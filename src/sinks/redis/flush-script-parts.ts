@@ -12,9 +12,13 @@
  *   KEYS[2g+1]   window hash of group g            KEYS[2g+2]  window index of group g
  *
  *   ARGV[1] epoch  ARGV[2] fromOffset  ARGV[3] nextOffset  ARGV[4] watermark ms ('' = keep)
- *   ARGV[5] TTL of the apps index     ARGV[6] number of groups, then per group g:
- *     app, windowStart, ttl, deltaCount, then per delta: its name (route or dyno) and one
- *     msgpack value per field suffix ('' = nothing to write for that field)
+ *   ARGV[5] TTL of the apps index     ARGV[6] number of groups G
+ *   ARGV[7] blob: the groups' names and msgpack values, back to back (flush-slab.ts)
+ *   ARGV[8] spans: a msgpack array of integers; per group g: app (start, length),
+ *     windowStart, ttl, deltaCount, then per delta: (start, length) of its name (route
+ *     or dyno) and of one msgpack value per field suffix (length 0 = nothing to write
+ *     for that field). Starts are 1-based into the blob; two spans may share bytes.
+ *   ARGV[9…] what the script has after the groups (the platform's dyno states)
  *
  *   → {'ok', next} | {'fenced', storedEpoch, storedNext} | {'mismatch', storedEpoch, storedNext}
  */
@@ -43,34 +47,44 @@ end
 
 /**
  * Steps 3–4, as `applyGroups(suffixes, merges)`: per window hash, in chunks of CHUNK
- * deltas, one HMGET of the deltas' fields (`<name><suffix>`), a merge in Lua of each
+ * deltas, the names and values cut out of the blob (string.sub: the same bytes the
+ * flush packed, so what is stored is exactly those values), one HMGET of the deltas' fields (`<name><suffix>`), a merge in Lua of each
  * value already stored (`merges[k]` for `suffixes[k]`), one HSET; then EXPIRE the
  * hash, add its start to the window index (trimming entries older than the TTL), and
  * the app to the partition's apps index (ZADD GT: its latest window). Returns the
- * ARGV index after the groups.
+ * ARGV index after the groups (9). windowStart and ttl come back from msgpack as
+ * numbers and are formatted as integers ('%.0f'), as they were sent before.
  */
 export const FLUSH_GROUPS_LUA = `
 local CHUNK = 400
 local function applyGroups(suffixes, merges)
   local width = #suffixes
-  local stride = width + 1
   local groups = tonumber(ARGV[6])
-  local i = 7
+  local blob, L, sub = ARGV[7], unpack_(ARGV[8]), string.sub
+  -- the bytes of span p (start, length); '' for length 0
+  local function cut(p)
+    local n = L[p + 1]
+    if n == 0 then return '' end
+    return sub(blob, L[p], L[p] + n - 1)
+  end
+  local p = 1
   for g = 1, groups do
     local wkey, ikey = KEYS[1 + 2 * g], KEYS[2 + 2 * g]
-    local app, ws, ttl, nd = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
-    i = i + 4
+    local app = cut(p)
+    local ws, ttl, nd = fmt('%.0f', L[p + 2]), fmt('%.0f', L[p + 3]), L[p + 4]
+    p = p + 5
     local done = 0
     while done < nd do
       local m = nd - done
       if m > CHUNK then m = CHUNK end
       local fields, values = {}, {}
       for d = 0, m - 1 do
-        local base = i + d * stride
+        local name = cut(p)
         for k = 1, width do
-          fields[d * width + k] = ARGV[base] .. suffixes[k]
-          values[d * width + k] = ARGV[base + k]
+          fields[d * width + k] = name .. suffixes[k]
+          values[d * width + k] = cut(p + 2 * k)
         end
+        p = p + 2 * (width + 1)
       end
       local old = redis.call('HMGET', wkey, unpack(fields))
       local set, s = {}, 0
@@ -85,7 +99,6 @@ local function applyGroups(suffixes, merges)
         end
       end
       if s > 0 then redis.call('HSET', wkey, unpack(set)) end
-      i = i + m * stride
       done = done + m
     end
     redis.call('EXPIRE', wkey, ttl)
@@ -95,7 +108,7 @@ local function applyGroups(suffixes, merges)
     redis.call('ZADD', KEYS[2], 'GT', ws, app)
   end
   if groups > 0 then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
-  return i
+  return 9
 end
 `;
 

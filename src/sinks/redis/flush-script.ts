@@ -9,9 +9,10 @@ import { FLUSH_COMMIT_LUA, FLUSH_FENCE_LUA, FLUSH_GROUPS_LUA } from './flush-scr
  *   KEYS[2g+1]   {p}w:{t:P}:… of group g           KEYS[2g+2]  {p}wi:{t:P}:… of group g
  *
  *   ARGV[1..6] epoch, fromOffset, nextOffset, watermark ms ('' = keep), apps TTL, groups;
- *   per group: app, windowStart, ttl, deltaCount, then per delta (5 values):
- *       route, stats, codes ('' = none), service histogram ('' = none),
- *       connect histogram ('' = none)          (msgpack values; formats: redis-keys.ts)
+ *   ARGV[7] blob, ARGV[8] spans (flush-slab.ts): per group app, windowStart, ttl,
+ *       deltaCount, then per delta (5 spans): route, stats, codes (none = empty),
+ *       service histogram (none = empty), connect histogram (none = empty)
+ *       (msgpack values; formats: redis-keys.ts)
  *
  *   → {'ok', next} | {'fenced', storedEpoch, storedNext} | {'mismatch', storedEpoch, storedNext}
  *

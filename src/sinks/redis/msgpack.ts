@@ -91,6 +91,42 @@ export class MsgpackWriter {
     return this;
   }
 
+  /**
+   * `number(v)` for each v, with one bounds check for the whole list: the fast path
+   * for histogram pairs (integers in 0..2^32); any other value goes through `number`.
+   */
+  uints(values: readonly number[]): this {
+    this.ensure(5 * values.length);
+    const b = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < values.length; i++) {
+      const n = values[i]!;
+      if (n >= 0 && n < 0x80 && (n | 0) === n) b[pos++] = n;
+      else if (n >= 0 && n < 0x1_0000_0000 && n === Math.floor(n)) {
+        if (n < 0x100) {
+          b[pos++] = 0xcc;
+          b[pos++] = n;
+        } else if (n < 0x10000) {
+          b[pos++] = 0xcd;
+          b[pos++] = n >>> 8;
+          b[pos++] = n & 0xff;
+        } else {
+          b[pos++] = 0xce;
+          b[pos++] = n >>> 24;
+          b[pos++] = (n >>> 16) & 0xff;
+          b[pos++] = (n >>> 8) & 0xff;
+          b[pos++] = n & 0xff;
+        }
+      } else {
+        this.pos = pos;
+        this.number(n); // may grow the buffer
+        return this.uints(values.slice(i + 1));
+      }
+    }
+    this.pos = pos;
+    return this;
+  }
+
   string(s: string): this {
     const length = Buffer.byteLength(s);
     this.ensure(5 + length);
@@ -109,6 +145,18 @@ export class MsgpackWriter {
     }
     this.pos += this.buf.write(s, this.pos);
     return this;
+  }
+
+  /** UTF-8 bytes of `s` with no MessagePack header (a name inside a flush slab, flush-slab.ts). */
+  raw(s: string): this {
+    this.ensure(3 * s.length);
+    this.pos += this.buf.write(s, this.pos);
+    return this;
+  }
+
+  /** bytes written since `reset()` */
+  get length(): number {
+    return this.pos;
   }
 
   /** A copy of what was written since `reset()` (the internal buffer is reused). */

@@ -30,6 +30,20 @@ function unpackNumbers(bytes: Uint8Array, length: number, what: string): number[
   return v as number[];
 }
 
+/** packDynoMemory's bytes (a window with memory samples), appended to `w` (the flush's slab) */
+export function writeDynoMemory(w: MsgpackWriter, d: DynoWindowDelta): MsgpackWriter {
+  w.arrayHeader(DYNO_MEMORY.length);
+  for (const f of DYNO_MEMORY) w.number(d[f]);
+  return w;
+}
+
+/** packDynoLoad's bytes (a window with load samples), appended to `w` */
+export function writeDynoLoad(w: MsgpackWriter, d: DynoWindowDelta): MsgpackWriter {
+  w.arrayHeader(DYNO_LOAD.length);
+  for (const f of DYNO_LOAD) w.number(d[f]);
+  return w;
+}
+
 /** '' when the window has no memory sample (the field is then not written) */
 export function packDynoMemory(d: DynoWindowDelta): Buffer | '' {
   return d.memorySamples > 0 ? packNumbers(DYNO_MEMORY.map((f) => d[f])) : '';

@@ -18,10 +18,25 @@ import { STATS } from './redis-keys.js';
 const writer = new MsgpackWriter(16 * 1024);
 
 export function packStats(d: WindowDelta): Buffer {
+  return writeStats(writer.reset(), d).finish();
+}
+
+/** '' when there are no codes (the field is then not written) */
+export function packCodes(codes: Record<string, number>): Buffer | '' {
+  if (!hasCodes(codes)) return '';
+  return writeCodes(writer.reset(), codes).finish();
+}
+
+/** [value, count, …] (WindowDelta) → the same numbers as a msgpack array; '' when empty (the field is then not written) */
+export function packHistogram(pairs: SparseHistogram): Buffer | '' {
+  if (pairs.length === 0) return '';
+  return writeHistogram(writer.reset(), pairs).finish();
+}
+
+/** packStats's bytes, appended to `w` (the flush writes them straight into its slab). */
+export function writeStats(w: MsgpackWriter, d: WindowDelta): MsgpackWriter {
   const c = d.statusClasses;
-  writer
-    .reset()
-    .arrayHeader(STATS.length)
+  w.arrayHeader(STATS.length)
     .number(d.count)
     .number(d.serviceSumMs)
     .number(d.serviceCount)
@@ -29,25 +44,29 @@ export function packStats(d: WindowDelta): Buffer {
     .number(d.connectSumMs)
     .number(d.connectCount)
     .number(d.bytes);
-  for (let i = 0; i < c.length; i++) writer.number(c[i]!);
-  return writer.finish();
+  for (let i = 0; i < c.length; i++) w.number(c[i]!);
+  return w;
 }
 
-/** '' when there are no codes (the field is then not written) */
-export function packCodes(codes: Record<string, number>): Buffer | '' {
-  const keys = Object.keys(codes);
-  if (keys.length === 0) return '';
-  writer.reset().mapHeader(keys.length);
-  for (const k of keys) writer.string(k).number(codes[k]!);
-  return writer.finish();
+export function hasCodes(codes: Record<string, number>): boolean {
+  for (const _ in codes) return true;
+  return false;
 }
 
-/** [value, count, …] (WindowDelta) → the same numbers as a msgpack array; '' when empty (the field is then not written) */
-export function packHistogram(pairs: SparseHistogram): Buffer | '' {
-  if (pairs.length === 0) return '';
-  writer.reset().arrayHeader(pairs.length);
-  for (let i = 0; i < pairs.length; i++) writer.number(pairs[i]!);
-  return writer.finish();
+/** packCodes's bytes (non-empty codes), appended to `w` */
+export function writeCodes(w: MsgpackWriter, codes: Record<string, number>): MsgpackWriter {
+  let n = 0;
+  for (const _ in codes) n++;
+  w.mapHeader(n);
+  for (const k in codes) w.string(k).number(codes[k]!);
+  return w;
+}
+
+/** packHistogram's bytes (non-empty pairs), appended to `w` */
+export function writeHistogram(w: MsgpackWriter, pairs: SparseHistogram): MsgpackWriter {
+  w.arrayHeader(pairs.length);
+  w.uints(pairs);
+  return w;
 }
 
 export function unpackStats(bytes: Uint8Array): number[] {

@@ -21,9 +21,10 @@ export const DYNO_STATE_HORIZON_MS = 3_600_000;
  *   (every key has the partition's hash tag {t:P}: one slot on Redis Cluster)
  *
  *   ARGV[1..6] epoch, fromOffset, nextOffset, watermark ms, TTL of dapps and dyn, G;
- *   per group: app, windowStart, ttl, deltaCount, then per delta (4 values):
- *       dyno, memory ('' = no samples), load ('' = no samples), events ('' = none)
- *   then A (apps with a state), and per app: n, then n × (dyno, state)
+ *   ARGV[7] blob, ARGV[8] spans (flush-slab.ts): per group app, windowStart, ttl,
+ *       deltaCount, then per delta (4 spans): dyno, memory (none = no samples),
+ *       load (none = no samples), events (none = none)
+ *   then ARGV[9] A (apps with a state), and per app: n, then n × (dyno, state)
  *
  *   → {'ok', next} | {'fenced', storedEpoch, storedNext} | {'mismatch', storedEpoch, storedNext}
  *

@@ -67,6 +67,28 @@ describe('msgpack', () => {
     );
   });
 
+  it('uints writes what number writes, value by value, whatever the values', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.integer({ min: 0, max: 2 ** 32 + 5 }),
+            fc.integer({ min: 0, max: 300 }),
+            fc.integer({ min: -5, max: -1 }),
+            fc.double({ noNaN: true, noDefaultInfinity: true }),
+          ),
+          { maxLength: 300 },
+        ),
+        (values) => {
+          const a = new MsgpackWriter(4);
+          for (const v of values) a.number(v);
+          const b = new MsgpackWriter(4).uints(values);
+          expect(b.finish().toString('hex')).toBe(a.finish().toString('hex'));
+        },
+      ),
+    );
+  });
+
   it('reads what Lua cmsgpack writes: int8..int64, float32, str8, array16, map16', () => {
     expect(decodeMsgpack(Buffer.from('d0ff', 'hex'))).toBe(-1);
     expect(decodeMsgpack(Buffer.from('d1ff00', 'hex'))).toBe(-256);

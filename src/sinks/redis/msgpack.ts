@@ -272,8 +272,14 @@ class Reader {
   private map(size: number): { [key: string]: MsgpackValue } {
     const out: { [key: string]: MsgpackValue } = {};
     for (let i = 0; i < size; i++) {
-      const key = this.value();
-      out[String(key)] = this.value();
+      const key = String(this.value());
+      const value = this.value();
+      // A `__proto__` key is data here: assigned, it would replace the object's prototype.
+      if (key === '__proto__') {
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      } else {
+        out[key] = value;
+      }
     }
     return out;
   }

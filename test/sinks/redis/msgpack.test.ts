@@ -109,3 +109,15 @@ describe('msgpack', () => {
     expect(() => decodeMsgpack(Buffer.from(hex, 'hex'))).toThrow(/msgpack/);
   });
 });
+
+describe('decodeMsgpack maps', () => {
+  it('keeps a "__proto__" key as data instead of replacing the prototype', () => {
+    const w = new MsgpackWriter(8);
+    w.mapHeader(2).string('__proto__').mapHeader(1).string('polluted').number(1).string('503').number(4);
+    const out = decodeMsgpack(w.finish()) as Record<string, unknown>;
+    expect(Object.keys(out).sort()).toEqual(['503', '__proto__']);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect((out as { polluted?: number }).polluted).toBeUndefined();
+    expect(Object.getOwnPropertyDescriptor(out, '__proto__')?.value).toEqual({ polluted: 1 });
+  });
+});

@@ -7,6 +7,7 @@ import { RouteActor } from './route-actor.js';
 import { type RoutePattern, RouteTemplater } from './route-template.js';
 import { checkWindowOptions, requireInt } from './window-options.js';
 import { WindowPool } from './window-pool.js';
+import type { WindowState } from './window-state.js';
 
 /**
  * The route actors of one Kafka partition. Pure: no timers, no I/O; the runtime
@@ -278,7 +279,9 @@ export class PartitionAggregator {
 
   private drainActor(app: AppState, actor: RouteActor, out: WindowDelta[]): void {
     const windows = actor.windows;
-    if (windows.length > 1) windows.sort((a, b) => a.start - b.start);
+    // Windows open in event-time order unless records came late: sort only then
+    // (Array.prototype.sort copies the array even when it is already in order).
+    if (!inStartOrder(windows)) windows.sort((a, b) => a.start - b.start);
     const first = out.length;
     for (const w of windows) out.push(w.toDelta(this.windowSeconds, w.start, app.name, actor.route));
     if (this.rollupSeconds !== this.windowSeconds) {
@@ -349,6 +352,11 @@ export class PartitionAggregator {
     if (this.ownsTemplater) bytes += this.templater.cachedPaths * TEMPLATE_CACHE_ENTRY_BYTES;
     return bytes;
   }
+}
+
+function inStartOrder(windows: readonly WindowState[]): boolean {
+  for (let i = 1; i < windows.length; i++) if (windows[i - 1]!.start > windows[i]!.start) return false;
+  return true;
 }
 
 /**

@@ -23,8 +23,12 @@ import type { Histogram, JsHistogram } from 'hdr-histogram-js';
 export type SparseHistogram = number[];
 
 export function encodeSparseHistogram(h: JsHistogram): SparseHistogram {
-  const out: number[] = [];
-  if (h.totalCount === 0) return out;
+  if (h.totalCount === 0) return [];
+  // Pairs go to a reused scratch first, then out in one array of the exact size: a
+  // catch-up drain encodes thousands of histograms, and growing each array by push
+  // allocated it two or three times over.
+  const out = scratch;
+  let n = 0;
   // Stop at the bucket holding the max instead of scanning the whole counts array...
   const last = Math.min(h.countsArrayLength - 1, countsIndexOf(h, h.maxValue));
   const half = h.subBucketHalfCount;
@@ -32,7 +36,10 @@ export function encodeSparseHistogram(h: JsHistogram): SparseHistogram {
   const fast = h.unitMagnitude === 0;
   // ...and start at the bucket holding the lowest non-zero value (0 ms has bucket 0 to itself)
   const zeros = h.getCountAtIndex(0);
-  if (zeros > 0) out.push(h.valueFromIndex(0), zeros);
+  if (zeros > 0) {
+    out[n++] = h.valueFromIndex(0);
+    out[n++] = zeros;
+  }
   const min = h.minNonZeroValue;
   const first = min > h.maxValue ? last + 1 : Math.max(1, countsIndexOf(h, min));
   for (let i = first; i <= last; i++) {
@@ -42,10 +49,14 @@ export function encodeSparseHistogram(h: JsHistogram): SparseHistogram {
     const bucket = (i >>> halfMagnitude) - 1;
     const value =
       !fast || bucket > 22 ? h.valueFromIndex(i) : bucket <= 0 ? i : ((i & (half - 1)) + half) << bucket;
-    out.push(value, count);
+    out[n++] = value;
+    out[n++] = count;
   }
-  return out;
+  return out.slice(0, n);
 }
+
+/** encodeSparseHistogram's scratch (one thread runs one encode at a time); grows to the widest histogram seen */
+const scratch: number[] = [];
 
 function countsIndexOf(h: JsHistogram, value: number): number {
   // `countsArrayIndex` is not part of the published typings; go through the public pieces.

@@ -21,7 +21,7 @@ export { RECORD_HEADERS };
  * One drain request body → the Kafka records it becomes (docs/kafka-records.md):
  *
  *   body ──scanFrames──▶ line ──parseSyslogHeader──▶ kind ─┬─ router   → router topic, key = host= value
- *                                                         │            (a DRAIN_HOT_APPS app: `host#s`)
+ *                                                         │            (a hot app, named or detected: `host#s`)
  *                                                         ├─ platform → platform topic (if on), key = drain token
  *                                                         └─ app      → dropped, or platform (DRAIN_APP_OUTPUT)
  *
@@ -39,8 +39,15 @@ export interface BatchContext {
   platformTopic: boolean;
   /** which app hosts this drain may write (drain-apps.ts); absent = any */
   appCheck?: AppCheck | null;
-  /** DRAIN_HOT_APPS: apps whose router records are spread over several partitions; absent = none */
+  /** apps whose router records are spread over several partitions (named or detected); absent = none */
   hotApps?: HotAppKeys | null;
+  /** counts the router records produced per app (the hot-app detector); absent = not counted */
+  appTally?: AppTally | null;
+}
+
+/** Told the router records of each run of one app's lines: once per run, not per line. */
+export interface AppTally {
+  add(host: string, lines: number): void;
 }
 
 /** Why a line was not produced; a bounded set, used as a metric label. */
@@ -113,7 +120,12 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
   let bytes = 0;
   // Hot apps: the last host seen (as a range of the body, so that comparing costs no string)
   // and its key table; the tables used by this request are copied into `keys` once each.
+  // The same runs of one host are what the tally counts (one `add` per run).
   const hotApps = ctx.hotApps != null && ctx.hotApps.size > 0 ? ctx.hotApps : null;
+  const tally = ctx.appTally ?? null;
+  const track = hotApps !== null || tally !== null;
+  let runHost = '';
+  let runLines = 0;
   let hotStart = -1;
   let hotLen = 0;
   let hotTable: HotAppKeyTable | null = null;
@@ -162,11 +174,15 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
       const h0 = hostRange[0]!;
       const h1 = hostRange[1]!;
       if (routerCount === 0) routerHost = body.toString('latin1', h0, h1).toLowerCase();
-      if (hotApps !== null) {
+      if (track) {
         if (hotStart < 0 || h1 - h0 !== hotLen || !rangesEqual(body, h0, hotStart, hotLen)) {
           hotStart = h0;
           hotLen = h1 - h0;
-          hotTable = hotApps.lookup(body.toString('latin1', h0, h1));
+          const host = body.toString('latin1', h0, h1);
+          if (tally !== null && runLines > 0) tally.add(runHost, runLines);
+          runHost = host;
+          runLines = 0;
+          hotTable = hotApps === null ? null : hotApps.lookup(host);
           if (hotTable !== null) {
             keyBases ??= new Map();
             const base = keyBases.get(hotTable);
@@ -186,6 +202,7 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
             }
           }
         }
+        runLines++;
         if (hotTable !== null) {
           // No path= (the runtime rejects such a line anyway): shard of the empty path.
           const found = findRouterPath(body, header.msgStart, end, pathRange);
@@ -220,6 +237,7 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
     bytes += end - start + ctx.drainToken.length + headerBytes + RECORD_OVERHEAD;
   };
   const framing = scanFrames(body, onFrame, createFramingStats());
+  if (tally !== null && runLines > 0) tally.add(runHost, runLines);
   return {
     slab: {
       body,

@@ -179,7 +179,7 @@ describe('buildBatchRecords with a tally and detected hot apps', () => {
       `at=info method=GET path="${path}" host=${host} dyno=web.1 connect=1ms service=5ms status=200 bytes=10`,
     );
 
-  it('tells the tally once per run of one host, with the run’s length', () => {
+  it('tells the tally once per host per request, with its line count', () => {
     const adds: Array<[string, number]> = [];
     const lines = [
       line('a.com', '/1'),
@@ -194,9 +194,8 @@ describe('buildBatchRecords with a tally and detected hot apps', () => {
       appTally: { add: (h, n) => adds.push([h, n]) },
     });
     expect(adds).toEqual([
-      ['a.com', 3],
+      ['a.com', 5],
       ['b.com', 1],
-      ['a.com', 2],
     ]);
   });
 

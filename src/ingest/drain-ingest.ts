@@ -197,8 +197,6 @@ export function createIngestHandler(deps: IngestDeps) {
         hotApps: deps.hotApps ?? null,
         appTally: deps.hotAppDetector ?? null,
       });
-      // After the request, never inside it: a request's lines of one app keep one key table.
-      deps.hotAppDetector?.tick(Date.now());
     } catch (err) {
       // The parsers never throw; reaching this is a bug, logged with the body size to reproduce it.
       releaseClaim();
@@ -209,6 +207,8 @@ export function createIngestHandler(deps: IngestDeps) {
       reply(res, 500, 'internal error\n');
       return 500;
     }
+    // After the request's parse, never inside it: a request's lines of one app keep one key table.
+    deps.hotAppDetector?.tick(Date.now());
     countBatch(deps, records, header(req, 'logplex-msg-count'), log, frameId);
     if (deps.tokenApps && (records.platformCount > 0 || records.routerHost !== null)) {
       // Platform lines name no app: stamp the drain token's (at most one bounded GET).

@@ -33,6 +33,14 @@ export const DEFAULTS = {
   DRAIN_AUTH_FAILURES_PER_MINUTE: 30,
   DRAIN_MAX_APPS_PER_DRAIN: 0,
   DRAIN_PRODUCER_THREADS: 2,
+  // Hot-app detection (ingest/hot-app-detector.ts, docs/kafka-records.md "Detected hot apps"):
+  // a quarter of a drain's router records from one app at 2,000 lines/s or more (about 2% of
+  // a worker thread at bench/consume's 10.8 µs per record), judged every 30 s, held an hour.
+  DRAIN_HOT_APP_SHARE: 0.25,
+  DRAIN_HOT_APP_MIN_RATE: 2000,
+  DRAIN_HOT_APP_SHARDS: 4,
+  DRAIN_HOT_APP_INTERVAL_MS: 30_000,
+  DRAIN_HOT_APP_HOLD_SECONDS: 3600,
   PRODUCER_COMPRESSION: 'gzip',
   WORKER_THREADS: 2,
   FLUSH_INTERVAL_MS: 1000,
@@ -153,6 +161,11 @@ const schema = z.object({
   DRAIN_TOKEN_APPS: z.string().optional(),
   DRAIN_MAX_APPS_PER_DRAIN: int(0).default(DEFAULTS.DRAIN_MAX_APPS_PER_DRAIN),
   DRAIN_HOT_APPS: z.string().optional(),
+  DRAIN_HOT_APP_SHARE: z.coerce.number().min(0).max(1).default(DEFAULTS.DRAIN_HOT_APP_SHARE),
+  DRAIN_HOT_APP_MIN_RATE: int(0).default(DEFAULTS.DRAIN_HOT_APP_MIN_RATE),
+  DRAIN_HOT_APP_SHARDS: int(2, 10_000).optional(),
+  DRAIN_HOT_APP_INTERVAL_MS: int(100, 3_600_000).default(DEFAULTS.DRAIN_HOT_APP_INTERVAL_MS),
+  DRAIN_HOT_APP_HOLD_SECONDS: int(0).default(DEFAULTS.DRAIN_HOT_APP_HOLD_SECONDS),
   DRAIN_PRODUCER_THREADS: int(1, 16).default(DEFAULTS.DRAIN_PRODUCER_THREADS),
   PRODUCER_COMPRESSION: z
     .enum(['none', 'gzip', 'snappy', 'lz4', 'zstd'])
@@ -256,6 +269,8 @@ export interface Config {
     maxAppsPerDrain: number;
     /** DRAIN_HOT_APPS: app host (lower case) → k, the partitions its router records are spread over (`host#s` keys) */
     hotApps: Map<string, number>;
+    /** detecting hot apps (DRAIN_HOT_APP_*); null = off (DRAIN_HOT_APP_SHARE=0, or one partition) */
+    hotAppDetection: HotAppDetection | null;
     /** producer threads, each with its own idempotent producer and one produce call in flight; a request goes whole to one of them */
     producerThreads: number;
     /**
@@ -524,6 +539,47 @@ export function parseHotApps(raw: string | undefined, partitions: number): Map<s
   return out;
 }
 
+/** What the drain needs to detect hot apps (ingest/hot-app-detector.ts). */
+export interface HotAppDetection {
+  /** DRAIN_HOT_APP_SHARE: share of the drain process's router records over an interval */
+  share: number;
+  /** DRAIN_HOT_APP_MIN_RATE: the app's router records per second (in one drain process) below which it is never hot */
+  minRate: number;
+  /** DRAIN_HOT_APP_SHARDS: partitions a detected app is spread over (default min(4, TOPIC_PARTITIONS)) */
+  shards: number;
+  /** DRAIN_HOT_APP_INTERVAL_MS: how often shares are judged (each process on its own) */
+  intervalMs: number;
+  /** DRAIN_HOT_APP_HOLD_SECONDS: a hot app stays hot until it has not kept half the share and rate for this long */
+  holdMs: number;
+}
+
+/**
+ * DRAIN_HOT_APP_*: on unless DRAIN_HOT_APP_SHARE=0; off with one partition (nothing to
+ * spread over) unless DRAIN_HOT_APP_SHARDS asks for more partitions than there are.
+ */
+function hotAppDetection(e: Env): HotAppDetection | null {
+  const fail = (variable: string, why: string) =>
+    new RoutemeterError('RM_ERR_CONFIG', `${variable}: ${why}`, { details: { variable } });
+  if (e.DRAIN_HOT_APP_SHARDS !== undefined && e.DRAIN_HOT_APP_SHARDS > e.TOPIC_PARTITIONS) {
+    throw fail(
+      'DRAIN_HOT_APP_SHARDS',
+      `${e.DRAIN_HOT_APP_SHARDS} is above TOPIC_PARTITIONS (${e.TOPIC_PARTITIONS}): a detected app is spread over 2 to TOPIC_PARTITIONS partitions`,
+    );
+  }
+  const share = e.DRAIN_HOT_APP_SHARE;
+  if (share === 0) return null;
+  // Below 1%, the bounded counters (max(64, 4/share) apps) would grow past a few hundred.
+  if (share < 0.01) throw fail('DRAIN_HOT_APP_SHARE', `${share} is below 0.01 (0 turns detection off)`);
+  if (e.TOPIC_PARTITIONS < 2) return null;
+  return {
+    share,
+    minRate: e.DRAIN_HOT_APP_MIN_RATE,
+    shards: e.DRAIN_HOT_APP_SHARDS ?? Math.min(DEFAULTS.DRAIN_HOT_APP_SHARDS, e.TOPIC_PARTITIONS),
+    intervalMs: e.DRAIN_HOT_APP_INTERVAL_MS,
+    holdMs: e.DRAIN_HOT_APP_HOLD_SECONDS * 1000,
+  };
+}
+
 /**
  * `DRAIN_TOKEN_APPS` names the app of each drain token, for platform lines (which do
  * not name their app): `d.6b1f0e2a-…=quiet-reef-12345.herokuapp.com,d.0c5d…=www.example.com`
@@ -676,6 +732,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apps: parseDrainApps(e.DRAIN_APPS),
       maxAppsPerDrain: e.DRAIN_MAX_APPS_PER_DRAIN,
       hotApps: parseHotApps(e.DRAIN_HOT_APPS, e.TOPIC_PARTITIONS),
+      hotAppDetection: hotAppDetection(e),
       producerThreads: e.DRAIN_PRODUCER_THREADS,
       tokenApps: parseTokenApps(e.DRAIN_TOKEN_APPS),
     },

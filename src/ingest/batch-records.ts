@@ -14,6 +14,7 @@ import { findRouterHost, findRouterPath } from '../logplex/router-line.js';
 import { createSyslogHeader, parseSyslogHeader } from '../logplex/syslog-header.js';
 import type { AppCheck, AppRefusal } from './drain-apps.js';
 import { type HotAppKeys, type HotAppKeyTable, pathShard } from './hot-app-keys.js';
+import { RequestHosts } from './request-hosts.js';
 
 export { RECORD_HEADERS };
 
@@ -21,7 +22,7 @@ export { RECORD_HEADERS };
  * One drain request body → the Kafka records it becomes (docs/kafka-records.md):
  *
  *   body ──scanFrames──▶ line ──parseSyslogHeader──▶ kind ─┬─ router   → router topic, key = host= value
- *                                                         │            (a DRAIN_HOT_APPS app: `host#s`)
+ *                                                         │            (a hot app, named or detected: `host#s`)
  *                                                         ├─ platform → platform topic (if on), key = drain token
  *                                                         └─ app      → dropped, or platform (DRAIN_APP_OUTPUT)
  *
@@ -39,8 +40,15 @@ export interface BatchContext {
   platformTopic: boolean;
   /** which app hosts this drain may write (drain-apps.ts); absent = any */
   appCheck?: AppCheck | null;
-  /** DRAIN_HOT_APPS: apps whose router records are spread over several partitions; absent = none */
+  /** apps whose router records are spread over several partitions (named or detected); absent = none */
   hotApps?: HotAppKeys | null;
+  /** counts the router records produced per app (the hot-app detector); absent = not counted */
+  appTally?: AppTally | null;
+}
+
+/** Told the router records of each app of a request: once per app per request, not per line. */
+export interface AppTally {
+  add(host: string, lines: number): void;
 }
 
 /** Why a line was not produced; a bounded set, used as a metric label. */
@@ -78,6 +86,12 @@ const MIN_FRAME_BYTES = 8;
 const header = createSyslogHeader();
 const hostRange = new Int32Array(2);
 const pathRange = new Int32Array(2);
+/** a hot host's key table and where this request's key buffer holds a copy of its keys */
+interface HotKeys {
+  table: HotAppKeyTable;
+  base: number;
+}
+const requestHosts = new RequestHosts<HotKeys>();
 
 /** same bytes at buf[a, a+n) and buf[b, b+n) */
 function rangesEqual(buf: Uint8Array, a: number, b: number, n: number): boolean {
@@ -111,13 +125,19 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
   let lastVerdict: AppRefusal | null = null;
   let upstreamDropped = 0;
   let bytes = 0;
-  // Hot apps: the last host seen (as a range of the body, so that comparing costs no string)
-  // and its key table; the tables used by this request are copied into `keys` once each.
+  // Hot apps and the tally: the request's distinct hosts (request-hosts.ts), each looked up
+  // once, and the last one seen (as a range of the body: consecutive lines are mostly one
+  // app's, and comparing bytes costs no string). The key tables used by this request are
+  // copied into `keys` once each.
   const hotApps = ctx.hotApps != null && ctx.hotApps.size > 0 ? ctx.hotApps : null;
+  const tally = ctx.appTally ?? null;
+  const track = hotApps !== null || tally !== null;
+  const hosts = requestHosts;
+  hosts.reset();
+  let hostEntry = -1;
   let hotStart = -1;
   let hotLen = 0;
-  let hotTable: HotAppKeyTable | null = null;
-  let hotBase = 0;
+  let hot: HotKeys | null = null;
   let keys: Buffer | null = null;
   let keysUsed = 0;
   let keyBases: Map<HotAppKeyTable, number> | null = null;
@@ -136,6 +156,22 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
     records[o + 3] = keyStart;
     records[o + 4] = keyEnd;
     count++;
+  };
+  /** a key table's copy in this request's key buffer (one copy per table, however many hosts share it) */
+  const keysOf = (table: HotAppKeyTable): HotKeys => {
+    keyBases ??= new Map();
+    const known = keyBases.get(table);
+    if (known !== undefined) return { table, base: known };
+    const n = table.bytes.length;
+    if (keys === null || keysUsed + n > keys.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(256, 2 * (keysUsed + n))); // not pooled: cloned to the producer thread
+      if (keys !== null) keys.copy(grown, 0, 0, keysUsed);
+      keys = grown;
+    }
+    table.bytes.copy(keys, keysUsed);
+    keyBases.set(table, keysUsed);
+    keysUsed += n;
+    return { table, base: keysUsed - n };
   };
   const onFrame = (start: number, end: number): void => {
     if (!parseSyslogHeader(body, start, end, header)) {
@@ -162,36 +198,28 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
       const h0 = hostRange[0]!;
       const h1 = hostRange[1]!;
       if (routerCount === 0) routerHost = body.toString('latin1', h0, h1).toLowerCase();
-      if (hotApps !== null) {
+      if (track) {
         if (hotStart < 0 || h1 - h0 !== hotLen || !rangesEqual(body, h0, hotStart, hotLen)) {
           hotStart = h0;
           hotLen = h1 - h0;
-          hotTable = hotApps.lookup(body.toString('latin1', h0, h1));
-          if (hotTable !== null) {
-            keyBases ??= new Map();
-            const base = keyBases.get(hotTable);
-            if (base === undefined) {
-              const n = hotTable.bytes.length;
-              if (keys === null || keysUsed + n > keys.length) {
-                const grown = Buffer.allocUnsafeSlow(Math.max(256, 2 * (keysUsed + n))); // not pooled: cloned to the producer thread
-                if (keys !== null) keys.copy(grown, 0, 0, keysUsed);
-                keys = grown;
-              }
-              hotTable.bytes.copy(keys, keysUsed);
-              hotBase = keysUsed;
-              keyBases.set(hotTable, keysUsed);
-              keysUsed += n;
-            } else {
-              hotBase = base;
-            }
+          hostEntry = hosts.find(body, h0, h1);
+          if (hostEntry < 0) {
+            hostEntry = -1 - hostEntry;
+            const host = body.toString('latin1', h0, h1);
+            hosts.names[hostEntry] = host;
+            const table = hotApps === null ? null : hotApps.lookup(host);
+            if (table !== null) hosts.values[hostEntry] = keysOf(table);
           }
+          hot = hosts.values[hostEntry] ?? null;
         }
-        if (hotTable !== null) {
+        hosts.counts[hostEntry]!++;
+        if (hot !== null) {
           // No path= (the runtime rejects such a line anyway): shard of the empty path.
+          const { table, base } = hot;
           const found = findRouterPath(body, header.msgStart, end, pathRange);
-          const shard = found ? pathShard(body, pathRange[0]!, pathRange[1]!, hotTable.shards) : 0;
-          const k0 = hotBase + hotTable.offsets[shard]!;
-          const k1 = hotBase + hotTable.offsets[shard + 1]!;
+          const shard = found ? pathShard(body, pathRange[0]!, pathRange[1]!, table.shards) : 0;
+          const k0 = base + table.offsets[shard]!;
+          const k1 = base + table.offsets[shard + 1]!;
           push(TOPIC_ROUTER, start, end, keyInKeys(k0), k1);
           routerCount++;
           hotCount++;
@@ -220,6 +248,8 @@ export function buildBatchRecords(body: Buffer, ctx: BatchContext): BatchRecords
     bytes += end - start + ctx.drainToken.length + headerBytes + RECORD_OVERHEAD;
   };
   const framing = scanFrames(body, onFrame, createFramingStats());
+  if (tally !== null) for (let i = 0; i < hosts.size; i++) tally.add(hosts.names[i]!, hosts.counts[i]!);
+  hosts.reset();
   return {
     slab: {
       body,

@@ -15,6 +15,7 @@ import { clientAddress, preflight } from './drain-preflight.js';
 import { answerRefusal, header, reply } from './drain-reply.js';
 import type { DrainTokenApps } from './drain-token-apps.js';
 import type { Claim, FrameDedupe } from './frame-dedupe.js';
+import type { HotAppDetector } from './hot-app-detector.js';
 import type { HotAppKeys } from './hot-app-keys.js';
 
 /**
@@ -42,8 +43,10 @@ export interface IngestDeps {
   throttle: AuthThrottle;
   admission: Admission;
   apps: DrainApps;
-  /** DRAIN_HOT_APPS (absent = none) */
+  /** hot apps' key tables: DRAIN_HOT_APPS, and the detected ones (absent = none) */
   hotApps?: HotAppKeys;
+  /** counts router records per app and decides which are hot (absent = detection off) */
+  hotAppDetector?: HotAppDetector | null;
   batcher: BatcherPool<RecordSlab>;
   dedupe: FrameDedupe | null;
   /** the app of each drain token's platform lines (the `app` header); null: no header */
@@ -192,6 +195,7 @@ export function createIngestHandler(deps: IngestDeps) {
         platformTopic: deps.platformTopic !== null,
         appCheck: deps.apps.forRequest(ctx.user, log.drain),
         hotApps: deps.hotApps ?? null,
+        appTally: deps.hotAppDetector ?? null,
       });
     } catch (err) {
       // The parsers never throw; reaching this is a bug, logged with the body size to reproduce it.
@@ -203,6 +207,8 @@ export function createIngestHandler(deps: IngestDeps) {
       reply(res, 500, 'internal error\n');
       return 500;
     }
+    // After the request's parse, never inside it: a request's lines of one app keep one key table.
+    deps.hotAppDetector?.tick(Date.now());
     countBatch(deps, records, header(req, 'logplex-msg-count'), log, frameId);
     if (deps.tokenApps && (records.platformCount > 0 || records.routerHost !== null)) {
       // Platform lines name no app: stamp the drain token's (at most one bounded GET).

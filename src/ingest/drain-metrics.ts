@@ -27,6 +27,8 @@ export interface DrainMetrics {
   dedupeErrors: Counter;
   upstreamDropped: Counter<'drain'>;
   hotAppLines: Counter;
+  /** detected hot apps becoming hot, cold again, or left unspread past the cap (hot-app-detector.ts) */
+  hotAppChanges: Counter<'change'>;
   msgCountMismatch: Counter;
   framesRepaired: Counter;
   garbageBytes: Counter;
@@ -46,6 +48,8 @@ export interface DrainMetrics {
 export interface DrainGauges {
   queuedBytes(): number;
   inflightRequests(): number;
+  /** apps the hot-app detector holds hot now */
+  detectedHotApps?(): number;
 }
 
 /**
@@ -74,6 +78,14 @@ export function createDrainMetrics(
     registers,
     collect() {
       this.set(gauges.inflightRequests());
+    },
+  });
+  new Gauge({
+    name: 'routemeter_drain_detected_hot_apps',
+    help: 'Apps this drain process detected as hot and keys host#s now (DRAIN_HOT_APP_SHARE); each process decides on its own',
+    registers,
+    collect() {
+      this.set(gauges.detectedHotApps?.() ?? 0);
     },
   });
   return {
@@ -125,7 +137,13 @@ export function createDrainMetrics(
     }),
     hotAppLines: new Counter({
       name: 'routemeter_drain_hot_app_lines_total',
-      help: 'Router lines of DRAIN_HOT_APPS apps, keyed host#s to spread them over partitions',
+      help: 'Router lines of hot apps (named in DRAIN_HOT_APPS or detected), keyed host#s to spread them over partitions',
+      registers,
+    }),
+    hotAppChanges: new Counter({
+      name: 'routemeter_drain_hot_app_changes_total',
+      help: 'Detected hot apps by change: detected (keyed host#s from then on), released (keyed by host again after the hold), capped (hot, but past the most apps spread at once)',
+      labelNames: ['change'],
       registers,
     }),
     msgCountMismatch: new Counter({

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import type { Config } from '../config/config.js';
+import type { Config, HotAppDetection } from '../config/config.js';
 import type { RecordSlab } from '../kafka/record-slab.js';
 import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { serveHealthRoute } from '../telemetry/health-routes.js';
@@ -13,10 +13,11 @@ import { DrainApps } from './drain-apps.js';
 import { createDrainAuth } from './drain-auth.js';
 import { connectDrainClients } from './drain-clients.js';
 import { createIngestHandler } from './drain-ingest.js';
-import { createDrainMetrics } from './drain-metrics.js';
+import { createDrainMetrics, type DrainMetrics } from './drain-metrics.js';
 import { drainReadiness } from './drain-readiness.js';
 import { DrainTokenApps } from './drain-token-apps.js';
 import { FrameDedupe } from './frame-dedupe.js';
+import { type HotAppChange, HotAppDetector } from './hot-app-detector.js';
 import { HotAppKeys } from './hot-app-keys.js';
 
 /**
@@ -78,10 +79,24 @@ export async function startDrain(
     maxQueuedBytes: config.drain.queueMaxBytes,
     queuedBytes: () => batcher?.queuedBytes ?? 0,
   });
+  const hotApps = new HotAppKeys(config.drain.hotApps, config.topics.partitions);
+  let hotAppDetector: HotAppDetector | null = null;
   const metrics = createDrainMetrics(registry, {
     queuedBytes: () => batcher?.queuedBytes ?? 0,
     inflightRequests: () => admission.inflight,
+    detectedHotApps: () => hotAppDetector?.hotCount ?? 0,
   });
+  const detection = config.drain.hotAppDetection;
+  if (detection !== null) {
+    hotAppDetector = new HotAppDetector(
+      {
+        ...detection,
+        isExcluded: (host) => hotApps.isNamed(host),
+        onChange: (change) => onHotAppChange(change, hotApps, metrics, drainLog, detection),
+      },
+      Date.now(),
+    );
+  }
   batcher = new BatcherPool<RecordSlab>({
     sends: clients.producers.map((p) => p.send),
     lingerMs: config.drain.lingerMs,
@@ -104,7 +119,8 @@ export async function startDrain(
     throttle,
     admission,
     apps: new DrainApps(config.drain.apps, config.drain.maxAppsPerDrain),
-    hotApps: new HotAppKeys(config.drain.hotApps, config.topics.partitions),
+    hotApps,
+    hotAppDetector,
     batcher,
     dedupe,
     tokenApps: new DrainTokenApps({
@@ -228,6 +244,7 @@ export async function startDrain(
       appMappings: config.drain.apps.size,
       maxAppsPerDrain: config.drain.maxAppsPerDrain,
       hotApps: Object.fromEntries(config.drain.hotApps),
+      hotAppDetection: detection,
     },
     'drain listening',
   );
@@ -264,4 +281,38 @@ export async function startDrain(
   };
 
   return { port: boundPort, close };
+}
+
+/** A detected hot app's key table goes in or out, logged and counted (hot-app-detector.ts). */
+function onHotAppChange(
+  change: HotAppChange,
+  hotApps: HotAppKeys,
+  metrics: DrainMetrics,
+  log: Logger,
+  detection: HotAppDetection,
+): void {
+  metrics.hotAppChanges.inc({ change: change.kind });
+  const fields = {
+    event: `drain.hot_app_${change.kind}`,
+    app: change.app,
+    share: Math.round(change.share * 1000) / 1000,
+    linesPerSecond: Math.round(change.rate),
+    shards: change.shards,
+  };
+  switch (change.kind) {
+    case 'detected':
+      hotApps.add(change.app, change.shards);
+      log.info(
+        { ...fields, holdSeconds: detection.holdMs / 1000 },
+        `hot app: keyed host#s over ${change.shards} partitions from now on (this drain process)`,
+      );
+      return;
+    case 'released':
+      hotApps.delete(change.app);
+      log.info(fields, 'hot app no longer hot for the hold time: keyed by host again');
+      return;
+    case 'capped':
+      log.warn(fields, 'app is hot, but this drain already spreads the most apps it may: keyed by host');
+      return;
+  }
 }

@@ -29,17 +29,47 @@ const MAX_SUFFIX_TRIES = 10_000;
 
 export class HotAppKeys {
   readonly #tables = new Map<string, HotAppKeyTable>();
+  /** the DRAIN_HOT_APPS hosts, which `add`/`delete` never touch */
+  readonly #named: ReadonlySet<string>;
+  readonly #partitions: number;
 
   /**
    * @param spreads host (lower case, as the router writes it) → k (2 ≤ k ≤ partitions)
    * @param partitions partitions of the router topic, for choosing suffixes on distinct partitions
    */
   constructor(spreads: ReadonlyMap<string, number>, partitions: number) {
+    this.#partitions = partitions;
     for (const [host, k] of spreads) this.#tables.set(host, buildTable(host, k, partitions));
+    this.#named = new Set(spreads.keys());
   }
 
   get size(): number {
     return this.#tables.size;
+  }
+
+  /** a DRAIN_HOT_APPS app (spread by the operator, never by detection) */
+  isNamed(host: string): boolean {
+    return this.#named.has(host) || this.#named.has(host.toLowerCase());
+  }
+
+  /**
+   * Spreads a detected hot app (hot-app-detector.ts) over k partitions from the next
+   * request on. The keys are the same function of (host, k, partitions) as for a named app,
+   * so every drain process that detects the app picks the same k keys. A named app keeps its
+   * DRAIN_HOT_APPS k. Returns false when nothing changed.
+   */
+  add(host: string, k: number): boolean {
+    const h = host.toLowerCase();
+    if (this.#named.has(h) || this.#tables.has(h)) return false;
+    this.#tables.set(h, buildTable(h, k, this.#partitions));
+    return true;
+  }
+
+  /** Back to key = host for a detected app whose hold ran out; named apps stay. */
+  delete(host: string): boolean {
+    const h = host.toLowerCase();
+    if (this.#named.has(h)) return false;
+    return this.#tables.delete(h);
   }
 
   /** the key table of a hot app, null for every other app */

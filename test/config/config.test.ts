@@ -189,6 +189,49 @@ describe('loadConfig', () => {
       expect(m).toMatch(message);
     }
   });
+
+  it('detects hot apps by default, reads DRAIN_HOT_APP_*, and names the mistake when one is wrong', () => {
+    expect(loadConfig({}).drain.hotAppDetection).toEqual({
+      share: DEFAULTS.DRAIN_HOT_APP_SHARE,
+      minRate: DEFAULTS.DRAIN_HOT_APP_MIN_RATE,
+      shards: 4,
+      intervalMs: DEFAULTS.DRAIN_HOT_APP_INTERVAL_MS,
+      holdMs: DEFAULTS.DRAIN_HOT_APP_HOLD_SECONDS * 1000,
+    });
+    // shards default to min(4, TOPIC_PARTITIONS); one partition has nothing to spread over
+    expect(loadConfig({ TOPIC_PARTITIONS: '3' }).drain.hotAppDetection!.shards).toBe(3);
+    expect(loadConfig({ TOPIC_PARTITIONS: '1' }).drain.hotAppDetection).toBeNull();
+    expect(loadConfig({ DRAIN_HOT_APP_SHARE: '0' }).drain.hotAppDetection).toBeNull();
+    expect(
+      loadConfig({
+        DRAIN_HOT_APP_SHARE: '0.4',
+        DRAIN_HOT_APP_MIN_RATE: '0',
+        DRAIN_HOT_APP_SHARDS: '6',
+        DRAIN_HOT_APP_INTERVAL_MS: '500',
+        DRAIN_HOT_APP_HOLD_SECONDS: '0',
+        TOPIC_PARTITIONS: '8',
+      }).drain.hotAppDetection,
+    ).toEqual({ share: 0.4, minRate: 0, shards: 6, intervalMs: 500, holdMs: 0 });
+    const cases: Array<[Record<string, string>, string, RegExp]> = [
+      [{ DRAIN_HOT_APP_SHARE: '1.5' }, 'DRAIN_HOT_APP_SHARE', /1/],
+      [{ DRAIN_HOT_APP_SHARE: 'x' }, 'DRAIN_HOT_APP_SHARE', /number/i],
+      [{ DRAIN_HOT_APP_SHARE: '0.001' }, 'DRAIN_HOT_APP_SHARE', /below 0\.01 \(0 turns detection off\)/],
+      [{ DRAIN_HOT_APP_MIN_RATE: '-1' }, 'DRAIN_HOT_APP_MIN_RATE', /0/],
+      [{ DRAIN_HOT_APP_SHARDS: '1' }, 'DRAIN_HOT_APP_SHARDS', /2/],
+      [
+        { DRAIN_HOT_APP_SHARDS: '7', TOPIC_PARTITIONS: '6' },
+        'DRAIN_HOT_APP_SHARDS',
+        /above TOPIC_PARTITIONS \(6\)/,
+      ],
+      [{ DRAIN_HOT_APP_INTERVAL_MS: '10' }, 'DRAIN_HOT_APP_INTERVAL_MS', /100/],
+      [{ DRAIN_HOT_APP_HOLD_SECONDS: '1.5' }, 'DRAIN_HOT_APP_HOLD_SECONDS', /int/],
+    ];
+    for (const [env, variable, message] of cases) {
+      const m = configError(env);
+      expect(m, JSON.stringify(env)).toMatch(new RegExp(`^${variable}: `));
+      expect(m, JSON.stringify(env)).toMatch(message);
+    }
+  });
 });
 
 describe('the README’s configuration table', () => {

@@ -5,7 +5,11 @@ import { createDrainMetrics, MAX_DRAIN_LABELS } from '../../src/ingest/drain-met
 describe('drain metrics', () => {
   it('registers on the registry passed in (not the global one), named by the conventions', async () => {
     const registry = new Registry();
-    createDrainMetrics(registry, { queuedBytes: () => 1234, inflightRequests: () => 7 });
+    createDrainMetrics(registry, {
+      queuedBytes: () => 1234,
+      inflightRequests: () => 7,
+      detectedHotApps: () => 2,
+    });
     const names = (await registry.getMetricsAsJSON()).map((m) => m.name).sort();
     expect(names).toEqual([
       'routemeter_drain_admission_refused_total',
@@ -13,8 +17,10 @@ describe('drain metrics', () => {
       'routemeter_drain_bytes_total',
       'routemeter_drain_dedupe_errors_total',
       'routemeter_drain_dedupe_hits_total',
+      'routemeter_drain_detected_hot_apps',
       'routemeter_drain_frames_repaired_total',
       'routemeter_drain_garbage_bytes_total',
+      'routemeter_drain_hot_app_changes_total',
       'routemeter_drain_hot_app_lines_total',
       'routemeter_drain_inflight_requests',
       'routemeter_drain_late_outcomes_total',
@@ -32,6 +38,7 @@ describe('drain metrics', () => {
     const text = await registry.metrics();
     expect(text).toContain('routemeter_drain_producer_queued_bytes 1234');
     expect(text).toContain('routemeter_drain_inflight_requests 7');
+    expect(text).toContain('routemeter_drain_detected_hot_apps 2');
     // two drains in one process, each with its own registry
     expect(() => createDrainMetrics(new Registry())).not.toThrow();
   });

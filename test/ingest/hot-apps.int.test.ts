@@ -1,11 +1,8 @@
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildLogplexBatch } from '../../src/gen/logplex-batch.js';
-import { findAppPartitions } from '../../src/query/find-app-partitions.js';
-import { queryRoutes } from '../../src/query/query-routes.js';
-import { runRuntime } from '../../src/runtime/run-runtime.js';
-import { deleteKeys, runtimeConfig, testLogger, testRedis, waitFlushed } from '../runtime/runtime-harness.js';
-import { makeRouterLines, oracle } from '../support/router-lines.js';
+import { makeRouterLines } from '../support/router-lines.js';
 import { AUTH, post, readTopic, useDrain } from './drain-fixture.js';
+import { expectRoutesReadBackExactly } from './hot-apps-readback.js';
 
 /**
  * DRAIN_HOT_APPS end to end: a hot app's lines go through the real drain to several
@@ -18,7 +15,12 @@ const SHARDS = 3;
 
 describe('hot apps spread over partitions (real drain, Kafka, runtime and Redis)', () => {
   it('puts a hot app on k partitions keyed host#s, and reads its routes back exactly', async () => {
-    const drain = await useDrain({ TOPIC_PARTITIONS: PARTITIONS, DRAIN_HOT_APPS: `${HOT}=${SHARDS}` });
+    // detection off: only the named app is spread
+    const drain = await useDrain({
+      TOPIC_PARTITIONS: PARTITIONS,
+      DRAIN_HOT_APPS: `${HOT}=${SHARDS}`,
+      DRAIN_HOT_APP_SHARE: '0',
+    });
     const lines = makeRouterLines(3000, { seed: 9, apps: 3, stepMs: 2 });
     for (let i = 0; i < lines.length; i += 200) {
       const batch = buildLogplexBatch(
@@ -63,42 +65,7 @@ describe('hot apps spread over partitions (real drain, Kafka, runtime and Redis)
     }
 
     // Runtime → Redis → query module: per-route numbers merged across the partitions.
-    const config = runtimeConfig(drain.routerTopic, { TOPIC_PARTITIONS: PARTITIONS });
-    const redis = testRedis(config);
-    const runtime = await runRuntime(config, testLogger, { metricsPort: 0 });
-    onTestFinished(async () => {
-      await runtime.stop();
-      await deleteKeys(redis, config.redis.prefix);
-      redis.disconnect();
-    });
-    await waitFlushed(redis, config);
-
-    const tags = await findAppPartitions(redis, config.redis.prefix, HOT);
-    expect(tags.length).toBe(SHARDS);
-    const want = oracle(lines);
-    const fromMs = Math.min(...lines.map((l) => l.timestampMs));
-    const toMs = Math.max(...lines.map((l) => l.timestampMs)) + 60_000;
-    for (const app of new Set(lines.map((l) => l.app))) {
-      const routes = await queryRoutes(redis, config.redis.prefix, {
-        app,
-        fromMs,
-        toMs,
-        resolution: config.runtime.windowSeconds,
-        routeCap: config.runtime.routeCapPerApp,
-      });
-      const got = new Map(
-        routes.map((s) => [`${app} ${s.route}`, [s.count, s.maxMs, s.statusClasses['5xx']]]),
-      );
-      const expected = new Map(
-        [...want]
-          .filter(([k]) => k.startsWith(`${app} `))
-          .map(([k, v]) => [k, [v.count, v.maxMs, v.status5xx]]),
-      );
-      expect(got).toEqual(expected);
-      for (const s of routes) {
-        const o = want.get(`${app} ${s.route}`)!;
-        expect(s.avgMs! * s.count).toBeCloseTo(o.serviceSumMs, 6);
-      }
-    }
+    const tagsOf = await expectRoutesReadBackExactly(drain.routerTopic, PARTITIONS, lines);
+    expect(tagsOf.get(HOT)!.length).toBe(SHARDS);
   });
 });

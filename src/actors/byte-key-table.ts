@@ -104,12 +104,19 @@ export class ByteKeyTable<V> {
   }
 }
 
-/** FNV-1a over the bytes: cheap, no allocation; never 0 (the empty slot). */
+/**
+ * FNV-1a over the bytes: cheap, no allocation; never 0 (the empty slot). A scanner
+ * that reads the bytes anyway may compute the same value on the way:
+ * `h = FNV_OFFSET; h = Math.imul(h ^ byte, FNV_PRIME)…; h | 1`.
+ */
 export function hashBytes(buf: Uint8Array, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i]!, FNV_PRIME);
   return h | 1;
 }
+
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
 
 /**
  * Two generations of ByteKeyTable, like TemplateCache: a hit in `young` is one probe;

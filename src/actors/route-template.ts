@@ -1,5 +1,5 @@
 import { RoutemeterError } from '../errors/routemeter-error.js';
-import { ByteKeyCache, hashBytes } from './byte-key-table.js';
+import { ByteKeyCache, FNV_OFFSET, FNV_PRIME, hashBytes } from './byte-key-table.js';
 import { builtinPlaceholder, builtinPlaceholderBytes } from './segment-placeholder.js';
 import { TemplateCache } from './template-cache.js';
 
@@ -152,15 +152,18 @@ export class RouteTemplater {
    * without decoding the path. The hot path of the stream runtime.
    */
   templateBytes(buf: Buffer, start: number, end: number): string {
+    // One pass: where the path ends (`?`, `#`), whether it is plain ASCII, and its hash.
     let stop = start;
     let ascii = true;
+    let h = FNV_OFFSET;
     while (stop < end) {
       const c = buf[stop]!;
       if (c === 63 /* ? */ || c === 35 /* # */) break;
       if (c >= 0x80 || c === 37 /* % */ || c === 124 /* | */) ascii = false;
+      h = Math.imul(h ^ c, FNV_PRIME);
       stop++;
     }
-    const h = hashBytes(buf, start, stop);
+    h |= 1;
     const hit = this.pathCache.get(buf, start, stop, h);
     if (hit !== undefined) return hit;
     const template = ascii
@@ -198,41 +201,50 @@ export class RouteTemplater {
     const ids = this.ids;
     let n = 0;
     let segStart = from;
+    let h = FNV_OFFSET; // of the segment being read (hashBytes, computed on the way)
     for (let i = from; i <= end; i++) {
-      if (i < end && buf[i] !== 47) continue;
+      const c = i < end ? buf[i]! : 47;
+      if (c !== 47 /* / */) {
+        h = Math.imul(h ^ c, FNV_PRIME);
+        continue;
+      }
       if (i > segStart) {
         if (n === MAX_SEGMENTS) {
           ids[n++] = this.segmentId(PLACEHOLDER_REST);
           break;
         }
-        ids[n++] = this.segmentOf(buf, segStart, i);
+        ids[n++] = this.segmentOf(buf, segStart, i, h | 1);
       }
       segStart = i + 1;
+      h = FNV_OFFSET;
     }
     if (n === 0) return '/';
     const key = this.idBytes;
-    const h = hashBytes(key, 0, 4 * n);
-    const hit = this.templateCache.get(key, 0, 4 * n, h);
+    const kh = hashBytes(key, 0, 4 * n);
+    const hit = this.templateCache.get(key, 0, 4 * n, kh);
     if (hit !== undefined) return hit;
     let out = '';
     for (let k = 0; k < n; k++) out += '/' + this.segmentStrings[ids[k]!]!;
     out = this.intern(out);
-    this.templateCache.set(key, 0, 4 * n, h, out);
+    this.templateCache.set(key, 0, 4 * n, kh, out);
     return out;
   }
 
-  /** The id of what the ASCII segment `buf[start, end)` templates to. */
-  private segmentOf(buf: Buffer, start: number, end: number): number {
+  /** The id of what the ASCII segment `buf[start, end)` (hash `h`) templates to. */
+  private segmentOf(buf: Buffer, start: number, end: number, h: number): number {
+    if (this.patterns.length === 0) {
+      // Without user patterns the built-ins decide first, from the bytes: a fresh id
+      // costs a short scan, not a cache probe that is bound to miss.
+      const builtin = builtinPlaceholderBytes(buf, start, end);
+      if (builtin !== null) return this.segmentId(builtin);
+    }
     const long = end - start > MAX_SEGMENT_LENGTH;
-    const h = long ? 0 : hashBytes(buf, start, end);
     if (!long) {
       const hit = this.segmentCache.get(buf, start, end, h);
       if (hit !== undefined) return hit;
     }
     const result =
-      this.patterns.length > 0
-        ? this.withPatterns(buf, start, end)
-        : (builtinPlaceholderBytes(buf, start, end) ?? this.withExtension(buf, start, end));
+      this.patterns.length > 0 ? this.withPatterns(buf, start, end) : this.withExtension(buf, start, end);
     const id = this.segmentId(result);
     // A segment is cached from its second sighting on (one-off ids would churn it).
     if (!long) {

@@ -2,10 +2,13 @@ import { WindowState } from './window-state.js';
 
 /**
  * Drained windows waiting to be reused, so a steady stream of routes allocates no
- * histograms per flush. After each drain the pool is trimmed to the number of
- * windows that drain released: it never holds more than the previous flush
- * interval actually used, so a burst (a catch-up after downtime opens many
- * windows) is given back one flush later.
+ * histograms per flush. After each drain the pool is trimmed to the larger of the
+ * last two drains' releases: it never holds more than a recent flush interval
+ * actually used, so a burst (a catch-up after downtime opens many windows) is given
+ * back two flushes later. Trimming to the last release alone made every interval
+ * that opened a few more windows than the one before build them afresh: measured on
+ * a catch-up (bench/support/consume-breakdown.ts), ~95 new windows per flush, 2 HDR
+ * histograms each, and their count arrays grown again by autoResize.
  */
 export class WindowPool {
   private readonly free: WindowState[] = [];
@@ -23,8 +26,15 @@ export class WindowPool {
     this.free.push(w);
   }
 
-  /** Keeps at most `max` free windows (the oldest extra ones are dropped to the GC). */
-  trim(max: number): void {
+  private lastReleased = 0;
+
+  /**
+   * Called after a drain that released `released` windows: keeps at most the larger
+   * of that and the previous drain's count (extra ones are dropped to the GC).
+   */
+  trim(released: number): void {
+    const max = Math.max(released, this.lastReleased);
+    this.lastReleased = released;
     if (this.free.length > max) this.free.length = max;
   }
 

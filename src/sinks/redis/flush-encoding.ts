@@ -7,8 +7,17 @@ import { longestTtl, type Retention, ttlFor } from './retention.js';
  * The KEYS/ARGV of a partition flush script (layout in flush-script-parts.ts),
  * shared by router and platform flushes: deltas are grouped by window hash so each
  * hash gets one EXPIRE and one index update; every key carries the partition's hash
- * tag, so on Redis Cluster the whole flush lives in one slot (redis-keys.ts). The
- * groups' names and values travel as one blob and its spans (flush-slab.ts).
+ * tag, so on Redis Cluster the whole flush lives in one slot (redis-keys.ts).
+ *
+ *   keys  off, apps index, then per group: window hash, window index
+ *   args  epoch, fromOffset, nextOffset, watermark ms | '', apps TTL, G, blob, spans
+ *
+ * Every group travels in the last two (flush-slab.ts), not as ARGV of its own:
+ * spans = per group [appStart, appLength, windowStart, ttl, deltaCount], then per
+ * delta (start, length) of its name and of each of the layout's `width` values. The
+ * platform flush appends its dyno states after them (ARGV[9…]). The encoder and the
+ * Lua that reads it change together: the script's SHA is that of its text, so a
+ * process always runs the script it was built with (docs/redis-keys.md).
  */
 export type FlushArg = string | number | Buffer;
 

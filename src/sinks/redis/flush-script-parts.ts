@@ -13,14 +13,25 @@
  *
  *   ARGV[1] epoch  ARGV[2] fromOffset  ARGV[3] nextOffset  ARGV[4] watermark ms ('' = keep)
  *   ARGV[5] TTL of the apps index     ARGV[6] number of groups G
- *   ARGV[7] blob: the groups' names and msgpack values, back to back (flush-slab.ts)
- *   ARGV[8] spans: a msgpack array of integers; per group g: app (start, length),
- *     windowStart, ttl, deltaCount, then per delta: (start, length) of its name (route
- *     or dyno) and of one msgpack value per field suffix (length 0 = nothing to write
- *     for that field). Starts are 1-based into the blob; two spans may share bytes.
- *   ARGV[9…] what the script has after the groups (the platform's dyno states)
+ *   ARGV[7] blob: every name (raw UTF-8) and msgpack value of the G groups, back to back
+ *   ARGV[8] spans: ONE msgpack array of integers (flush-slab.ts), read front to back:
+ *     per group g, 5 integers:       appStart, appLength, windowStart, ttl, deltaCount
+ *     then per delta, 2·(W+1):       nameStart, nameLength (route or dyno), then for each
+ *                                    of the W field suffixes valueStart, valueLength
+ *     Starts are 1-based into the blob (string.sub(blob, start, start + length - 1));
+ *     (0, 0) = no value: that field is not written. Two spans may point at the same
+ *     bytes (a roll-up equal to its one short window, FlushSlab.reuse).
+ *     W is the script's: 4 for the router (|s |e |hs |hc), 3 for dynos (|m |l |e).
+ *   ARGV[9…] what the script has after the groups (the platform's dyno states); the
+ *     router script has none.
  *
  *   → {'ok', next} | {'fenced', storedEpoch, storedNext} | {'mismatch', storedEpoch, storedNext}
+ *
+ * Why two values and not one ARGV per name and value, as before: ioredis frames every
+ * argument (a header, its byte length counted, a copy) and Redis parses each one; with
+ * thousands of deltas per flush that cost more CPU than packing the values. The bytes
+ * cut out of the blob are the ones the per-value layout sent, so what is stored did not
+ * change (docs/redis-keys.md, "Flush").
  */
 
 /**
@@ -47,13 +58,15 @@ end
 
 /**
  * Steps 3–4, as `applyGroups(suffixes, merges)`: per window hash, in chunks of CHUNK
- * deltas, the names and values cut out of the blob (string.sub: the same bytes the
- * flush packed, so what is stored is exactly those values), one HMGET of the deltas' fields (`<name><suffix>`), a merge in Lua of each
- * value already stored (`merges[k]` for `suffixes[k]`), one HSET; then EXPIRE the
- * hash, add its start to the window index (trimming entries older than the TTL), and
- * the app to the partition's apps index (ZADD GT: its latest window). Returns the
- * ARGV index after the groups (9). windowStart and ttl come back from msgpack as
- * numbers and are formatted as integers ('%.0f'), as they were sent before.
+ * deltas: the names and values cut out of ARGV[7] at the spans of ARGV[8] (string.sub:
+ * the very bytes the flush packed, so what is stored is exactly those values), one
+ * HMGET of the deltas' fields (`<name><suffix>`), a merge in Lua of each value already
+ * stored (`merges[k]` for `suffixes[k]`), one HSET; then EXPIRE the hash, add its start
+ * to the window index (trimming entries older than the TTL), and the app to the
+ * partition's apps index (ZADD GT: its latest window). Returns the ARGV index after the
+ * groups: always 9, since all groups live in ARGV[7..8]. windowStart and ttl come back
+ * from msgpack as Lua numbers and are formatted as integers ('%.0f'), so Redis gets
+ * the same decimal text as when they were separate ARGV values.
  */
 export const FLUSH_GROUPS_LUA = `
 local CHUNK = 400

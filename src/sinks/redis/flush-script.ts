@@ -8,11 +8,14 @@ import { FLUSH_COMMIT_LUA, FLUSH_FENCE_LUA, FLUSH_GROUPS_LUA } from './flush-scr
  *   (every key has the partition's hash tag {t:P}: one slot on Redis Cluster)
  *   KEYS[2g+1]   {p}w:{t:P}:… of group g           KEYS[2g+2]  {p}wi:{t:P}:… of group g
  *
- *   ARGV[1..6] epoch, fromOffset, nextOffset, watermark ms ('' = keep), apps TTL, groups;
- *   ARGV[7] blob, ARGV[8] spans (flush-slab.ts): per group app, windowStart, ttl,
- *       deltaCount, then per delta (5 spans): route, stats, codes (none = empty),
- *       service histogram (none = empty), connect histogram (none = empty)
- *       (msgpack values; formats: redis-keys.ts)
+ *   ARGV[1..6] epoch, fromOffset, nextOffset, watermark ms ('' = keep), apps TTL, G
+ *   ARGV[7]    blob: the apps' and routes' names (UTF-8) and msgpack values, back to back
+ *   ARGV[8]    spans, a msgpack array of integers (flush-slab.ts), 1-based into the blob:
+ *                per group (5)   appStart, appLength, windowStart, ttl, deltaCount
+ *                per delta (10)  route, |s stats, |e codes, |hs service histogram,
+ *                                |hc connect histogram, each as (start, length);
+ *                                (0, 0) = not written (no codes, an empty histogram)
+ *              (value formats: redis-keys.ts; nothing follows ARGV[8])
  *
  *   → {'ok', next} | {'fenced', storedEpoch, storedNext} | {'mismatch', storedEpoch, storedNext}
  *
@@ -20,9 +23,10 @@ import { FLUSH_COMMIT_LUA, FLUSH_FENCE_LUA, FLUSH_GROUPS_LUA } from './flush-scr
  * claimed the partition, or nobody did); (2) the stored next offset, if any, must
  * equal the batch's fromOffset (else mismatch — including a re-sent batch that was
  * already applied, which the caller recognises by storedNext == batch.nextOffset);
- * (3) per window hash, in chunks of CHUNK routes: one HMGET of the routes' four
- * fields, merge in Lua (stats: element-wise sum, max for the 4th; codes: sum per
- * code; histograms: linear merge of two sorted [value, count, …] lists), one HSET;
+ * (3) per window hash, in chunks of CHUNK routes: the routes and values cut out of
+ * the blob, one HMGET of the routes' four fields, merge in Lua (stats: element-wise
+ * sum, max for the 4th; codes: sum per code; histograms: linear merge of two sorted
+ * [value, count, …] lists), one HSET;
  * (4) EXPIRE the hash, add its start to the window index (trimming entries older
  * than the TTL) and the app to the partition's apps index; (5) next := nextOffset,
  * wm := max(wm, watermark), at := server time (ms).

@@ -20,11 +20,17 @@ export const DYNO_STATE_HORIZON_MS = 3_600_000;
  *   KEYS[2G+2+a] {p}dyn:{t:P}:<app> of state app a
  *   (every key has the partition's hash tag {t:P}: one slot on Redis Cluster)
  *
- *   ARGV[1..6] epoch, fromOffset, nextOffset, watermark ms, TTL of dapps and dyn, G;
- *   ARGV[7] blob, ARGV[8] spans (flush-slab.ts): per group app, windowStart, ttl,
- *       deltaCount, then per delta (4 spans): dyno, memory (none = no samples),
- *       load (none = no samples), events (none = none)
- *   then ARGV[9] A (apps with a state), and per app: n, then n × (dyno, state)
+ *   ARGV[1..6] epoch, fromOffset, nextOffset, watermark ms ('' = keep), TTL of dapps
+ *              and dyn, G
+ *   ARGV[7]    blob: the apps' and dynos' names (UTF-8) and msgpack values, back to back
+ *   ARGV[8]    spans, a msgpack array of integers (flush-slab.ts), 1-based into the blob:
+ *                per group (5)  appStart, appLength, windowStart, ttl, deltaCount
+ *                per delta (8)  dyno, |m memory, |l load, |e events, each as
+ *                               (start, length); (0, 0) = not written (no memory or
+ *                               load samples, no events)
+ *   ARGV[9]    A, the apps with a state; then per app: n, then n × (dyno, state) as
+ *              separate ARGV values, as before the blob (at most one state per dyno
+ *              with samples: fewer than the window values)
  *
  *   → {'ok', next} | {'fenced', storedEpoch, storedNext} | {'mismatch', storedEpoch, storedNext}
  *

@@ -7,7 +7,14 @@ import type { RedisClient } from './redis-client.js';
 type Arg = string | number | Buffer;
 type ScriptReply = Array<string | number>;
 
-/** The sink's Lua scripts as ioredis commands (EVALSHA, falling back to EVAL after a SCRIPT FLUSH or restart). */
+/**
+ * The sink's Lua scripts as ioredis commands. ioredis (Script.js) names a script by the
+ * SHA1 of its text, computed in this process: the first call on each connection (a
+ * reconnect too) is an EVAL with the text, later ones EVALSHA, and a NOSCRIPT (SCRIPT
+ * FLUSH under a live connection) sends the EVAL again. So a process only ever runs its
+ * own version of a script, even while another version is cached in the same Redis
+ * (docs/redis-keys.md, "Rolling upgrades").
+ */
 export interface RoutemeterCommands {
   rmClaim(offsetKey: string): Promise<ScriptReply>;
   rmAdvance(offsetKey: string, epoch: number, expectedNext: string, nextOffset: string): Promise<ScriptReply>;

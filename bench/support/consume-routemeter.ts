@@ -22,6 +22,7 @@ import {
   uniqueName,
 } from './consume-stack.js';
 import { storedCount } from './stored-count.js';
+import { busiestThreads, type ThreadCpu, threadCpuSnapshot } from './thread-cpu.js';
 
 export interface RoutemeterOptions {
   stack: Stack;
@@ -59,6 +60,8 @@ export interface RoutemeterRun {
   clean: boolean;
   /** CPU time of this process (all its threads) from start to the final flush, s */
   cpuSeconds: number;
+  /** of which the `workers` busiest threads (the worker threads), s; NaN without /proc */
+  workerCpuSeconds: number;
 }
 
 export async function measureRoutemeter(opts: RoutemeterOptions): Promise<RoutemeterRun> {
@@ -90,6 +93,8 @@ export async function measureRoutemeter(opts: RoutemeterOptions): Promise<Routem
     notTTYSchedule: 10_000,
   });
   const cpu0 = process.cpuUsage();
+  const threads0 = threadCpuSnapshot();
+  let threads1: ThreadCpu | null = null;
   const started = performance.now();
   const running = await runRuntime(config, logger, { metricsPort: 0 });
   const partitions = [...opts.highs.keys()];
@@ -117,6 +122,7 @@ export async function measureRoutemeter(opts: RoutemeterOptions): Promise<Routem
       if (done) {
         doneAt = performance.now();
         cpu = process.cpuUsage(cpu0);
+        threads1 = threadCpuSnapshot();
         break;
       }
       await sleep(50);
@@ -139,6 +145,7 @@ export async function measureRoutemeter(opts: RoutemeterOptions): Promise<Routem
     flushFailures: counter(Field.flushFailures),
     clean: false,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    workerCpuSeconds: busiestThreads(threads0, threads1, opts.workers)?.busiest ?? Number.NaN,
   };
   run.clean = await running.stop();
   try {

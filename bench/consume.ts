@@ -53,6 +53,8 @@
  *     the range, the ratios within each round, and the CPU time per record of this
  *     process, which barely moves with background load. docs/benchmarks.md has results.
  *
+ *   BENCH_THREADS=1 also prints each thread's CPU seconds of every (a) run (worker, main, V8 helpers).
+ *
  *   npm run build && node dist/bench/consume.js [--records 2000000] [--partitions 4] [--workers 1,2] [--repeat 3]
  *
  * Ends with a summary block and one comparable line starting with `consume:`.

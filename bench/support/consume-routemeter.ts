@@ -147,6 +147,13 @@ export async function measureRoutemeter(opts: RoutemeterOptions): Promise<Routem
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     workerCpuSeconds: busiestThreads(threads0, threads1, opts.workers)?.busiest ?? Number.NaN,
   };
+  if (process.env.BENCH_THREADS && threads0 && threads1) {
+    const t1 = threads1 as ThreadCpu;
+    const used = [...t1]
+      .map(([tid, s]) => [tid, s - (threads0.get(tid) ?? 0)] as const)
+      .filter(([, s]) => s > 0);
+    process.stderr.write(`threads (s of CPU): ${used.map(([t, s]) => `${t}=${s.toFixed(2)}`).join(' ')}\n`);
+  }
   run.clean = await running.stop();
   try {
     if (doneAt === 0)

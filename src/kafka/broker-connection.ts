@@ -2,6 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { KafkaConnection } from '../config/kafka-url.js';
 import { RoutemeterError } from '../errors/routemeter-error.js';
+import { FramePool } from './frame-pool.js';
 import { brokerTlsOptions } from './kafka-client.js';
 import { WireReader } from './wire/wire-reader.js';
 import { WireWriter } from './wire/wire-writer.js';
@@ -53,9 +54,14 @@ interface InFlight {
 export class BrokerConnection {
   private readonly inFlight = new Map<number, InFlight>();
   private nextCorrelationId = 1;
-  /** received bytes not yet framed: a list, concatenated once a whole frame is in */
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  /** the response being received: its buffer (from `frames`), its length and what is in */
+  private frame: Buffer | null = null;
+  private frameSize = 0;
+  private filled = 0;
+  /** the 4-byte size of the next response, which may arrive split over reads */
+  private readonly sizeBytes = Buffer.alloc(4);
+  private sizeFilled = 0;
+  private readonly frames = new FramePool();
   private closedWith: RoutemeterError | null = null;
   private versions = new Map<number, { min: number; max: number }>();
   private readonly clientId: Buffer;
@@ -63,9 +69,11 @@ export class BrokerConnection {
   private constructor(
     private readonly socket: net.Socket,
     readonly opts: BrokerConnectionOptions,
+    reader: SocketReader | null,
   ) {
     this.clientId = Buffer.from(opts.clientId);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (reader) reader.target = (chunk, n) => this.onBytes(chunk, 0, n);
+    else socket.on('data', (chunk: Buffer) => this.onBytes(chunk, 0, chunk.length));
     socket.on('error', (err) => this.fail(this.connectionError(err.message, err)));
     socket.on('close', () => this.fail(this.connectionError('connection closed')));
   }
@@ -80,8 +88,8 @@ export class BrokerConnection {
 
   /** Connects (TLS as KAFKA_URL configures) and learns the broker's API versions. */
   static async connect(opts: BrokerConnectionOptions): Promise<BrokerConnection> {
-    const socket = await openSocket(opts);
-    const conn = new BrokerConnection(socket, opts);
+    const { socket, reader } = await openSocket(opts);
+    const conn = new BrokerConnection(socket, opts, reader);
     try {
       await conn.loadApiVersions();
     } catch (err) {
@@ -161,35 +169,46 @@ export class BrokerConnection {
     this.versions = new Map(entries.map((e) => [e.key, { min: e.min, max: e.max }]));
   }
 
-  private onData(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    while (this.buffered >= 4) {
-      const head = this.chunks[0]!.length >= 4 ? this.chunks[0]! : this.joinChunks();
-      const size = head.readInt32BE(0);
-      if (size < 4) {
-        this.fail(this.protocolError(`frame of ${size} bytes`));
-        return;
+  /**
+   * Frames the received bytes `chunk[start, end)` (the socket's buffer: copied out
+   * before returning, since `onread` reuses it). Each response is
+   *
+   *   Size:int32  CorrelationId:int32  body…        (Size counts the bytes after itself)
+   *
+   * assembled in a buffer of its own from the frame pool, then handed to its request.
+   */
+  private onBytes(chunk: Buffer, start: number, end: number): void {
+    let p = start;
+    while (p < end) {
+      if (this.frame === null) {
+        while (this.sizeFilled < 4 && p < end) this.sizeBytes[this.sizeFilled++] = chunk[p++]!;
+        if (this.sizeFilled < 4) return;
+        this.sizeFilled = 0;
+        const size = this.sizeBytes.readInt32BE(0);
+        if (size < 4) {
+          this.fail(this.protocolError(`frame of ${size} bytes`));
+          return;
+        }
+        this.frameSize = 4 + size;
+        this.frame = this.frames.acquire(this.frameSize);
+        this.sizeBytes.copy(this.frame, 0);
+        this.filled = 4;
       }
-      if (this.buffered < 4 + size) return;
-      // One copy at most per frame: a frame that arrived in one chunk is used in place.
-      const buf = this.chunks.length === 1 ? this.chunks[0]! : this.joinChunks();
-      const frame = buf.subarray(0, 4 + size);
-      const rest = buf.subarray(4 + size);
-      this.chunks = rest.length > 0 ? [rest] : [];
-      this.buffered = rest.length;
-      this.onFrame(frame);
-      if (this.closedWith) return;
+      const take = Math.min(end - p, this.frameSize - this.filled);
+      chunk.copy(this.frame, this.filled, p, p + take);
+      this.filled += take;
+      p += take;
+      if (this.filled === this.frameSize) {
+        const whole = this.frame;
+        this.frame = null;
+        this.onFrame(whole, this.frameSize);
+        if (this.closedWith) return;
+      }
     }
   }
 
-  private joinChunks(): Buffer {
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
-    this.chunks = [all];
-    return all;
-  }
-
-  private onFrame(frame: Buffer): void {
+  private onFrame(whole: Buffer, length: number): void {
+    const frame = whole.subarray(0, length);
     const correlationId = frame.readInt32BE(4);
     const req = this.inFlight.get(correlationId);
     if (!req) {
@@ -198,7 +217,7 @@ export class BrokerConnection {
     }
     this.inFlight.delete(correlationId);
     clearTimeout(req.timer);
-    req.resolve(new WireReader(frame, 8, frame.length));
+    req.resolve(new WireReader(frame, 8, frame.length, () => this.frames.release(whole)));
   }
 
   private fail(err: RoutemeterError): void {
@@ -209,8 +228,8 @@ export class BrokerConnection {
       req.reject(err);
     }
     this.inFlight.clear();
-    this.chunks = [];
-    this.buffered = 0;
+    this.frame = null;
+    this.sizeFilled = 0;
     this.socket.destroy();
   }
 
@@ -224,12 +243,43 @@ export class BrokerConnection {
 }
 
 /** A connected socket (TLS handshake done), or RM_ERR_KAFKA_CONNECTION / RM_ERR_TIMEOUT. */
-function openSocket(opts: BrokerConnectionOptions): Promise<net.Socket> {
+/**
+ * Where a plain TCP socket's bytes go: read by Node into one fixed buffer (`onread`)
+ * instead of a new Buffer per read, which is external memory V8 must collect
+ * (frame-pool.ts says what that cost). `target` is set by the connection; the broker
+ * sends nothing before the first request, so no byte arrives before it is.
+ */
+interface SocketReader {
+  target: ((chunk: Buffer, n: number) => void) | null;
+}
+
+const READ_BUFFER_BYTES = 256 * 1024;
+
+function openSocket(
+  opts: BrokerConnectionOptions,
+): Promise<{ socket: net.Socket; reader: SocketReader | null }> {
   const { host, port, ssl, connectTimeoutMs } = opts;
   return new Promise((resolve, reject) => {
+    // TLS sockets have no `onread`: they emit a Buffer per decrypted record.
+    const reader: SocketReader | null = ssl ? null : { target: null };
     const socket = ssl
       ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ...brokerTlsOptions(ssl) })
-      : net.connect({ host, port });
+      : net.connect({
+          host,
+          port,
+          onread: {
+            buffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES),
+            callback: (n: number, buf: Uint8Array) => {
+              const target = reader!.target;
+              if (target === null) {
+                socket.destroy(new Error('bytes from the broker before any request'));
+                return false;
+              }
+              target(buf as Buffer, n);
+              return true;
+            },
+          },
+        });
     const ready = ssl ? 'secureConnect' : 'connect';
     const timer = setTimeout(() => {
       socket.destroy();
@@ -255,7 +305,7 @@ function openSocket(opts: BrokerConnectionOptions): Promise<net.Socket> {
       socket.off('error', onError);
       socket.setNoDelay(true);
       socket.setKeepAlive(true, 60_000);
-      resolve(socket);
+      resolve({ socket, reader });
     });
   });
 }

@@ -118,7 +118,8 @@ interface Leader {
   epoch: number;
 }
 
-type FetchAnswer = { offset: number; partition: FetchedPartition };
+/** A fetch's answer; `release` gives its frame back to the connection (frame-pool.ts) once handled. */
+type FetchAnswer = { offset: number; partition: FetchedPartition; release: () => void };
 
 export class PartitionFetcher {
   private leader: Leader | null = null;
@@ -201,10 +202,16 @@ export class PartitionFetcher {
       try {
         const answer = await (this.prefetched ?? this.fetch(this.offset));
         this.prefetched = null;
-        if (this.stopped) return;
-        // A fetch sent before the offset moved (out of range) answers for the old one.
-        if (answer.offset !== this.offset) continue;
-        await this.handle(answer.partition);
+        try {
+          if (this.stopped) return;
+          // A fetch sent before the offset moved (out of range) answers for the old one.
+          if (answer.offset !== this.offset) continue;
+          await this.handle(answer.partition);
+        } finally {
+          // The sink decodes within handle and keeps no view of the frame (it copies what
+          // it keeps), so the frame may serve the next answer.
+          answer.release();
+        }
         attempt = 0;
       } catch (err) {
         this.prefetched = null;
@@ -299,6 +306,7 @@ export class PartitionFetcher {
         }),
       maxWaitMs + requestTimeoutMs,
     );
+    const release = () => r.release();
     const { errorCode, partition: answer } = decodeFetchResponse(r, version, topic, partition);
     if (errorCode !== NO_ERROR) {
       throw new RoutemeterError(
@@ -313,7 +321,7 @@ export class PartitionFetcher {
         `fetch ${topic}/${partition}: the answer lacks the partition`,
       );
     }
-    return { offset, partition: answer };
+    return { offset, partition: answer, release };
   }
 
   private async listOffset(leader: Leader, timestamp: number, isolationLevel: number): Promise<number> {

@@ -13,8 +13,20 @@ export class WireReader {
     readonly buf: Buffer,
     start = 0,
     readonly end = buf.length,
+    /** gives `buf` back to the connection that read it (broker-connection.ts's FramePool) */
+    private onRelease: (() => void) | null = null,
   ) {
     this.pos = start;
+  }
+
+  /**
+   * Says nothing reads `buf` any more (nor anything cut from it), so the connection
+   * may reuse it for a later response. Optional: a frame never released is collected.
+   */
+  release(): void {
+    const r = this.onRelease;
+    this.onRelease = null;
+    r?.();
   }
 
   private need(n: number, what: string): number {

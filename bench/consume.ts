@@ -412,9 +412,11 @@ try {
       flushes: o.partsFlushes,
       routePatterns,
     };
-    const { stdout } = await promisify(execFile)(process.execPath, [script, JSON.stringify(args)], {
-      maxBuffer: 1 << 20,
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--expose-gc', script, JSON.stringify(args)],
+      { maxBuffer: 1 << 20 },
+    );
     parts = JSON.parse(stdout) as BreakdownResult;
     console.log(`breakdown: ${breakdownLine(parts)}`);
   }

@@ -9,21 +9,22 @@
  * never point into it). The caller computes the hash once (`hashBytes`) and may use it
  * for several tables or for a doorkeeper.
  *
- * Bounded: at `maxEntries` entries, or when the slab is full, `set` refuses (returns
- * false) and the owner decides what to forget (ByteKeyCache below turns that into two
+ * Bounded: the arrays and the slab start small and double as entries come; at
+ * `maxEntries` entries, or when the slab is full, `set` refuses (returns false) and the owner decides what to forget (ByteKeyCache below turns that into two
  * generations). Keys longer than `maxKeyBytes` are never stored.
  */
 export class ByteKeyTable<V> {
   readonly maxEntries: number;
   readonly maxKeyBytes: number;
-  private readonly mask: number;
+  private readonly maxSlabBytes: number;
+  private mask: number;
   /** hash per slot; 0 = empty (hashBytes never returns 0) */
-  private readonly hashes: Int32Array;
+  private hashes: Int32Array;
   /** key offset in the slab and key length, per slot */
-  private readonly offsets: Int32Array;
-  private readonly lengths: Int32Array;
-  private readonly values: (V | undefined)[];
-  private readonly slab: Buffer;
+  private offsets: Int32Array;
+  private lengths: Int32Array;
+  private values: (V | undefined)[];
+  private slab: Buffer;
   private slabUsed = 0;
   private count = 0;
 
@@ -33,14 +34,16 @@ export class ByteKeyTable<V> {
     }
     this.maxEntries = maxEntries;
     this.maxKeyBytes = maxKeyBytes;
-    let size = 8;
-    while (size < maxEntries * 2) size *= 2; // load factor ≤ 0.5: short probe runs
+    this.maxSlabBytes = Math.max(slabBytes, maxKeyBytes);
+    // Small at first, doubled as entries come (a partition's apps are a handful; a
+    // thread's paths are thousands): memory follows use, up to the bounds.
+    const size = Math.min(16, tableSizeFor(maxEntries));
     this.mask = size - 1;
     this.hashes = new Int32Array(size);
     this.offsets = new Int32Array(size);
     this.lengths = new Int32Array(size);
     this.values = new Array(size).fill(undefined);
-    this.slab = Buffer.allocUnsafe(Math.max(slabBytes, maxKeyBytes));
+    this.slab = Buffer.allocUnsafe(Math.min(this.maxSlabBytes, Math.max(1024, maxKeyBytes)));
   }
 
   get size(): number {
@@ -65,22 +68,30 @@ export class ByteKeyTable<V> {
   set(buf: Uint8Array, start: number, end: number, hash: number, value: V): boolean {
     const len = end - start;
     if (len > this.maxKeyBytes) return false;
-    const hashes = this.hashes;
-    let slot = hash & this.mask;
-    for (;;) {
-      const h = hashes[slot]!;
-      if (h === 0) break;
-      if (h === hash && this.lengths[slot] === len && this.keyEquals(slot, buf, start, len)) {
-        this.values[slot] = value;
-        return true;
-      }
-      slot = (slot + 1) & this.mask;
+    let slot = this.slotOf(buf, start, len, hash);
+    if (this.hashes[slot] !== 0) {
+      this.values[slot] = value;
+      return true;
     }
-    if (this.count >= this.maxEntries || this.slabUsed + len > this.slab.length) return false;
+    if (this.count >= this.maxEntries) return false;
+    if (this.slabUsed + len > this.slab.length) {
+      if (this.slab.length >= this.maxSlabBytes) return false;
+      const bigger = Buffer.allocUnsafe(
+        Math.min(this.maxSlabBytes, Math.max(2 * this.slab.length, this.slabUsed + len)),
+      );
+      if (this.slabUsed + len > bigger.length) return false;
+      this.slab.copy(bigger, 0, 0, this.slabUsed);
+      this.slab = bigger;
+    }
+    // load factor ≤ 0.5: short probe runs
+    if (2 * (this.count + 1) > this.hashes.length && this.hashes.length < tableSizeFor(this.maxEntries)) {
+      this.grow();
+      slot = this.slotOf(buf, start, len, hash);
+    }
     const at = this.slabUsed;
     for (let i = 0; i < len; i++) this.slab[at + i] = buf[start + i]!;
     this.slabUsed += len;
-    hashes[slot] = hash;
+    this.hashes[slot] = hash;
     this.offsets[slot] = at;
     this.lengths[slot] = len;
     this.values[slot] = value;
@@ -96,12 +107,51 @@ export class ByteKeyTable<V> {
     this.count = 0;
   }
 
+  /** The key's slot, or the empty slot where it would go. */
+  private slotOf(buf: Uint8Array, start: number, len: number, hash: number): number {
+    const hashes = this.hashes;
+    let slot = hash & this.mask;
+    for (;;) {
+      const h = hashes[slot]!;
+      if (h === 0) return slot;
+      if (h === hash && this.lengths[slot] === len && this.keyEquals(slot, buf, start, len)) return slot;
+      slot = (slot + 1) & this.mask;
+    }
+  }
+
+  private grow(): void {
+    const { hashes, offsets, lengths, values } = this;
+    const size = hashes.length * 2;
+    this.mask = size - 1;
+    this.hashes = new Int32Array(size);
+    this.offsets = new Int32Array(size);
+    this.lengths = new Int32Array(size);
+    this.values = new Array(size).fill(undefined);
+    for (let i = 0; i < hashes.length; i++) {
+      const h = hashes[i]!;
+      if (h === 0) continue;
+      let slot = h & this.mask;
+      while (this.hashes[slot] !== 0) slot = (slot + 1) & this.mask;
+      this.hashes[slot] = h;
+      this.offsets[slot] = offsets[i]!;
+      this.lengths[slot] = lengths[i]!;
+      this.values[slot] = values[i];
+    }
+  }
+
   private keyEquals(slot: number, buf: Uint8Array, start: number, len: number): boolean {
     const slab = this.slab;
     const at = this.offsets[slot]!;
     for (let i = 0; i < len; i++) if (slab[at + i] !== buf[start + i]) return false;
     return true;
   }
+}
+
+/** Slots for `entries` at a load factor of at most 0.5 (a power of two). */
+function tableSizeFor(entries: number): number {
+  let size = 8;
+  while (size < entries * 2) size *= 2;
+  return size;
 }
 
 /**

@@ -10,14 +10,9 @@ import {
   SAMPLE_MESSAGES,
   sampleBody,
 } from '../logplex/samples.js';
+import { TEST_BATCH_CONTEXT } from './batch-context.js';
 
-const ctx: BatchContext = {
-  drainToken: 'd.abc',
-  frameId: 'F00D',
-  receivedAtMs: 1700000000000,
-  appOutput: 'drop',
-  platformTopic: true,
-} as const;
+const ctx = TEST_BATCH_CONTEXT;
 const appLine = '<190>1 2020-01-08T22:33:57.353034+00:00 host app web.1 - Started GET "/" for 1.2.3.4';
 const metricsLine = `<45>1 2020-01-08T22:33:57.353034+00:00 host heroku web.1 - ${RUNTIME_METRICS_MESSAGE}`;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BatchContext, buildBatchRecords } from '../../src/ingest/batch-records.js';
+import { buildBatchRecords } from '../../src/ingest/batch-records.js';
 import {
   type HotAppChange,
   HotAppDetector,
@@ -9,6 +9,7 @@ import { HotAppKeys } from '../../src/ingest/hot-app-keys.js';
 import { slabsToTopicMessages } from '../../src/kafka/record-slab.js';
 import { formatLogplexBody } from '../../src/logplex/syslog-frame-format.js';
 import { routerLine } from '../logplex/samples.js';
+import { TEST_BATCH_CONTEXT } from './batch-context.js';
 
 const INTERVAL = 10_000;
 const HOLD = 60_000;
@@ -167,13 +168,7 @@ describe('HotAppDetector', () => {
 });
 
 describe('buildBatchRecords with a tally and detected hot apps', () => {
-  const ctx: BatchContext = {
-    drainToken: 'd.abc',
-    frameId: 'F00D',
-    receivedAtMs: 1700000000000,
-    appOutput: 'drop',
-    platformTopic: true,
-  };
+  const ctx = TEST_BATCH_CONTEXT;
   const line = (host: string, path: string) =>
     routerLine(
       `at=info method=GET path="${path}" host=${host} dyno=web.1 connect=1ms service=5ms status=200 bytes=10`,

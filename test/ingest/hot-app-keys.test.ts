@@ -1,21 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { type BatchContext, buildBatchRecords } from '../../src/ingest/batch-records.js';
+import { buildBatchRecords } from '../../src/ingest/batch-records.js';
 import { HotAppKeys, pathShard } from '../../src/ingest/hot-app-keys.js';
 import { murmur2 } from '../../src/kafka/key-partitioner.js';
 import { slabsToTopicMessages } from '../../src/kafka/record-slab.js';
 import { formatLogplexBody } from '../../src/logplex/syslog-frame-format.js';
 import { routerLine } from '../logplex/samples.js';
+import { TEST_BATCH_CONTEXT } from './batch-context.js';
 
 const HOT = 'big.herokuapp.com';
 const COLD = 'small.herokuapp.com';
 const PARTITIONS = 6;
-const ctx: BatchContext = {
-  drainToken: 'd.abc',
-  frameId: 'F00D',
-  receivedAtMs: 1700000000000,
-  appOutput: 'drop',
-  platformTopic: true,
-};
+const ctx = TEST_BATCH_CONTEXT;
 const partitionOf = (key: Uint8Array) => (murmur2(key) & 0x7fffffff) % PARTITIONS;
 const line = (host: string, path: string) =>
   routerLine(

@@ -13,11 +13,13 @@ interface Fake {
   requests: { apiKey: number; version: number; correlationId: number; clientId: string }[];
   /** when true, requests other than ApiVersions get no answer */
   silent: boolean;
+  /** answers are written in pieces of this many bytes */
+  chunk: number;
   sockets: net.Socket[];
 }
 
 async function fakeBroker(): Promise<Fake> {
-  const fake: Fake = { port: 0, requests: [], silent: false, sockets: [] };
+  const fake: Fake = { port: 0, requests: [], silent: false, chunk: 3, sockets: [] };
   const server = net.createServer((socket) => {
     fake.sockets.push(socket);
     let buf = Buffer.alloc(0);
@@ -43,8 +45,8 @@ async function fakeBroker(): Promise<Fake> {
         }
         w.setInt32(0, w.length - 4);
         const out = Buffer.from(w.bytes());
-        // in 3-byte pieces: framing must not depend on chunk boundaries
-        for (let i = 0; i < out.length; i += 3) socket.write(out.subarray(i, i + 3));
+        // in small pieces: framing must not depend on chunk boundaries
+        for (let i = 0; i < out.length; i += fake.chunk) socket.write(out.subarray(i, i + fake.chunk));
       }
     });
   });
@@ -98,6 +100,31 @@ describe('BrokerConnection', () => {
     expect(answers).toEqual(Array.from({ length: 50 }, (_, i) => [i, `req ${i}`]));
     const ids = fake.requests.slice(1).map((r) => r.correlationId);
     expect(new Set(ids).size).toBe(50);
+  });
+
+  it('assembles large answers in pooled buffers: a released one serves the next answer, a kept one is never overwritten', async () => {
+    const fake = await fakeBroker();
+    fake.chunk = 7919; // a prime: size headers and frames straddle the reads
+    const conn = await connect(fake.port);
+    onTestFinished(() => conn.close());
+    const body = (seed: number, n: number) =>
+      Buffer.from(Array.from({ length: n }, (_, i) => (i * seed) & 0xff));
+    const echo = (seed: number, n: number) => conn.request(1, 11, (w) => w.raw(body(seed, n)));
+    const bytesOf = (r: { buf: Buffer; pos: number; end: number }) => r.buf.subarray(r.pos, r.end);
+
+    const [a, b] = await Promise.all([echo(3, 200_000), echo(5, 150_000)]);
+    expect(bytesOf(a).equals(body(3, 200_000))).toBe(true);
+    expect(bytesOf(b).equals(body(5, 150_000))).toBe(true);
+    // a given back: the next large answer is assembled in the same memory
+    a.release();
+    const c = await echo(7, 180_000);
+    expect(c.buf.buffer).toBe(a.buf.buffer);
+    expect(bytesOf(c).equals(body(7, 180_000))).toBe(true);
+    // b was kept: still intact after more answers came in
+    const d = await echo(11, 190_000);
+    expect(bytesOf(b).equals(body(5, 150_000))).toBe(true);
+    expect(bytesOf(d).equals(body(11, 190_000))).toBe(true);
+    expect(d.buf.buffer).not.toBe(b.buf.buffer);
   });
 
   it('fails a request without an answer with a retryable timeout, and everything else in flight with a connection error', async () => {

@@ -169,7 +169,7 @@ export const FNV_OFFSET = 0x811c9dc5;
 export const FNV_PRIME = 0x01000193;
 
 /**
- * Two generations of ByteKeyTable, like TemplateCache: a hit in `young` is one probe;
+ * Two generations of ByteKeyTable (no strict LRU): a hit in `young` is one probe;
  * a hit in `old` copies the entry into `young`. When `young` is full it becomes `old`
  * and the previous `old` is dropped, so keys not seen for a whole generation age out
  * and memory stays bounded (2 × generationSize entries).

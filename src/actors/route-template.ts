@@ -1,7 +1,6 @@
 import { RoutemeterError } from '../errors/routemeter-error.js';
 import { ByteKeyCache, FNV_OFFSET, FNV_PRIME, hashBytes } from './byte-key-table.js';
 import { builtinPlaceholder, builtinPlaceholderBytes } from './segment-placeholder.js';
-import { TemplateCache } from './template-cache.js';
 
 /**
  * Raw router `path=` values → route templates, so that `/users/123/orders/9f8e1c2a?x=1`
@@ -74,13 +73,6 @@ const MAX_EXTENSION_LENGTH = 8;
 export const DEFAULT_TEMPLATE_CACHE_SIZE = 10_000;
 const DOORKEEPER_MASK = (1 << 15) - 1;
 
-/** FNV-1a over UTF-16 code units: cheap, and good enough to spot a repeated path */
-function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h | 1; // never 0, the empty slot
-}
-
 export function compileRoutePatterns(patterns: readonly RoutePattern[]): CompiledRoutePattern[] {
   return patterns.map((p, i) => {
     if (p.placeholder.length === 0 || p.placeholder.includes('/')) {
@@ -103,7 +95,7 @@ export function compileRoutePatterns(patterns: readonly RoutePattern[]): Compile
 /** Caches templates per raw path; one instance may be shared by all aggregators of a thread. */
 export class RouteTemplater {
   private readonly patterns: CompiledRoutePattern[];
-  private readonly cache: TemplateCache;
+  /** raw paths and segments seen once (their hashes): both caches admit on a second sighting */
   private readonly doorkeeper = new Int32Array(DOORKEEPER_MASK + 1);
   private readonly segmentDoorkeeper = new Int32Array(DOORKEEPER_MASK + 1);
   // templateBytes: raw path → template, segment bytes → segment id, segment ids → template
@@ -118,32 +110,25 @@ export class RouteTemplater {
   private readonly ids = new Int32Array(MAX_SEGMENTS + 1);
   private readonly idBytes = new Uint8Array(this.ids.buffer);
 
+  /** `template(string)`'s bytes (grown to the longest path seen) */
+  private scratch = Buffer.allocUnsafe(256);
+
   constructor(options: RouteTemplaterOptions = {}) {
     this.patterns = compileRoutePatterns(options.patterns ?? []);
     const size = options.cacheSize ?? DEFAULT_TEMPLATE_CACHE_SIZE;
-    this.cache = new TemplateCache(size);
     this.pathCache = new ByteKeyCache<string>(Math.max(1, Math.floor(size / 2)), MAX_CACHED_PATH_BYTES);
   }
 
+  /**
+   * `templateBytes` of a path given as a string (tools, replay, events built by hand):
+   * encoded once into a scratch buffer, so strings and records share one cache. A
+   * string that is not valid UTF-16 (a lone surrogate) is templated as its UTF-8
+   * encoding reads back, with U+FFFD in its place, as a record's bytes would be.
+   */
   template(rawPath: string): string {
-    const q = rawPath.indexOf('?');
-    const key = q < 0 ? rawPath : rawPath.slice(0, q);
-    const hit = this.cache.get(key);
-    if (hit !== undefined) return hit;
-    const template = templatePath(key, this.patterns);
-    // Doorkeeper: cache a path only the second time it is seen (within the
-    // table's memory). Paths with unique ids (/orders/83412) would otherwise
-    // churn the cache, evicting the paths that do repeat, and feed the GC.
-    const h = hashString(key);
-    const slot = h & DOORKEEPER_MASK;
-    if (this.doorkeeper[slot] !== h) {
-      this.doorkeeper[slot] = h;
-      return template;
-    }
-    // Copy the key before keeping it: a parser's substring can pin the whole
-    // record it was cut from (V8 sliced strings keep their parent alive).
-    this.cache.set((' ' + key).slice(1), template);
-    return template;
+    const max = 3 * rawPath.length; // UTF-8 bytes per UTF-16 code unit, at most
+    if (this.scratch.length < max) this.scratch = Buffer.allocUnsafe(Math.max(max, 2 * this.scratch.length));
+    return this.templateBytes(this.scratch, 0, this.scratch.write(rawPath, 0, 'utf8'));
   }
 
   /**
@@ -169,14 +154,15 @@ export class RouteTemplater {
     const template = ascii
       ? this.templateAscii(buf, start, stop)
       : this.intern(templatePath(buf.toString('utf8', start, stop), this.patterns));
-    const slot = h & DOORKEEPER_MASK;
-    if (this.doorkeeper[slot] !== h) this.doorkeeper[slot] = h;
-    else this.pathCache.set(buf, start, stop, h, template);
+    // Cache a path only the second time it is seen (within the doorkeeper's memory):
+    // paths with unique ids (/orders/83412) would otherwise churn the cache, evicting
+    // the paths that do repeat.
+    if (secondSighting(this.doorkeeper, h)) this.pathCache.set(buf, start, stop, h, template);
     return template;
   }
 
   get cachedPaths(): number {
-    return this.cache.size + this.pathCache.size;
+    return this.pathCache.size;
   }
 
   /** `templatePath` of an ASCII path without `%`, `|`, `?` or `#`, segment by segment from the bytes. */
@@ -247,11 +233,7 @@ export class RouteTemplater {
       this.patterns.length > 0 ? this.withPatterns(buf, start, end) : this.withExtension(buf, start, end);
     const id = this.segmentId(result);
     // A segment is cached from its second sighting on (one-off ids would churn it).
-    if (!long) {
-      const slot = h & DOORKEEPER_MASK;
-      if (this.segmentDoorkeeper[slot] !== h) this.segmentDoorkeeper[slot] = h;
-      else this.segmentCache.set(buf, start, end, h, id);
-    }
+    if (!long && secondSighting(this.segmentDoorkeeper, h)) this.segmentCache.set(buf, start, end, h, id);
     return id;
   }
 
@@ -319,6 +301,14 @@ const SEGMENT_CACHE_GENERATION = 8_192;
 const TEMPLATE_TABLE_GENERATION = 8_192;
 /** raw paths longer than this are templated every time instead of cached */
 const MAX_CACHED_PATH_BYTES = 512;
+
+/** True when `h` was the last hash seen in its slot; remembers it either way. */
+function secondSighting(doorkeeper: Int32Array, h: number): boolean {
+  const slot = h & DOORKEEPER_MASK;
+  if (doorkeeper[slot] === h) return true;
+  doorkeeper[slot] = h;
+  return false;
+}
 
 function latin1(buf: Buffer, start: number, end: number): string {
   return buf.toString('latin1', start, end);

@@ -22,7 +22,7 @@ import {
   uniqueName,
 } from './consume-stack.js';
 import { storedCount } from './stored-count.js';
-import { busiestThreads, type ThreadCpu, threadCpuSnapshot } from './thread-cpu.js';
+import { busiestThreads, type ThreadCpu, threadCpuSnapshot, threadCpuUsed } from './thread-cpu.js';
 
 export interface RoutemeterOptions {
   stack: Stack;
@@ -145,13 +145,10 @@ export async function measureRoutemeter(opts: RoutemeterOptions): Promise<Routem
     flushFailures: counter(Field.flushFailures),
     clean: false,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    workerCpuSeconds: busiestThreads(threads0, threads1, opts.workers)?.busiest ?? Number.NaN,
+    workerCpuSeconds: busiestThreads(threads0, threads1, opts.workers) ?? Number.NaN,
   };
   if (process.env.BENCH_THREADS && threads0 && threads1) {
-    const t1 = threads1 as ThreadCpu;
-    const used = [...t1]
-      .map(([tid, s]) => [tid, s - (threads0.get(tid) ?? 0)] as const)
-      .filter(([, s]) => s > 0);
+    const used = threadCpuUsed(threads0, threads1);
     process.stderr.write(`threads (s of CPU): ${used.map(([t, s]) => `${t}=${s.toFixed(2)}`).join(' ')}\n`);
   }
   run.clean = await running.stop();

@@ -37,16 +37,18 @@ export function threadCpuSnapshot(): ThreadCpu | null {
   return out;
 }
 
-/** Seconds of CPU of the `n` threads that used the most between the snapshots, and of all threads. */
-export function busiestThreads(
-  before: ThreadCpu | null,
-  after: ThreadCpu | null,
-  n: number,
-): { busiest: number; all: number } | null {
+/** CPU seconds each thread used between the snapshots, busiest first (threads that used none left out). */
+export function threadCpuUsed(before: ThreadCpu, after: ThreadCpu): Array<[tid: string, seconds: number]> {
+  return [...after]
+    .map(([tid, s]) => [tid, s - (before.get(tid) ?? 0)] as [string, number])
+    .filter(([, s]) => s > 0)
+    .sort((x, y) => y[1] - x[1]);
+}
+
+/** Seconds of CPU of the `n` threads that used the most between the snapshots. */
+export function busiestThreads(before: ThreadCpu | null, after: ThreadCpu | null, n: number): number | null {
   if (before === null || after === null) return null;
-  const used = [...after].map(([tid, s]) => s - (before.get(tid) ?? 0)).sort((x, y) => y - x);
-  return {
-    busiest: used.slice(0, n).reduce((x, y) => x + y, 0),
-    all: used.reduce((x, y) => x + y, 0),
-  };
+  return threadCpuUsed(before, after)
+    .slice(0, n)
+    .reduce((sum, [, s]) => sum + s, 0);
 }

@@ -42,6 +42,17 @@ export interface DynoTotals {
   events: Record<string, number>;
 }
 
+function noTotals(): DynoTotals {
+  return {
+    memorySamples: 0,
+    memoryTotalSumMb: 0,
+    memoryTotalMaxMb: 0,
+    loadSamples: 0,
+    load1mSum: 0,
+    events: {},
+  };
+}
+
 const MEMORY_TOTAL = /sample#memory_total=([0-9.]+)MB/;
 const MEMORY_RSS = /sample#memory_rss=([0-9.]+)MB/;
 const LOAD_1M = /sample#load_avg_1m=([0-9.]+)/;
@@ -64,14 +75,7 @@ export function dynoOracle(lines: readonly DynoLine[], appOf: (l: DynoLine) => s
   let ignored = 0;
   for (const l of lines) {
     const key = `${appOf(l)} ${l.dyno}`;
-    const t = totals.get(key) ?? {
-      memorySamples: 0,
-      memoryTotalSumMb: 0,
-      memoryTotalMaxMb: 0,
-      loadSamples: 0,
-      load1mSum: 0,
-      events: {},
-    };
+    const t = totals.get(key) ?? noTotals();
     const total = MEMORY_TOTAL.exec(l.line);
     const load = LOAD_1M.exec(l.line);
     const error = ERROR.exec(l.line);
@@ -133,14 +137,7 @@ export async function readStoredDynoTotals(
         for (const [dyno, fields] of byDyno) {
           const d = unpackDynoDelta(emptyDynoDelta(resolutionSeconds, Number(start), app, '', dyno), fields);
           const key = `${app} ${dyno}`;
-          const t = totals.get(key) ?? {
-            memorySamples: 0,
-            memoryTotalSumMb: 0,
-            memoryTotalMaxMb: 0,
-            loadSamples: 0,
-            load1mSum: 0,
-            events: {},
-          };
+          const t = totals.get(key) ?? noTotals();
           t.memorySamples += d.memorySamples;
           t.memoryTotalSumMb += d.memoryTotalSumMb;
           if (d.memorySamples > 0) t.memoryTotalMaxMb = Math.max(t.memoryTotalMaxMb, d.memoryTotalMaxMb);

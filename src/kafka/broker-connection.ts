@@ -72,8 +72,8 @@ export class BrokerConnection {
     reader: SocketReader | null,
   ) {
     this.clientId = Buffer.from(opts.clientId);
-    if (reader) reader.target = (chunk, n) => this.onBytes(chunk, 0, n);
-    else socket.on('data', (chunk: Buffer) => this.onBytes(chunk, 0, chunk.length));
+    if (reader) reader.target = (chunk, n) => this.onBytes(chunk, n);
+    else socket.on('data', (chunk: Buffer) => this.onBytes(chunk, chunk.length));
     socket.on('error', (err) => this.fail(this.connectionError(err.message, err)));
     socket.on('close', () => this.fail(this.connectionError('connection closed')));
   }
@@ -170,15 +170,15 @@ export class BrokerConnection {
   }
 
   /**
-   * Frames the received bytes `chunk[start, end)` (the socket's buffer: copied out
+   * Frames the received bytes `chunk[0, end)` (the socket's buffer: copied out
    * before returning, since `onread` reuses it). Each response is
    *
    *   Size:int32  CorrelationId:int32  body…        (Size counts the bytes after itself)
    *
    * assembled in a buffer of its own from the frame pool, then handed to its request.
    */
-  private onBytes(chunk: Buffer, start: number, end: number): void {
-    let p = start;
+  private onBytes(chunk: Buffer, end: number): void {
+    let p = 0;
     while (p < end) {
       if (this.frame === null) {
         while (this.sizeFilled < 4 && p < end) this.sizeBytes[this.sizeFilled++] = chunk[p++]!;

@@ -50,6 +50,8 @@ export interface GenOptions {
   tokenPerApp?: boolean;
   /** progress bar on stderr (default: when stderr is a TTY) */
   progress?: boolean;
+  /** event time of each line, ms (default: the wall clock, as a drain sees live traffic) */
+  clock?: () => number;
   signal?: AbortSignal;
 }
 
@@ -81,7 +83,7 @@ export async function runGen(options: GenOptions): Promise<GenResult> {
     apps: options.apps,
     routes: options.routes,
     dynoSamples: options.dynoSamples ?? true,
-    clock: Date.now,
+    clock: options.clock ?? Date.now,
   };
   const next = createLineGenerator(genOpts);
   const client = createDrainClient({ url: options.url, connections: concurrency });

@@ -84,6 +84,13 @@ describe('runGen with tokenPerApp', () => {
       tokenPerApp: true,
       drainToken: SHARED,
       progress: false,
+      // 100 ms of event time a line, whatever the machine's speed: the dyno fleet's first
+      // samples fall anywhere in its first 20 s, and on the wall clock a fast run of
+      // 2,000 lines could end before any was due.
+      clock: (() => {
+        let t = Date.UTC(2026, 0, 1);
+        return () => (t += 100);
+      })(),
     });
     expect(result).toMatchObject({ lines: 2000, failedLines: 0 });
     expect(seen.reduce((n, s) => n + s.lines, 0)).toBe(2000);
